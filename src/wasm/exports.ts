@@ -1,0 +1,91 @@
+// The one table of every function the wasm module exports, name -> arity.
+// The `Kernels` type is derived from it, and test/wasm/exports.test.ts checks it
+// against the compiled module, so there is no second hand-kept copy to drift.
+//
+// ABI (see assembly/): pointers are byte offsets into linear memory, f32 data
+// 4-byte aligned (16 preferred), i32 for counts. Output pointer first, then inputs,
+// then sizes, then scalars. Kernels allocate nothing and keep no state; an RNG's
+// state lives at a pointer the caller owns. A `grad` pointer of 0 means "no gradient".
+
+export const KERNEL_ARITY = {
+  heap_base: 0,
+
+  // gemm.ts — C[m,n] = alpha*op(A)*op(B) + beta*C, row-major, contiguous.
+  // nn: A[m,k] B[k,n]; nt: A[m,k] B[n,k]; tn: A[k,m] B[k,n]. beta == 0 ignores C.
+  gemm_nn_f32: 8,
+  gemm_nt_f32: 8,
+  gemm_tn_f32: 8,
+
+  // reduce.ts — elementwise helpers and reductions (sums accumulate in f64).
+  bias_add_f32: 5, // (y, x, bias, rows, cols): y[r,c] = x[r,c] + bias[c]; y may alias x
+  col_sum_f32: 5, // (out, x, rows, cols, beta): out[c] = beta*out[c] + sum_r x[r,c]
+  sum_f32: 2, // (x, n) -> f64
+  sum_sq_f32: 2, // (x, n) -> f64
+  sum_abs_f32: 2, // (x, n) -> f64
+  count_non_finite_f32: 2, // (x, n) -> i32
+  fill_f32: 3, // (y, n, v)
+  scale_f32: 4, // (y, x, n, s): y = s*x; may alias
+  axpy_f32: 4, // (y, x, n, a): y += a*x
+  mul_f32: 4, // (y, a, b, n): y = a*b; may alias
+  gather_rows_f32: 5, // (out, src, idx, rows, cols): out[r,:] = src[idx[r],:]; idx is i32
+  gather_i32: 4, // (out, src, idx, n): out[r] = src[idx[r]]
+  argmax_rows_f32: 4, // (out_i32, x, rows, cols)
+
+  // activations.ts — y = f(x), n elements, y may alias x. Backward: dx = dy * f'(x),
+  // given both x (pre-activation) and y = f(x); dx may alias dy. `alpha` is the slope
+  // (leaky relu) or scale (elu) and is ignored by the others.
+  identity_f32: 3,
+  identity_backward_f32: 5,
+  sigmoid_f32: 3,
+  sigmoid_backward_f32: 5,
+  tanh_f32: 3,
+  tanh_backward_f32: 5,
+  relu_f32: 3,
+  relu_backward_f32: 5,
+  leaky_relu_f32: 4,
+  leaky_relu_backward_f32: 6,
+  elu_f32: 4,
+  elu_backward_f32: 6,
+  gelu_f32: 3,
+  gelu_backward_f32: 5,
+  gelu_tanh_f32: 3,
+  gelu_tanh_backward_f32: 5,
+  softplus_f32: 3,
+  softplus_backward_f32: 5,
+  silu_f32: 3,
+  silu_backward_f32: 5,
+  // Row-wise over [rows, cols]; backward is the vector-Jacobian product given y.
+  softmax_rows_f32: 4, // (y, x, rows, cols)
+  softmax_rows_backward_f32: 5, // (dx, dy, y, rows, cols)
+  log_softmax_rows_f32: 4,
+  log_softmax_rows_backward_f32: 5,
+
+  // losses.ts — return the SUM of elementwise losses (f64); write grad = scale * dL/dpred
+  // unless grad == 0. The caller divides for mean reduction (scale = 1/count).
+  mse_f32: 5, // (grad, pred, target, n, scale)
+  mae_f32: 5,
+  smooth_l1_f32: 6, // (..., beta)
+  huber_f32: 6, // (..., delta)
+  bce_f32: 5, // pred are probabilities, log clamped at -100 as PyTorch
+  bce_logits_f32: 5,
+  softmax_ce_index_f32: 6, // (grad, logits, labels_i32, rows, cols, scale), sum over rows
+  softmax_ce_dense_f32: 6, // (grad, logits, targets, rows, cols, scale), one-hot or soft
+
+  // rng.ts — xoshiro128** with 4 x u32 state at `state`, advanced in place.
+  rng_seed: 3, // (state, seedLo, seedHi): splitmix64 expansion of a 64-bit seed
+  rng_uniform_f32: 5, // (out, n, lo, hi, state)
+  rng_normal_f32: 5, // (out, n, mean, std, state)
+  dropout_f32: 6, // (y, mask, x, n, p, state): mask = keep ? 1/(1-p) : 0; y = x*mask
+  shuffle_i32: 3, // (idx, n, state): Fisher-Yates in place
+
+  // optim.ts — fused updates over one flat region of n parameters.
+  sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g
+} as const;
+
+export type KernelName = keyof typeof KERNEL_ARITY;
+
+type Tuple<N extends number, R extends number[] = []> = R['length'] extends N ? R : Tuple<N, [...R, number]>;
+
+export type Kernels = {
+  [K in KernelName]: (...args: Tuple<(typeof KERNEL_ARITY)[K]>) => number;
+} & { memory: WebAssembly.Memory };

@@ -1,0 +1,100 @@
+// Loading the wasm core: init(source) instantiates one module and makes it the
+// runtime every model and parameter allocates from.
+//
+// NOTE: we do not use @assemblyscript/loader. It is deprecated upstream and it
+// compiles bytes itself, which Cloudflare Workers forbid (they accept only a
+// precompiled WebAssembly.Module). Our kernels take plain numbers and pointers, so
+// the whole loader is WebAssembly.instantiate plus a check of the export table.
+import { KERNEL_ARITY, type KernelName, type Kernels } from './exports.js';
+import { Arena } from '../memory/arena.js';
+
+export type WasmSource =
+  | WebAssembly.Module
+  | BufferSource
+  | Response
+  | PromiseLike<WebAssembly.Module | BufferSource | Response>;
+
+export interface InitOptions {
+  /** 'plain' (default when no source is given and relaxed SIMD is unsupported), 'relaxed', or 'auto'. */
+  simd?: 'plain' | 'relaxed' | 'auto';
+}
+
+export interface Runtime {
+  readonly kernels: Kernels;
+  readonly arena: Arena;
+  readonly build: 'plain' | 'relaxed';
+}
+
+let current: Runtime | undefined;
+
+/** Where the packaged wasm is found when `init()` is called without a source. Set by each runtime entry. */
+let defaultSource: ((build: 'plain' | 'relaxed') => WasmSource) | undefined;
+export function setDefaultSource(fn: (build: 'plain' | 'relaxed') => WasmSource): void {
+  defaultSource = fn;
+}
+
+// The smallest module using a relaxed-SIMD instruction (f32x4.relaxed_madd): validates only where supported.
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0, 253, 12,
+  ...new Array(16).fill(0), 253, 12, ...new Array(16).fill(0), 253, 12, ...new Array(16).fill(0), 253, 133, 2, 11,
+]);
+
+/** True where the runtime validates relaxed-SIMD instructions. */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+async function toModule(source: WasmSource): Promise<WebAssembly.Module> {
+  const s = await source;
+  if (s instanceof WebAssembly.Module) return s;
+  if (typeof Response !== 'undefined' && s instanceof Response) {
+    if (!s.ok) throw new Error(`wasmnn: fetching the wasm failed: HTTP ${s.status} ${s.statusText}`);
+    return WebAssembly.compile(await s.arrayBuffer());
+  }
+  if (ArrayBuffer.isView(s) || s instanceof ArrayBuffer) return WebAssembly.compile(s as BufferSource);
+  throw new TypeError('wasmnn: init(source) takes a WebAssembly.Module, bytes, a Response or a promise of one');
+}
+
+/** Instantiates a compiled module and checks it exports every kernel with the arity the table says. */
+export async function instantiate(module: WebAssembly.Module, build: 'plain' | 'relaxed' = 'plain'): Promise<Runtime> {
+  const instance = await WebAssembly.instantiate(module, {});
+  const exp = instance.exports as Record<string, unknown>;
+  for (const name of Object.keys(KERNEL_ARITY) as KernelName[]) {
+    const fn = exp[name];
+    if (typeof fn !== 'function' || fn.length !== KERNEL_ARITY[name]) {
+      throw new Error(`wasmnn: the wasm module does not match this library (export '${name}' missing or of the wrong arity); rebuild it with 'npm run build:wasm'`);
+    }
+  }
+  if (!(exp.memory instanceof WebAssembly.Memory)) throw new Error('wasmnn: the wasm module exports no memory');
+  const kernels = exp as unknown as Kernels;
+  return { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), build };
+}
+
+/**
+ * Loads the wasm core. Call once (await it) before building models.
+ * `source` may be a WebAssembly.Module (required on Cloudflare Workers), bytes, a
+ * Response or a promise of one; without it the runtime's entry finds the packaged wasm.
+ */
+export async function init(source?: WasmSource, options: InitOptions = {}): Promise<Runtime> {
+  const want = options.simd ?? 'auto';
+  let build: 'plain' | 'relaxed' = want === 'relaxed' || (want === 'auto' && source === undefined && relaxedSimdSupported()) ? 'relaxed' : 'plain';
+  if (build === 'relaxed' && !relaxedSimdSupported()) {
+    throw new Error("wasmnn: init({ simd: 'relaxed' }) but this runtime does not support relaxed SIMD; use 'plain' or 'auto'");
+  }
+  if (source === undefined) {
+    if (!defaultSource) throw new Error('wasmnn: init() needs a source in this runtime: pass a WebAssembly.Module, bytes or a Response');
+    source = defaultSource(build);
+  }
+  current = await instantiate(await toModule(source), build);
+  return current;
+}
+
+/** The runtime set up by init(); throws a clear error before it. */
+export function runtime(): Runtime {
+  if (!current) throw new Error('wasmnn: call `await init()` before using the library');
+  return current;
+}
