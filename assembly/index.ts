@@ -1,2 +1,4 @@
-export function heap_base(): usize { return __heap_base; }
-export function probe(a: f32): f32 { return Mathf.exp(a) + <f32>ASC_FEATURE_RELAXED_SIMD; }
+// Re-exports only: one file per kernel family.
+export function heap_base(): usize {
+  return __heap_base;
+}
