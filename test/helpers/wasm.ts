@@ -57,7 +57,8 @@ export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e
   let m = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), floor);
-    if (!(d <= m)) m = d; // NaN propagates as a failure
+    if (Number.isNaN(d)) return Infinity; // a NaN anywhere is a failure
+    if (d > m) m = d;
   }
   return m;
 }
