@@ -2,3 +2,9 @@
 export function heap_base(): usize {
   return __heap_base;
 }
+export * from './gemm';
+export * from './reduce';
+export * from './activations';
+export * from './losses';
+export * from './rng';
+export * from './optim';

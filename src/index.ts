@@ -1,3 +1,11 @@
 // The public surface of wasmnn: everything a user imports comes from here.
 export { init, relaxedSimdSupported, type WasmSource, type InitOptions } from './wasm/init.js';
 export { OutOfMemoryError } from './memory/arena.js';
+export { Sequential, TrainingError, type SequentialOptions, type CompileOptions, type FitOptions, type History, type EpochLogs } from './model/sequential.js';
+export { Parameter, parameter } from './optimizers/parameter.js';
+export { Matrix, type MatrixLike } from './data/matrix.js';
+export * as layers from './layers/index.js';
+export * as optimizers from './optimizers/index.js';
+export * as initializers from './initializers/index.js';
+export * as losses from './losses/index.js';
+export * as data from './data/index.js';

@@ -86,6 +86,8 @@ export async function init(source?: WasmSource, options: InitOptions = {}): Prom
     throw new Error("wasmnn: init({ simd: 'relaxed' }) but this runtime does not support relaxed SIMD; use 'plain' or 'auto'");
   }
   if (source === undefined) {
+    // A second init() without a source keeps the runtime (and the models built on it).
+    if (current && (want === 'auto' || want === current.build)) return current;
     if (!defaultSource) throw new Error('wasmnn: init() needs a source in this runtime: pass a WebAssembly.Module, bytes or a Response');
     source = defaultSource(build);
   }

@@ -1,0 +1,275 @@
+// C[m,n] = alpha*op(A)*op(B) + beta*C, f32, row-major, contiguous, no leading dimensions.
+//   nn: A[m,k] B[k,n]   nt: A[m,k] B[n,k]   tn: A[k,m] B[k,n]
+// beta == 0 makes C write-only (NaN in C does not propagate). C must not alias A or B.
+// Any 4-byte alignment (v128.load/store need none).
+// NN and TN share one register-blocked micro-kernel (4 rows x 8 columns: 8 f32x4
+// accumulators, within V8's ~15 vector registers): B rows are contiguous in j, and
+// A(i,p) is read through strides, so the transposed A costs nothing extra. k is blocked
+// by KC so the B panel stays in cache. NT uses a dot-product kernel (4 rows of A x 2
+// rows of B, horizontal sums at the end), since there both operands run along k.
+// Tails: 4-wide then scalar columns, single rows; scalar k tail in NT.
+// The relaxed build (ASC_FEATURE_RELAXED_SIMD) fuses multiply-add with relaxed_madd,
+// which may round differently in the last bit.
+
+const KC: i32 = 256;
+
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+@inline function out4(cp: usize, acc: v128, alpha: v128, beta: f32): void {
+  if (beta == 0) v128.store(cp, f32x4.mul(acc, alpha));
+  else v128.store(cp, madd(f32x4.splat(beta), v128.load(cp), f32x4.mul(acc, alpha)));
+}
+
+@inline function out1(cp: usize, acc: f32, alpha: f32, beta: f32): void {
+  store<f32>(cp, beta == 0 ? alpha * acc : alpha * acc + beta * load<f32>(cp));
+}
+
+function scaleC(c: usize, count: i32, beta: f32): void {
+  for (let i = 0; i < count; i++) {
+    const p = c + (<usize>i << 2);
+    store<f32>(p, beta == 0 ? 0 : beta * load<f32>(p));
+  }
+}
+
+// A(i,p) at a + i*ai + p*ap (bytes); B(p,j) at b + p*bn + j*4.
+function gemmRowsB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, ai: usize, ap: usize): void {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    scaleC(c, m * n, beta);
+    return;
+  }
+  const bn = <usize>n << 2;
+  const av = f32x4.splat(alpha);
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = min(KC, k - p0);
+    const bet: f32 = p0 == 0 ? beta : 1;
+    const aP = a + <usize>p0 * ap;
+    const bP = b + <usize>p0 * bn;
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const a0 = aP + <usize>i * ai;
+      const a1 = a0 + ai;
+      const a2 = a1 + ai;
+      const a3 = a2 + ai;
+      const c0 = c + <usize>i * bn;
+      const c1 = c0 + bn;
+      const c2 = c1 + bn;
+      const c3 = c2 + bn;
+      let j = 0;
+      for (; j + 8 <= n; j += 8) {
+        const jo = <usize>j << 2;
+        let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+        let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+        let bp = bP + jo;
+        let po: usize = 0;
+        for (let p = 0; p < kc; p++) {
+          const b0 = v128.load(bp);
+          const b1 = v128.load(bp, 16);
+          let s = f32x4.splat(load<f32>(a0 + po));
+          x00 = madd(s, b0, x00);
+          x01 = madd(s, b1, x01);
+          s = f32x4.splat(load<f32>(a1 + po));
+          x10 = madd(s, b0, x10);
+          x11 = madd(s, b1, x11);
+          s = f32x4.splat(load<f32>(a2 + po));
+          x20 = madd(s, b0, x20);
+          x21 = madd(s, b1, x21);
+          s = f32x4.splat(load<f32>(a3 + po));
+          x30 = madd(s, b0, x30);
+          x31 = madd(s, b1, x31);
+          bp += bn;
+          po += ap;
+        }
+        out4(c0 + jo, x00, av, bet);
+        out4(c0 + jo + 16, x01, av, bet);
+        out4(c1 + jo, x10, av, bet);
+        out4(c1 + jo + 16, x11, av, bet);
+        out4(c2 + jo, x20, av, bet);
+        out4(c2 + jo + 16, x21, av, bet);
+        out4(c3 + jo, x30, av, bet);
+        out4(c3 + jo + 16, x31, av, bet);
+      }
+      for (; j + 4 <= n; j += 4) {
+        const jo = <usize>j << 2;
+        let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+        let bp = bP + jo;
+        let po: usize = 0;
+        for (let p = 0; p < kc; p++) {
+          const b0 = v128.load(bp);
+          x0 = madd(f32x4.splat(load<f32>(a0 + po)), b0, x0);
+          x1 = madd(f32x4.splat(load<f32>(a1 + po)), b0, x1);
+          x2 = madd(f32x4.splat(load<f32>(a2 + po)), b0, x2);
+          x3 = madd(f32x4.splat(load<f32>(a3 + po)), b0, x3);
+          bp += bn;
+          po += ap;
+        }
+        out4(c0 + jo, x0, av, bet);
+        out4(c1 + jo, x1, av, bet);
+        out4(c2 + jo, x2, av, bet);
+        out4(c3 + jo, x3, av, bet);
+      }
+      for (; j < n; j++) {
+        const jo = <usize>j << 2;
+        let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+        let bp = bP + jo;
+        let po: usize = 0;
+        for (let p = 0; p < kc; p++) {
+          const bv = load<f32>(bp);
+          s0 += load<f32>(a0 + po) * bv;
+          s1 += load<f32>(a1 + po) * bv;
+          s2 += load<f32>(a2 + po) * bv;
+          s3 += load<f32>(a3 + po) * bv;
+          bp += bn;
+          po += ap;
+        }
+        out1(c0 + jo, s0, alpha, bet);
+        out1(c1 + jo, s1, alpha, bet);
+        out1(c2 + jo, s2, alpha, bet);
+        out1(c3 + jo, s3, alpha, bet);
+      }
+    }
+    for (; i < m; i++) {
+      const a0 = aP + <usize>i * ai;
+      const c0 = c + <usize>i * bn;
+      let j = 0;
+      for (; j + 8 <= n; j += 8) {
+        const jo = <usize>j << 2;
+        let x0 = f32x4.splat(0), x1 = f32x4.splat(0);
+        let bp = bP + jo;
+        let po: usize = 0;
+        for (let p = 0; p < kc; p++) {
+          const s = f32x4.splat(load<f32>(a0 + po));
+          x0 = madd(s, v128.load(bp), x0);
+          x1 = madd(s, v128.load(bp, 16), x1);
+          bp += bn;
+          po += ap;
+        }
+        out4(c0 + jo, x0, av, bet);
+        out4(c0 + jo + 16, x1, av, bet);
+      }
+      for (; j + 4 <= n; j += 4) {
+        const jo = <usize>j << 2;
+        let x0 = f32x4.splat(0);
+        let bp = bP + jo;
+        let po: usize = 0;
+        for (let p = 0; p < kc; p++) {
+          x0 = madd(f32x4.splat(load<f32>(a0 + po)), v128.load(bp), x0);
+          bp += bn;
+          po += ap;
+        }
+        out4(c0 + jo, x0, av, bet);
+      }
+      for (; j < n; j++) {
+        const jo = <usize>j << 2;
+        let s0: f32 = 0;
+        let bp = bP + jo;
+        let po: usize = 0;
+        for (let p = 0; p < kc; p++) {
+          s0 += load<f32>(a0 + po) * load<f32>(bp);
+          bp += bn;
+          po += ap;
+        }
+        out1(c0 + jo, s0, alpha, bet);
+      }
+    }
+  }
+}
+
+export function gemm_nn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
+  gemmRowsB(c, a, b, m, n, k, alpha, beta, <usize>k << 2, 4);
+}
+
+export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
+  gemmRowsB(c, a, b, m, n, k, alpha, beta, 4, <usize>m << 2);
+}
+
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+// C[i,j] = alpha * dot(A[i,:], B[j,:]) + beta*C[i,j]; both rows contiguous along k.
+export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    scaleC(c, m * n, beta);
+    return;
+  }
+  const rk = <usize>k << 2;
+  const cn = <usize>n << 2;
+  const k4 = k & ~3;
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const a0 = a + <usize>i * rk;
+    const a1 = a0 + rk;
+    const a2 = a1 + rk;
+    const a3 = a2 + rk;
+    let j = 0;
+    for (; j + 2 <= n; j += 2) {
+      const b0 = b + <usize>j * rk;
+      const b1 = b0 + rk;
+      let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+      let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+      for (let p = 0; p < k4; p += 4) {
+        const o = <usize>p << 2;
+        const v0 = v128.load(b0 + o);
+        const v1 = v128.load(b1 + o);
+        let u = v128.load(a0 + o);
+        x00 = madd(u, v0, x00);
+        x01 = madd(u, v1, x01);
+        u = v128.load(a1 + o);
+        x10 = madd(u, v0, x10);
+        x11 = madd(u, v1, x11);
+        u = v128.load(a2 + o);
+        x20 = madd(u, v0, x20);
+        x21 = madd(u, v1, x21);
+        u = v128.load(a3 + o);
+        x30 = madd(u, v0, x30);
+        x31 = madd(u, v1, x31);
+      }
+      let s00 = hsum(x00), s01 = hsum(x01), s10 = hsum(x10), s11 = hsum(x11);
+      let s20 = hsum(x20), s21 = hsum(x21), s30 = hsum(x30), s31 = hsum(x31);
+      for (let p = k4; p < k; p++) {
+        const o = <usize>p << 2;
+        const v0 = load<f32>(b0 + o);
+        const v1 = load<f32>(b1 + o);
+        s00 += load<f32>(a0 + o) * v0;
+        s01 += load<f32>(a0 + o) * v1;
+        s10 += load<f32>(a1 + o) * v0;
+        s11 += load<f32>(a1 + o) * v1;
+        s20 += load<f32>(a2 + o) * v0;
+        s21 += load<f32>(a2 + o) * v1;
+        s30 += load<f32>(a3 + o) * v0;
+        s31 += load<f32>(a3 + o) * v1;
+      }
+      const cp = c + <usize>i * cn + (<usize>j << 2);
+      out1(cp, s00, alpha, beta);
+      out1(cp + 4, s01, alpha, beta);
+      out1(cp + cn, s10, alpha, beta);
+      out1(cp + cn + 4, s11, alpha, beta);
+      out1(cp + 2 * cn, s20, alpha, beta);
+      out1(cp + 2 * cn + 4, s21, alpha, beta);
+      out1(cp + 3 * cn, s30, alpha, beta);
+      out1(cp + 3 * cn + 4, s31, alpha, beta);
+    }
+    for (; j < n; j++) {
+      for (let r = 0; r < 4; r++) ntDot(c + <usize>(i + r) * cn + (<usize>j << 2), a + <usize>(i + r) * rk, b + <usize>j * rk, k, k4, alpha, beta);
+    }
+  }
+  for (; i < m; i++) {
+    for (let j = 0; j < n; j++) ntDot(c + <usize>i * cn + (<usize>j << 2), a + <usize>i * rk, b + <usize>j * rk, k, k4, alpha, beta);
+  }
+}
+
+@inline function ntDot(cp: usize, ar: usize, br: usize, k: i32, k4: i32, alpha: f32, beta: f32): void {
+  let x = f32x4.splat(0);
+  for (let p = 0; p < k4; p += 4) {
+    const o = <usize>p << 2;
+    x = madd(v128.load(ar + o), v128.load(br + o), x);
+  }
+  let s = hsum(x);
+  for (let p = k4; p < k; p++) s += load<f32>(ar + (<usize>p << 2)) * load<f32>(br + (<usize>p << 2));
+  out1(cp, s, alpha, beta);
+}

@@ -1,0 +1,143 @@
+// Fused loss value + gradient. Each kernel returns the SUM of the per-element (or
+// per-row) losses in f64 and, unless grad == 0, writes grad = scale * dloss/dpred.
+// The caller passes scale = 1/count for mean reduction. grad may alias pred.
+// Formulas (PyTorch): mse (p-t)^2; mae |p-t| with sign(0) = 0; smooth_l1 0.5 d^2/beta
+// for |d| < beta else |d| - 0.5 beta; huber 0.5 d^2 for |d| <= delta else delta(|d| - 0.5 delta);
+// bce -(t log p + (1-t) log(1-p)) with logs clamped at -100, grad (p-t)/max(p(1-p), 1e-12);
+// bce_logits max(x,0) - x t + log1p(exp(-|x|)), grad sigmoid(x) - t;
+// softmax cross-entropy -sum t*log_softmax(z), grad softmax(z)*sum(t) - t.
+
+@inline function ld(p: usize, i: i32): f64 {
+  return <f64>load<f32>(p + (<usize>i << 2));
+}
+@inline function st(p: usize, i: i32, v: f64): void {
+  store<f32>(p + (<usize>i << 2), <f32>v);
+}
+@inline function sign(d: f64): f64 {
+  return d > 0 ? 1 : d < 0 ? -1 : 0;
+}
+
+export function mse_f32(grad: usize, pred: usize, target: usize, n: i32, scale: f64): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = ld(pred, i) - ld(target, i);
+    s += d * d;
+    if (grad) st(grad, i, scale * 2 * d);
+  }
+  return s;
+}
+
+export function mae_f32(grad: usize, pred: usize, target: usize, n: i32, scale: f64): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = ld(pred, i) - ld(target, i);
+    s += Math.abs(d);
+    if (grad) st(grad, i, scale * sign(d));
+  }
+  return s;
+}
+
+export function smooth_l1_f32(grad: usize, pred: usize, target: usize, n: i32, scale: f64, beta: f64): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = ld(pred, i) - ld(target, i);
+    const a = Math.abs(d);
+    if (a < beta) {
+      s += (0.5 * d * d) / beta;
+      if (grad) st(grad, i, (scale * d) / beta);
+    } else {
+      s += a - 0.5 * beta;
+      if (grad) st(grad, i, scale * sign(d));
+    }
+  }
+  return s;
+}
+
+export function huber_f32(grad: usize, pred: usize, target: usize, n: i32, scale: f64, delta: f64): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = ld(pred, i) - ld(target, i);
+    const a = Math.abs(d);
+    if (a <= delta) {
+      s += 0.5 * d * d;
+      if (grad) st(grad, i, scale * d);
+    } else {
+      s += delta * (a - 0.5 * delta);
+      if (grad) st(grad, i, scale * delta * sign(d));
+    }
+  }
+  return s;
+}
+
+export function bce_f32(grad: usize, prob: usize, target: usize, n: i32, scale: f64): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const p = ld(prob, i);
+    const t = ld(target, i);
+    const lp = Math.max(Math.log(p), -100);
+    const lq = Math.max(Math.log1p(-p), -100);
+    s -= t * lp + (1 - t) * lq;
+    if (grad) st(grad, i, (scale * (p - t)) / Math.max(p * (1 - p), 1e-12));
+  }
+  return s;
+}
+
+export function bce_logits_f32(grad: usize, logits: usize, target: usize, n: i32, scale: f64): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = ld(logits, i);
+    const t = ld(target, i);
+    const e = Math.exp(-Math.abs(x));
+    s += Math.max(x, 0) - x * t + Math.log1p(e);
+    if (grad) {
+      const sig = x >= 0 ? 1 / (1 + e) : e / (1 + e);
+      st(grad, i, scale * (sig - t));
+    }
+  }
+  return s;
+}
+
+// log-sum-exp of a row, stable at logits of +-1000.
+@inline function rowLse(row: usize, cols: i32): f64 {
+  let m = -Infinity;
+  for (let c = 0; c < cols; c++) m = Math.max(m, ld(row, c));
+  let s: f64 = 0;
+  for (let c = 0; c < cols; c++) s += Math.exp(ld(row, c) - m);
+  return m + Math.log(s);
+}
+
+// Labels outside [0, cols) contribute nothing and get a zero gradient row (the host validates them first).
+export function softmax_ce_index_f32(grad: usize, logits: usize, labels: usize, rows: i32, cols: i32, scale: f64): f64 {
+  let s: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = logits + (<usize>r * <usize>cols << 2);
+    const g = grad + (<usize>r * <usize>cols << 2);
+    const label = load<i32>(labels + (<usize>r << 2));
+    const valid = label >= 0 && label < cols;
+    const lse = rowLse(row, cols);
+    if (valid) s += lse - ld(row, label);
+    if (grad) {
+      for (let c = 0; c < cols; c++) st(g, c, valid ? scale * (Math.exp(ld(row, c) - lse) - (c == label ? 1 : 0)) : 0);
+    }
+  }
+  return s;
+}
+
+export function softmax_ce_dense_f32(grad: usize, logits: usize, targets: usize, rows: i32, cols: i32, scale: f64): f64 {
+  let s: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * <usize>cols << 2;
+    const row = logits + off;
+    const lse = rowLse(row, cols);
+    let tsum: f64 = 0;
+    for (let c = 0; c < cols; c++) {
+      const t = ld(targets + off, c);
+      tsum += t;
+      if (t != 0) s -= t * (ld(row, c) - lse);
+    }
+    if (grad) {
+      for (let c = 0; c < cols; c++) st(grad + off, c, scale * (Math.exp(ld(row, c) - lse) * tsum - ld(targets + off, c)));
+    }
+  }
+  return s;
+}

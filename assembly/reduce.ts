@@ -1,0 +1,145 @@
+// Elementwise helpers and reductions over f32 arrays. Sums accumulate in f64.
+// Layout: contiguous, any 4-byte alignment (v128.load/store need none). Outputs may
+// alias inputs where noted. SIMD loops handle 4 lanes; a scalar tail does the rest.
+
+export function bias_add_f32(y: usize, x: usize, bias: usize, rows: i32, cols: i32): void {
+  // y[r,c] = x[r,c] + bias[c]; y may alias x.
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * <usize>cols << 2;
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const o = <usize>c << 2;
+      v128.store(y + off + o, f32x4.add(v128.load(x + off + o), v128.load(bias + o)));
+    }
+    for (; c < cols; c++) {
+      const o = <usize>c << 2;
+      store<f32>(y + off + o, load<f32>(x + off + o) + load<f32>(bias + o));
+    }
+  }
+}
+
+export function col_sum_f32(out: usize, x: usize, rows: i32, cols: i32, beta: f32): void {
+  // out[c] = beta*out[c] + sum_r x[r,c]; beta == 0 makes out write-only.
+  let c = 0;
+  for (; c + 4 <= cols; c += 4) {
+    let acc = f32x4.splat(0);
+    for (let r = 0; r < rows; r++) acc = f32x4.add(acc, v128.load(x + ((<usize>r * <usize>cols + <usize>c) << 2)));
+    const o = out + (<usize>c << 2);
+    if (beta != 0) acc = f32x4.add(acc, f32x4.mul(v128.load(o), f32x4.splat(beta)));
+    v128.store(o, acc);
+  }
+  for (; c < cols; c++) {
+    let acc: f32 = 0;
+    for (let r = 0; r < rows; r++) acc += load<f32>(x + ((<usize>r * <usize>cols + <usize>c) << 2));
+    const o = out + (<usize>c << 2);
+    store<f32>(o, beta != 0 ? acc + beta * load<f32>(o) : acc);
+  }
+}
+
+export function sum_f32(x: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) s += <f64>load<f32>(x + (<usize>i << 2));
+  return s;
+}
+
+export function sum_sq_f32(x: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = <f64>load<f32>(x + (<usize>i << 2));
+    s += v * v;
+  }
+  return s;
+}
+
+export function sum_abs_f32(x: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) s += Math.abs(<f64>load<f32>(x + (<usize>i << 2)));
+  return s;
+}
+
+export function count_non_finite_f32(x: usize, n: i32): i32 {
+  let c = 0;
+  for (let i = 0; i < n; i++) if (!isFinite<f32>(load<f32>(x + (<usize>i << 2)))) c++;
+  return c;
+}
+
+export function fill_f32(y: usize, n: i32, v: f32): void {
+  const s = f32x4.splat(v);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), s);
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), v);
+}
+
+export function scale_f32(y: usize, x: usize, n: i32, s: f32): void {
+  // y = s*x; may alias.
+  const sv = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.mul(v128.load(x + o), sv));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(x + o) * s);
+  }
+}
+
+export function axpy_f32(y: usize, x: usize, n: i32, a: f32): void {
+  // y += a*x
+  const av = f32x4.splat(a);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(v128.load(x + o), av)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(y + o) + a * load<f32>(x + o));
+  }
+}
+
+export function mul_f32(y: usize, a: usize, b: usize, n: i32): void {
+  // y = a*b elementwise; may alias.
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(a + o) * load<f32>(b + o));
+  }
+}
+
+export function gather_rows_f32(out: usize, src: usize, idx: usize, rows: i32, cols: i32): void {
+  // out[r,:] = src[idx[r],:]; out must not overlap src.
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const s = <usize>load<i32>(idx + (<usize>r << 2));
+    memory.copy(out + <usize>r * rowBytes, src + s * rowBytes, rowBytes);
+  }
+}
+
+export function gather_i32(out: usize, src: usize, idx: usize, n: i32): void {
+  for (let r = 0; r < n; r++) {
+    const s = <usize>load<i32>(idx + (<usize>r << 2));
+    store<i32>(out + (<usize>r << 2), load<i32>(src + (s << 2)));
+  }
+}
+
+export function argmax_rows_f32(out: usize, x: usize, rows: i32, cols: i32): void {
+  // First index of the maximum in each row (NaN never wins).
+  for (let r = 0; r < rows; r++) {
+    const row = x + (<usize>r * <usize>cols << 2);
+    let best = 0;
+    let bv = load<f32>(row);
+    for (let c = 1; c < cols; c++) {
+      const v = load<f32>(row + (<usize>c << 2));
+      if (v > bv || (bv != bv && v == v)) {
+        bv = v;
+        best = c;
+      }
+    }
+    store<i32>(out + (<usize>r << 2), best);
+  }
+}

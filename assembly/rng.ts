@@ -1,0 +1,94 @@
+// xoshiro128** (Blackman & Vigna): 4 x u32 of state at `state`, advanced in place.
+// Seeding expands a 64-bit seed with splitmix64. Uniform floats take the top 24 bits;
+// normals use Box-Muller in f64 (both outputs used); dropout keeps an element iff its
+// uniform is >= p; shuffle is Fisher-Yates with unbiased bounded integers (Lemire).
+// No globals: the state lives at the caller's pointer, so streams are independent.
+
+@inline function rotl(x: u32, k: u32): u32 {
+  return (x << k) | (x >>> (32 - k));
+}
+
+@inline function next(state: usize): u32 {
+  const s0 = load<u32>(state);
+  const s1 = load<u32>(state, 4);
+  const s2 = load<u32>(state, 8);
+  const s3 = load<u32>(state, 12);
+  const result = rotl(s1 * 5, 7) * 9;
+  const t = s1 << 9;
+  const n2 = s2 ^ s0;
+  const n3 = s3 ^ s1;
+  const n1 = s1 ^ n2;
+  const n0 = s0 ^ n3;
+  store<u32>(state, n0);
+  store<u32>(state, n1, 4);
+  store<u32>(state, n2 ^ t, 8);
+  store<u32>(state, rotl(n3, 11), 12);
+  return result;
+}
+
+@inline function unit(state: usize): f64 {
+  return <f64>(next(state) >>> 8) * 5.9604644775390625e-8; // [0, 1) in steps of 2^-24
+}
+
+export function rng_seed(state: usize, seedLo: i32, seedHi: i32): void {
+  let z: u64 = (<u64>(<u32>seedHi) << 32) | <u64>(<u32>seedLo);
+  for (let i = 0; i < 2; i++) {
+    z += 0x9e3779b97f4a7c15;
+    let x = z;
+    x = (x ^ (x >>> 30)) * 0xbf58476d1ce4e5b9;
+    x = (x ^ (x >>> 27)) * 0x94d049bb133111eb;
+    x = x ^ (x >>> 31);
+    store<u32>(state + (<usize>i << 3), <u32>x);
+    store<u32>(state + (<usize>i << 3) + 4, <u32>(x >>> 32));
+  }
+  if ((load<u32>(state) | load<u32>(state, 4) | load<u32>(state, 8) | load<u32>(state, 12)) == 0) store<u32>(state, 1);
+}
+
+export function rng_uniform_f32(out: usize, n: i32, lo: f32, hi: f32, state: usize): void {
+  const w = <f64>hi - <f64>lo;
+  for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(<f64>lo + w * unit(state)));
+}
+
+export function rng_normal_f32(out: usize, n: i32, mean: f32, std: f32, state: usize): void {
+  for (let i = 0; i < n; i += 2) {
+    const u1 = 1 - unit(state); // (0, 1]: log never sees 0
+    const u2 = unit(state);
+    const r = Math.sqrt(-2 * Math.log(u1));
+    const a = 2 * Math.PI * u2;
+    store<f32>(out + (<usize>i << 2), <f32>(<f64>mean + <f64>std * r * Math.cos(a)));
+    if (i + 1 < n) store<f32>(out + (<usize>(i + 1) << 2), <f32>(<f64>mean + <f64>std * r * Math.sin(a)));
+  }
+}
+
+export function dropout_f32(y: usize, mask: usize, x: usize, n: i32, p: f32, state: usize): void {
+  // y may alias x. p == 0 keeps everything; p == 1 drops everything.
+  const keep: f32 = p < 1 ? <f32>(1 / (1 - <f64>p)) : 0;
+  for (let i = 0; i < n; i++) {
+    const m: f32 = unit(state) >= <f64>p ? keep : 0;
+    const o = <usize>i << 2;
+    store<f32>(mask + o, m);
+    store<f32>(y + o, load<f32>(x + o) * m);
+  }
+}
+
+export function shuffle_i32(idx: usize, n: i32, state: usize): void {
+  for (let i = n - 1; i > 0; i--) {
+    // Lemire's unbiased bounded integer in [0, i].
+    const bound = <u32>(i + 1);
+    let m = <u64>next(state) * <u64>bound;
+    let low = <u32>m;
+    if (low < bound) {
+      const threshold: u32 = (<u32>0 - bound) % bound;
+      while (low < threshold) {
+        m = <u64>next(state) * <u64>bound;
+        low = <u32>m;
+      }
+    }
+    const j = <usize>(m >>> 32);
+    const a = idx + (<usize>i << 2);
+    const b = idx + (j << 2);
+    const t = load<i32>(a);
+    store<i32>(a, load<i32>(b));
+    store<i32>(b, t);
+  }
+}

@@ -1,0 +1,5 @@
+export { Matrix, type MatrixLike } from './matrix.js';
+export { makeMoons, makeCircles, makeSpirals, makeXor, makeRegression, type Labeled } from './synthetic.js';
+export { parseCsv, loadCsv, type Csv } from './csv.js';
+export { trainTestSplit, shuffleRows, fitStandardizer, oneHot, type Standardizer } from './split.js';
+export { loadBuiltin, type BuiltinName } from './builtin.js';

@@ -1,0 +1,110 @@
+// Losses: each is one fused wasm call returning the summed loss and writing the
+// gradient with respect to the model's output (mean reduction: scale = 1/count).
+// PyTorch semantics: bce takes probabilities (log clamped at -100), bceWithLogits and
+// softmaxCrossEntropy take raw scores; softmaxCrossEntropy accepts integer labels
+// (n x 1 of class indices), one-hot or soft-label targets (n x classes).
+import type { Kernels } from '../wasm/exports.js';
+
+export interface LossContext {
+  k: Kernels;
+  /** Reads a live view of n floats at ptr (for user-defined losses). */
+  f32(ptr: number, n: number): Float32Array;
+}
+
+export interface Loss {
+  readonly name: string;
+  /** True when targets are class indices (stored as i32), one per row. */
+  readonly indexTargets?: boolean;
+  /** Mean loss over the batch; writes dLoss/dOutput to `grad` unless it is 0. */
+  compute(ctx: LossContext, grad: number, pred: number, target: number, rows: number, cols: number): number;
+  getConfig(): Record<string, unknown>;
+}
+
+type Elementwise = (k: Kernels, grad: number, pred: number, target: number, n: number, scale: number) => number;
+
+function elementwise(name: string, f: Elementwise, config: Record<string, unknown> = {}): Loss {
+  return {
+    name,
+    compute(ctx, grad, pred, target, rows, cols) {
+      const n = rows * cols;
+      return f(ctx.k, grad, pred, target, n, 1 / n) / n;
+    },
+    getConfig: () => ({ name, ...config }),
+  };
+}
+
+function positive(name: string, v: number): number {
+  if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`wasmnn: ${name} must be a positive finite number, got ${v}`);
+  return v;
+}
+
+export const mse = (): Loss => elementwise('mse', (k, g, p, t, n, s) => k.mse_f32(g, p, t, n, s));
+export const mae = (): Loss => elementwise('mae', (k, g, p, t, n, s) => k.mae_f32(g, p, t, n, s));
+export const smoothL1 = (beta = 1): Loss => {
+  positive('smoothL1 beta', beta);
+  return elementwise('smoothL1', (k, g, p, t, n, s) => k.smooth_l1_f32(g, p, t, n, s, beta), { beta });
+};
+export const huber = (delta = 1): Loss => {
+  positive('huber delta', delta);
+  return elementwise('huber', (k, g, p, t, n, s) => k.huber_f32(g, p, t, n, s, delta), { delta });
+};
+export const bce = (): Loss => elementwise('bce', (k, g, p, t, n, s) => k.bce_f32(g, p, t, n, s));
+export const bceWithLogits = (): Loss => elementwise('bceWithLogits', (k, g, p, t, n, s) => k.bce_logits_f32(g, p, t, n, s));
+
+/** Softmax cross-entropy over logits, mean over rows (PyTorch CrossEntropyLoss). */
+export const softmaxCrossEntropy = (): Loss => ({
+  name: 'softmaxCrossEntropy',
+  compute(ctx, grad, pred, target, rows, cols) {
+    return ctx.k.softmax_ce_dense_f32(grad, pred, target, rows, cols, 1 / rows) / rows;
+  },
+  getConfig: () => ({ name: 'softmaxCrossEntropy' }),
+});
+
+/** The same loss with integer class labels (one per row) as targets. */
+export const softmaxCrossEntropyIndex = (): Loss => ({
+  name: 'softmaxCrossEntropy',
+  indexTargets: true,
+  compute(ctx, grad, pred, target, rows, cols) {
+    return ctx.k.softmax_ce_index_f32(grad, pred, target, rows, cols, 1 / rows) / rows;
+  },
+  getConfig: () => ({ name: 'softmaxCrossEntropy' }),
+});
+
+export interface CustomLossSpec {
+  name?: string;
+  /** The mean loss of a batch; pred and target are row-major [rows, cols]. */
+  value(pred: Float32Array, target: Float32Array, rows: number, cols: number): number;
+  /** Writes dLoss/dPred (of the mean loss) into grad. */
+  gradient(pred: Float32Array, target: Float32Array, grad: Float32Array, rows: number, cols: number): void;
+}
+
+/** A user-defined loss from value and gradient functions (runs in JS on views of wasm memory). */
+export function custom(spec: CustomLossSpec): Loss {
+  if (typeof spec?.value !== 'function' || typeof spec.gradient !== 'function') {
+    throw new TypeError('wasmnn: a custom loss needs value(pred, target, rows, cols) and gradient(pred, target, grad, rows, cols)');
+  }
+  const name = spec.name ?? 'custom';
+  return {
+    name,
+    compute(ctx, grad, pred, target, rows, cols) {
+      const n = rows * cols;
+      const v = spec.value(ctx.f32(pred, n), ctx.f32(target, n), rows, cols);
+      if (grad !== 0) spec.gradient(ctx.f32(pred, n), ctx.f32(target, n), ctx.f32(grad, n), rows, cols);
+      return v;
+    },
+    getConfig: () => ({ name }),
+  };
+}
+
+const BY_NAME: Record<string, () => Loss> = { mse, mae, smoothL1, huber, bce, bceWithLogits, softmaxCrossEntropy };
+export type LossName = 'mse' | 'mae' | 'smoothL1' | 'huber' | 'bce' | 'bceWithLogits' | 'softmaxCrossEntropy';
+
+export function resolveLoss(spec: LossName | Loss | CustomLossSpec): Loss {
+  if (typeof spec === 'string') {
+    const f = BY_NAME[spec];
+    if (!f) throw new RangeError(`wasmnn: unknown loss '${spec}'; known: ${Object.keys(BY_NAME).join(', ')}, or a custom loss`);
+    return f();
+  }
+  if (spec && typeof (spec as Loss).compute === 'function') return spec as Loss;
+  return custom(spec as CustomLossSpec);
+}

@@ -1,0 +1,40 @@
+// model.summary(): per layer the output shape, parameter count and multiply-accumulates
+// per sample (FLOPs = 2 x MACs), then totals and the memory of parameters and gradients.
+import type { Sequential } from './sequential.js';
+
+export function summarize(model: Sequential, plannedRows: number): string {
+  const rows: string[][] = [['Layer', 'Output shape', 'Params', 'MACs/sample', 'FLOPs/sample']];
+  let params = 0;
+  let macs = 0;
+  const byLayer = new Map<string, number>();
+  for (const p of model.parameters()) {
+    const layer = p.name.split('/')[0];
+    byLayer.set(layer, (byLayer.get(layer) ?? 0) + p.size);
+  }
+  for (const l of model.layers) {
+    const act = (l as { activation?: { name: string } }).activation?.name;
+    const n = byLayer.get(l.name) ?? 0;
+    const m = l.macsPerSample();
+    params += n;
+    macs += m;
+    rows.push([`${l.name} (${l.kind}${act && act !== 'linear' ? `, ${act}` : ''})`, `[batch, ${l.outputUnits}]`, fmt(n), fmt(m), fmt(2 * m)]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
+  return [
+    `Model: ${model.name}`,
+    rule,
+    line(rows[0]),
+    rule,
+    ...rows.slice(1).map(line),
+    rule,
+    `Total params: ${fmt(params)} (${fmt(params * 4)} bytes of float32; gradients the same)`,
+    `MACs per sample: ${fmt(macs)}; FLOPs per sample: ${fmt(2 * macs)}`,
+    plannedRows ? `Planned batch: ${plannedRows} rows` : 'Not compiled yet',
+  ].join('\n');
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}

@@ -1,0 +1,109 @@
+// The optimizer base: validation, the learning rate (a number or a schedule),
+// attaching to parameters, and per-segment state slots in wasm memory. Subclasses
+// implement `update(seg, slots, lr)`: one fused kernel call per contiguous segment.
+// The host computes step-dependent scalars (bias corrections, the scheduled rate)
+// and passes them in; kernels are stateless.
+import { runtime } from '../wasm/init.js';
+import { type Parameter, type Segment, segmentsOf } from './parameter.js';
+import type { Kernels } from '../wasm/exports.js';
+
+/** Anything with `rate(step)`: a learning-rate schedule. */
+export interface RateSchedule {
+  rate(step: number): number;
+}
+
+export type LearningRate = number | RateSchedule;
+
+export interface OptimizerOptions {
+  lr?: LearningRate;
+}
+
+export function checkRange(name: string, value: number, ok: boolean, what: string): void {
+  if (typeof value !== 'number' || Number.isNaN(value) || !ok) {
+    throw new RangeError(`wasmnn: ${name} must be ${what}, got ${value}`);
+  }
+}
+
+export abstract class Optimizer {
+  abstract readonly kind: string;
+  /** Optimizer state slots per parameter element (e.g. 2 for Adam's m and v). */
+  protected readonly slotCount: number = 0;
+  readonly lr: LearningRate;
+  /** Steps taken; the step count t used by bias corrections is `iterations` after the increment. */
+  iterations = 0;
+  /** The step index the schedule is evaluated at (epoch or batch, as the caller advances it). */
+  scheduleStep = 0;
+  private params: Parameter[] = [];
+  private segments: Segment[] = [];
+  private slots: number[][] = [];
+
+  constructor(options: OptimizerOptions, defaultLr?: number) {
+    const lr = options.lr ?? defaultLr;
+    if (lr === undefined) throw new RangeError(`wasmnn: ${this.constructor.name}: lr is required`);
+    if (typeof lr === 'number') checkRange('lr', lr, lr > 0 && Number.isFinite(lr), 'a positive finite number');
+    else if (typeof lr?.rate !== 'function') throw new TypeError('wasmnn: lr must be a number or a schedule with rate(step)');
+    this.lr = lr;
+  }
+
+  /** The learning rate in force now. */
+  get currentLr(): number {
+    return typeof this.lr === 'number' ? this.lr : this.lr.rate(this.scheduleStep);
+  }
+
+  /** Binds the optimizer to parameters (replacing any earlier binding) and zeroes its state. */
+  attach(params: readonly Parameter[]): this {
+    this.dispose();
+    this.params = [...params];
+    this.segments = segmentsOf(params);
+    const { arena } = runtime();
+    this.slots = this.segments.map((s) => {
+      const out: number[] = [];
+      for (let i = 0; i < this.slotCount; i++) {
+        const p = arena.alloc(s.n * 4);
+        arena.f32(p, s.n).fill(this.slotInit(i));
+        out.push(p);
+      }
+      return out;
+    });
+    this.iterations = 0;
+    return this;
+  }
+
+  /** The initial value of slot i (e.g. AdaGrad's initial accumulator). */
+  protected slotInit(_slot: number): number {
+    return 0;
+  }
+
+  get parameters(): readonly Parameter[] {
+    return this.params;
+  }
+
+  /** One update of every attached parameter from its gradient. */
+  step(): void {
+    if (this.segments.length === 0) throw new Error('wasmnn: optimizer.step() before it has parameters: pass them to the factory or compile a model with it');
+    const lr = this.currentLr;
+    if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`wasmnn: the learning rate became ${lr} at step ${this.scheduleStep}`);
+    this.iterations++;
+    const k = runtime().kernels;
+    for (let i = 0; i < this.segments.length; i++) this.update(k, this.segments[i], this.slots[i], lr);
+  }
+
+  /** Sets every attached gradient to zero. */
+  zeroGrad(): void {
+    const k = runtime().kernels;
+    for (const s of this.segments) k.fill_f32(s.grad, s.n, 0);
+  }
+
+  /** Frees the state slots. */
+  dispose(): void {
+    const { arena } = runtime();
+    for (const seg of this.slots) for (const p of seg) arena.release(p);
+    this.slots = [];
+    this.segments = [];
+    this.params = [];
+  }
+
+  protected abstract update(k: Kernels, seg: Segment, slots: number[], lr: number): void;
+
+  abstract getConfig(): Record<string, unknown>;
+}

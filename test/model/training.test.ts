@@ -1,0 +1,157 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { init, Sequential, layers, optimizers, parameter, TrainingError, data } from 'wasmnn';
+import { csvRows } from '../helpers/fixtures.js';
+
+let arena: { grows: number; bytesInUse: number; liveBlocks: number };
+beforeAll(async () => {
+  arena = (await init()).arena;
+});
+
+function moons() {
+  const rows = csvRows('moons_300_noise0.5.csv');
+  return { x: rows.map((r) => r.slice(0, 2)), y: rows.map((r) => [r[2]]) };
+}
+
+function net(seed: number, extra: object = {}) {
+  return new Sequential(
+    [
+      layers.dense({ inputDim: 2, units: 20, activation: 'relu', kernelInitializer: 'heNormal', ...extra }),
+      layers.dense({ units: 3, activation: 'relu' }),
+      layers.dense({ units: 1 }),
+    ],
+    { seed },
+  );
+}
+
+describe('training', () => {
+  it('a seeded run repeats bit for bit, and another seed differs', async () => {
+    const { x, y } = moons();
+    const bits = async (seed: number) => {
+      const m = net(seed);
+      m.compile({ loss: 'bceWithLogits', optimizer: optimizers.sgd({ lr: 0.2 }) });
+      await m.fit(x, y, { epochs: 5, batchSize: 32, shuffle: true });
+      return m.getWeights().map((w) => Array.from(new Uint32Array(w.buffer.slice(0))));
+    };
+    const a = await bits(7);
+    expect(await bits(7)).toEqual(a);
+    expect(await bits(8)).not.toEqual(a);
+  });
+
+  it('100 training steps grow neither wasm memory nor the arena', async () => {
+    const { x, y } = moons();
+    const m = net(1);
+    m.compile({ loss: 'bceWithLogits', optimizer: optimizers.sgd({ lr: 0.1 }), metrics: ['accuracy'], batchSize: 30 });
+    await m.fit(x, y, { epochs: 1, batchSize: 30 }); // warm: the data set's blocks are allocated once and freed
+    const grows = arena.grows;
+    const inUse = arena.bytesInUse;
+    let steps = 0;
+    const seen: number[] = [];
+    await m.fit(x, y, {
+      epochs: 10, // 10 batches per epoch -> 100 steps
+      batchSize: 30,
+      onEpochEnd: () => {
+        steps += 10;
+        seen.push(arena.bytesInUse);
+      },
+    });
+    expect(steps).toBe(100);
+    expect(arena.grows).toBe(grows);
+    // During fit the resident data set is the only addition, and it is constant across epochs.
+    expect(new Set(seen).size).toBe(1);
+    expect(arena.bytesInUse).toBe(inUse);
+  });
+
+  it('trains a moons classifier above chance on held-out data', async () => {
+    const { x, y } = moons();
+    const m = net(0);
+    m.compile({ loss: 'bceWithLogits', optimizer: optimizers.sgd({ lr: 0.2 }), metrics: ['accuracy'] });
+    const h = await m.fit(x.slice(0, 200), y.slice(0, 200), { epochs: 60, batchSize: 32, validationData: [x.slice(200), y.slice(200)] });
+    expect(h.loss[h.loss.length - 1]).toBeLessThan(h.loss[0]);
+    expect(h.valAccuracy[h.valAccuracy.length - 1]).toBeGreaterThan(0.7);
+    expect(h.epoch).toHaveLength(60);
+  });
+
+  it('8x8 digits: a 64-64-10 network reaches at least 95% test accuracy', async () => {
+    const all = await data.loadBuiltin('digits');
+    const scaled = new data.Matrix(all.x.data.map((v) => v / 16), all.x.rows, all.x.cols);
+    const { train, test } = data.trainTestSplit(scaled, all.y, { testSize: 0.25, seed: 0 });
+    const m = new Sequential(
+      [layers.dense({ inputDim: 64, units: 64, activation: 'relu', kernelInitializer: 'heNormal' }), layers.dense({ units: 10 })],
+      { seed: 0 },
+    );
+    m.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.sgd({ lr: 0.1 }), metrics: ['accuracy'] });
+    await m.fit(train.x, train.y, { epochs: 40, batchSize: 32 });
+    expect(test.x.rows).toBe(450);
+    expect(m.evaluate(test.x, test.y).accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('free-standing parameters: sgd on 0.5*w^2 from w=1 gives 0.99 then 0.9801', () => {
+    const w = parameter([1], [1]);
+    const opt = optimizers.sgd({ lr: 0.01 }, [w]);
+    w.grad.set([w.value[0]]); // d(0.5 w^2)/dw = w
+    opt.step();
+    expect(w.value[0]).toBeCloseTo(0.99, 7);
+    w.grad.set([w.value[0]]);
+    opt.step();
+    expect(w.value[0]).toBeCloseTo(0.9801, 6);
+  });
+
+  it('NaN loss stops training with a clear error and leaves the last good weights', async () => {
+    const { x, y } = moons();
+    const m = net(2);
+    m.compile({ loss: 'mse', optimizer: optimizers.sgd({ lr: 1e6 }) });
+    let before: Float32Array[] = [];
+    const err = await m
+      .fit(x, y, { epochs: 50, batchSize: 300, shuffle: false, onEpochEnd: () => void (before = m.getWeights()) })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(TrainingError);
+    expect(String(err.message)).toMatch(/loss became (NaN|Infinity)/);
+    // The failing step did not update: the weights are those after the last good epoch.
+    expect(m.getWeights()).toEqual(before);
+  });
+});
+
+describe('errors name the problem', () => {
+  const m = () => {
+    const model = net(0);
+    model.compile({ loss: 'bceWithLogits', optimizer: optimizers.sgd({ lr: 0.1 }) });
+    return model;
+  };
+  it('shape mismatches', async () => {
+    await expect(m().fit([[1, 2]], [[1], [0]])).rejects.toThrow(/x has 1 rows but y has 2/);
+    await expect(m().fit([[1, 2, 3]], [[1]])).rejects.toThrow(/3 columns but the model takes 2 inputs/);
+    await expect(m().fit([[1, 2]], [[1, 0]])).rejects.toThrow(/y has 2 columns but the model outputs 1/);
+    expect(() => new Sequential([layers.dense({ inputDim: 2, units: 3 }), layers.dense({ inputDim: 4, units: 1 })])).toThrow(/inputDim 4 but the previous layer gives 3/);
+    expect(() => new Sequential([layers.dense({ units: 3 })])).toThrow(/first layer needs inputDim/);
+  });
+  it('NaN and Infinity in data', async () => {
+    await expect(m().fit([[1, NaN]], [[1]])).rejects.toThrow(/NaN/);
+    await expect(m().fit([[1, 2]], [[Infinity]])).rejects.toThrow(/Infinity/);
+  });
+  it('unknown names and bad hyper-parameters', () => {
+    expect(() => layers.dense({ units: 2, activation: 'relux' as never })).toThrow(/unknown activation 'relux'/);
+    expect(() => net(0).compile({ loss: 'msee' as never, optimizer: optimizers.sgd({ lr: 0.1 }) })).toThrow(/unknown loss 'msee'/);
+    expect(() => optimizers.sgd({ lr: 0 })).toThrow(/lr must be a positive/);
+    expect(() => optimizers.sgd({ lr: -1 })).toThrow(/lr must be a positive/);
+    expect(() => layers.dense({ units: 0 })).toThrow(/units must be a positive integer/);
+    expect(() => net(0).compile({ loss: 'mse', optimizer: optimizers.sgd({ lr: 0.1 }), metrics: ['acc' as never] })).toThrow(/unknown metric 'acc'/);
+  });
+  it('labels out of range', async () => {
+    const model = new Sequential([layers.dense({ inputDim: 2, units: 3 })]);
+    model.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.sgd({ lr: 0.1 }) });
+    await expect(model.fit([[1, 2]], [[3]])).rejects.toThrow(/label 3 is not a class index in \[0, 2\]/);
+    await expect(model.fit([[1, 2]], [[1.5]])).rejects.toThrow(/label 1.5/);
+  });
+  it('a logits loss after a squashing activation', () => {
+    const model = new Sequential([layers.dense({ inputDim: 2, units: 1, activation: 'sigmoid' })]);
+    expect(() => model.compile({ loss: 'bceWithLogits', optimizer: optimizers.sgd({ lr: 0.1 }) })).toThrow(/takes raw scores/);
+  });
+  it('setWeights with a wrong shape changes nothing', () => {
+    const model = net(0);
+    const w = model.getWeights();
+    const bad = w.map((a) => Array.from(a));
+    bad[5] = [1, 2];
+    expect(() => model.setWeights(bad)).toThrow(/dense_2\/bias has shape \[1\] \(1 values\), got 2/);
+    expect(model.getWeights()).toEqual(w);
+  });
+});
