@@ -20,6 +20,12 @@
   return e / (1 + e);
 }
 
+// sigma'(x) = e^-|x| / (1 + e^-|x|)^2, from x: no cancellation where sigma(x) rounds to 1.
+@inline function sigmoidGrad(x: f64): f64 {
+  const e = Math.exp(-Math.abs(x));
+  return e / ((1 + e) * (1 + e));
+}
+
 // erfc with relative error < 1.2e-7 everywhere (Chebyshev fit, Numerical Recipes "erfcc").
 @inline function erfc(x: f64): f64 {
   const z = Math.abs(x);
@@ -49,10 +55,7 @@ export function sigmoid_f32(y: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) st(y, i, sigmoid(ld(x, i)));
 }
 export function sigmoid_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const s = ld(y, i);
-    st(dx, i, ld(dy, i) * s * (1 - s));
-  }
+  for (let i = 0; i < n; i++) st(dx, i, ld(dy, i) * sigmoidGrad(ld(x, i)));
 }
 
 export function tanh_f32(y: usize, x: usize, n: i32): void {
@@ -60,8 +63,11 @@ export function tanh_f32(y: usize, x: usize, n: i32): void {
 }
 export function tanh_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
-    const t = ld(y, i);
-    st(dx, i, ld(dy, i) * (1 - t * t));
+    // 1/cosh^2(x) = 4/(e^x + e^-x)^2, not 1 - y^2, which cancels to 0 for |x| >~ 9 in float32.
+    const v = ld(x, i);
+    const e = Math.exp(-Math.abs(v));
+    const c = 1 + e * e;
+    st(dx, i, (ld(dy, i) * 4 * e * e) / (c * c));
   }
 }
 
@@ -157,9 +163,9 @@ export function gelu_tanh_f32(y: usize, x: usize, n: i32): void {
 export function gelu_tanh_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     const v = ld(x, i);
-    const s = sigmoid(2 * GELU_K * (v + GELU_C * v * v * v));
+    const u2 = 2 * GELU_K * (v + GELU_C * v * v * v);
     const du = 2 * GELU_K * (1 + 3 * GELU_C * v * v);
-    st(dx, i, ld(dy, i) * (s + v * s * (1 - s) * du));
+    st(dx, i, ld(dy, i) * (sigmoid(u2) + v * sigmoidGrad(u2) * du));
   }
 }
 
@@ -185,8 +191,7 @@ export function silu_f32(y: usize, x: usize, n: i32): void {
 export function silu_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     const v = ld(x, i);
-    const s = sigmoid(v);
-    st(dx, i, ld(dy, i) * s * (1 + v * (1 - s)));
+    st(dx, i, ld(dy, i) * (sigmoid(v) + v * sigmoidGrad(v)));
   }
 }
 

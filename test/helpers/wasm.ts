@@ -64,3 +64,12 @@ export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e
 }
 
 export const AWKWARD_SIZES = [0, 1, 3, 4, 5, 17, 1023] as const;
+
+/** Asserts |got[i] - want[i]| <= rel*|want[i]| + abs for every i, naming the first offender. */
+export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel: number, abs: number, what = ''): void {
+  if (got.length !== want.length) throw new Error(`${what}: length ${got.length} vs ${want.length}`);
+  for (let i = 0; i < want.length; i++) {
+    const tol = rel * Math.abs(want[i]) + abs;
+    if (!(Math.abs(got[i] - want[i]) <= tol)) throw new Error(`${what}[${i}]: got ${got[i]}, want ${want[i]} (tolerance ${tol})`);
+  }
+}

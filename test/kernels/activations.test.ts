@@ -1,0 +1,132 @@
+// Activations: golden values from PyTorch (float64), the wasm against its TS twin at
+// awkward sizes/offsets with aliasing, and the twin's derivatives by finite differences.
+import { describe, expect, it } from 'vitest';
+import { AWKWARD_SIZES, expectClose, loadWasm, maxRelErr, randn } from '../helpers/wasm.js';
+import { golden } from '../helpers/fixtures.js';
+import { ELEMENTWISE, softmaxRows, softmaxRowsBackward } from '../../src/reference/activations.js';
+
+const w = loadWasm();
+const NAME: Record<string, string> = {
+  identity: 'identity', sigmoid: 'sigmoid', tanh: 'tanh', relu: 'relu', leaky_relu: 'leaky_relu', elu: 'elu',
+  gelu: 'gelu', softplus: 'softplus', silu: 'silu',
+};
+const WITH_ALPHA = new Set(['leaky_relu', 'elu']);
+
+function kernelName(c: { name: string; params: Record<string, unknown> }): string {
+  return c.name === 'gelu' && c.params.approximate === 'tanh' ? 'gelu_tanh' : NAME[c.name];
+}
+
+function run(name: string, x: ArrayLike<number>, alpha: number, skew = 0) {
+  const n = x.length;
+  const px = w.put(x, skew);
+  const py = w.out(n, (skew + 1) % 4);
+  const fwd = w.k[`${name}_f32`];
+  const bwd = w.k[`${name}_backward_f32`];
+  if (WITH_ALPHA.has(name)) fwd(py, px, n, alpha);
+  else fwd(py, px, n);
+  const pdy = w.put(new Float32Array(n).fill(1), (skew + 2) % 4);
+  if (WITH_ALPHA.has(name)) bwd(pdy, pdy, px, py, n, alpha); // dx aliases dy
+  else bwd(pdy, pdy, px, py, n);
+  return { y: Array.from(w.f32(py, n)), d: Array.from(w.f32(pdy, n)) };
+}
+
+describe('activations: golden (PyTorch float64)', () => {
+  const g = golden('activations.json');
+  for (const c of g.elementwise) {
+    const name = kernelName(c);
+    const alpha = (c.params.alpha as number) ?? 0;
+    it(`${name} ${JSON.stringify(c.params)}: |got - want| <= 1e-5*|want| + 1e-15`, () => {
+      const { y, d } = run(name, c.x, alpha);
+      // The absolute 1e-15 covers two things float32 and PyTorch's float64 formulas disagree on
+      // at no practical scale: subnormal results (sigmoid(-100) ~ 3.7e-44) and derivatives PyTorch
+      // rounds to exactly 0 (tanh'(20) = 1 - y^2 = 0 in float64; the true value is 1.7e-17, which we give).
+      const check = (got: number[], want: number[], what: string) =>
+        want.forEach((v, i) => expect(Math.abs(got[i] - v), `${what} at x=${c.x[i]}: ${got[i]} vs ${v}`).toBeLessThanOrEqual(1e-5 * Math.abs(v) + 1e-15));
+      check(y, c.y, 'value');
+      check(d, c.dydx, 'derivative');
+    });
+  }
+  it('softmax and log-softmax with vector-Jacobian products, logits up to ±1000', () => {
+    for (const c of g.softmax) {
+      const rows = c.z.length;
+      const cols = c.z[0].length;
+      const z = w.put(c.z.flat(), 1);
+      const up = w.put(c.upstream.flat(), 2);
+      for (const [fwd, bwd, yKey, vjpKey] of [
+        ['softmax_rows_f32', 'softmax_rows_backward_f32', 'softmax', 'softmax_vjp'],
+        ['log_softmax_rows_f32', 'log_softmax_rows_backward_f32', 'log_softmax', 'log_softmax_vjp'],
+      ]) {
+        const y = w.out(rows * cols, 3);
+        w.k[fwd](y, z, rows, cols);
+        expect(maxRelErr(w.f32(y, rows * cols), c[yKey].flat(), 1e-30)).toBeLessThan(1e-5);
+        const dx = w.out(rows * cols);
+        w.k[bwd](dx, up, y, rows, cols);
+        // The VJP cancels (dy - sum(dy*y)) near 0; its scale is |upstream| <= 1, so float32 gives ~1e-7 absolute.
+        expectClose(w.f32(dx, rows * cols), c[vjpKey].flat(), 1e-5, 1e-6, vjpKey);
+      }
+    }
+  });
+});
+
+describe('activations: wasm vs twin, awkward sizes, unaligned, aliased', () => {
+  for (const [name, [f, df]] of Object.entries(ELEMENTWISE)) {
+    it(name, () => {
+      for (const n of AWKWARD_SIZES) {
+        const x = Float32Array.from(randn(n, n + 5, 3));
+        const { y, d } = run(name, x, 0.2, n % 4);
+        // float32 results of O(1) functions: 2e-6 relative plus 1e-7 absolute where they cross zero.
+        expectClose(y, Array.from(x, (v) => f(v, 0.2)), 2e-6, 1e-7, `${name}(x) n=${n}`);
+        expectClose(d, Array.from(x, (v) => df(v, 0.2)), 2e-6, 1e-7, `${name}'(x) n=${n}`);
+        // In place: y aliases x.
+        const px = w.put(x, 1);
+        if (WITH_ALPHA.has(name)) w.k[`${name}_f32`](px, px, n, 0.2);
+        else w.k[`${name}_f32`](px, px, n);
+        expect(Array.from(w.f32(px, n))).toEqual(y);
+      }
+    });
+  }
+  it('softmax rows vs twin at awkward widths', () => {
+    for (const cols of AWKWARD_SIZES.filter((c) => c > 0)) {
+      const rows = 3;
+      const x = Float32Array.from(randn(rows * cols, cols, 4));
+      const want = new Float64Array(rows * cols);
+      softmaxRows(want, x, rows, cols);
+      const p = w.put(x, 2);
+      w.k.softmax_rows_f32(p, p, rows, cols);
+      expect(maxRelErr(w.f32(p, rows * cols), want, 1e-12)).toBeLessThan(1e-5);
+    }
+  });
+});
+
+describe('derivatives by central finite differences (float64 twin)', () => {
+  const h = 1e-6;
+  for (const [name, [f, df]] of Object.entries(ELEMENTWISE)) {
+    it(name, () => {
+      // Points away from the kinks at 0 (relu family) and the softplus threshold at 20.
+      for (const x of [-7.3, -2.1, -0.6, -0.13, 0.27, 0.9, 3.3, 8.1]) {
+        const fd = (f(x + h, 0.2) - f(x - h, 0.2)) / (2 * h);
+        expect(Math.abs(fd - df(x, 0.2))).toBeLessThan(1e-7 * Math.max(1, Math.abs(fd)));
+      }
+    });
+  }
+  it('softmax and log-softmax VJPs', () => {
+    const z = [0.3, -1.2, 2.5, 0.1];
+    const up = [0.7, -0.2, 0.4, 1.1];
+    for (const log of [false, true]) {
+      const y = new Float64Array(4);
+      softmaxRows(y, z, 1, 4, log);
+      const dx = new Float64Array(4);
+      softmaxRowsBackward(dx, up, y, 1, 4, log);
+      for (let i = 0; i < 4; i++) {
+        const plus = z.slice(); plus[i] += h;
+        const minus = z.slice(); minus[i] -= h;
+        const yp = new Float64Array(4), ym = new Float64Array(4);
+        softmaxRows(yp, plus, 1, 4, log);
+        softmaxRows(ym, minus, 1, 4, log);
+        let fd = 0;
+        for (let j = 0; j < 4; j++) fd += (up[j] * (yp[j] - ym[j])) / (2 * h);
+        expect(Math.abs(fd - dx[i])).toBeLessThan(1e-8);
+      }
+    }
+  });
+});
