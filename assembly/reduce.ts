@@ -143,3 +143,12 @@ export function argmax_rows_f32(out: usize, x: usize, rows: i32, cols: i32): voi
     store<i32>(out + (<usize>r << 2), best);
   }
 }
+
+export function add_sign_f32(g: usize, w: usize, n: i32, a: f32): void {
+  // g += a*sign(w), sign(0) = 0: the gradient of an L1 penalty a*sum|w|.
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(w + o);
+    store<f32>(g + o, load<f32>(g + o) + (v > 0 ? a : v < 0 ? -a : 0));
+  }
+}

@@ -9,3 +9,5 @@ export * as optimizers from './optimizers/index.js';
 export * as initializers from './initializers/index.js';
 export * as losses from './losses/index.js';
 export * as data from './data/index.js';
+export * as plot from './plot/index.js';
+export * as regularizers from './regularizers/index.js';

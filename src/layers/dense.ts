@@ -5,6 +5,7 @@ import type { Parameter } from '../optimizers/parameter.js';
 import { type Initializer, type InitializerName, resolveInitializer, defaultUniform } from '../initializers/index.js';
 import { type Activation, type ActivationSpec, resolveActivation } from './activations.js';
 import type { Layer, ParamSpec, StepContext } from './layer.js';
+import type { Regularizer } from '../regularizers/index.js';
 
 export interface DenseOptions {
   units: number;
@@ -14,6 +15,9 @@ export interface DenseOptions {
   useBias?: boolean;
   kernelInitializer?: InitializerName | Initializer;
   biasInitializer?: InitializerName | Initializer;
+  /** A penalty on W added to the loss, e.g. regularizers.l2(1e-4). */
+  kernelRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
   name?: string;
 }
 
@@ -56,10 +60,10 @@ export class Dense implements Layer {
     const fanIn = this.inputUnits;
     const fanOut = this.outputUnits;
     const specs: ParamSpec[] = [
-      { name: `${this.name}/kernel`, shape: [fanIn, fanOut], initializer: resolveInitializer(this.options.kernelInitializer, defaultUniform), fanIn, fanOut },
+      { name: `${this.name}/kernel`, shape: [fanIn, fanOut], initializer: resolveInitializer(this.options.kernelInitializer, defaultUniform), fanIn, fanOut, regularizer: this.options.kernelRegularizer },
     ];
     if (this.options.useBias !== false) {
-      specs.push({ name: `${this.name}/bias`, shape: [fanOut], initializer: resolveInitializer(this.options.biasInitializer, defaultUniform), fanIn, fanOut });
+      specs.push({ name: `${this.name}/bias`, shape: [fanOut], initializer: resolveInitializer(this.options.biasInitializer, defaultUniform), fanIn, fanOut, regularizer: this.options.biasRegularizer });
     }
     return specs;
   }
@@ -113,6 +117,7 @@ export class Dense implements Layer {
       kind: this.kind, name: this.name, units: o.units, inputDim: this.inputUnits,
       activation: this.activation.name === 'leakyRelu' || this.activation.name === 'elu' ? { name: this.activation.name, alpha: this.activation.alpha } : this.activation.name,
       useBias: o.useBias !== false, kernelInitializer: init(o.kernelInitializer), biasInitializer: init(o.biasInitializer),
+      kernelRegularizer: o.kernelRegularizer?.getConfig(), biasRegularizer: o.biasRegularizer?.getConfig(),
     };
   }
 }

@@ -5,6 +5,7 @@
 import type { Arena } from '../memory/arena.js';
 import type { Kernels } from '../wasm/exports.js';
 import type { Initializer } from '../initializers/index.js';
+import type { Regularizer } from '../regularizers/index.js';
 import type { Parameter } from '../optimizers/parameter.js';
 
 export interface ParamSpec {
@@ -13,6 +14,7 @@ export interface ParamSpec {
   initializer: Initializer;
   fanIn: number;
   fanOut: number;
+  regularizer?: Regularizer;
 }
 
 export interface StepContext {

@@ -15,6 +15,7 @@ import type { Optimizer } from '../optimizers/optimizer.js';
 import { type Loss, type LossName, type CustomLossSpec, resolveLoss, softmaxCrossEntropyIndex } from '../losses/index.js';
 import { type MetricAccumulator, type MetricName, METRIC_NAMES, makeMetric } from '../metrics/index.js';
 import { summarize } from './summary.js';
+import type { Regularizer } from '../regularizers/index.js';
 
 export interface SequentialOptions {
   /** Seed of every random draw: initial weights, shuffling, dropout masks. Default 0. */
@@ -77,6 +78,8 @@ export class Sequential {
   readonly outputUnits: number;
   private readonly rt: Runtime;
   private readonly params: Parameter[] = [];
+  /** Parameters with a weight penalty, and the penalty. */
+  private readonly penalties: { p: Parameter; r: Regularizer }[] = [];
   private readonly paramRegion: number;
   private readonly gradRegion: number;
   private readonly paramCount: number;
@@ -126,6 +129,7 @@ export class Sequential {
         const p = new Parameter(arena, s.name, s.shape, this.paramRegion + offset, this.gradRegion + offset);
         offset += p.size * 4;
         s.initializer.fill(p.valuePtr, p.size, { k, state: this.rngStates, fanIn: s.fanIn, fanOut: s.fanOut });
+        if (s.regularizer) this.penalties.push({ p, r: s.regularizer });
         this.params.push(p);
         return p;
       });
@@ -277,7 +281,14 @@ export class Sequential {
     for (let i = this.layers.length - 1; i >= 0; i--) {
       this.layers[i].backward(this.ctx, i > 0 ? this.layers[i - 1].gradOutput : 0);
     }
-    return value;
+    return value + this.applyPenalties();
+  }
+
+  /** Adds every weight penalty's gradient and returns the summed penalty (part of the reported loss). */
+  private applyPenalties(): number {
+    let sum = 0;
+    for (const { p, r } of this.penalties) sum += r.apply(this.rt.kernels, p.gradPtr, p.valuePtr, p.size);
+    return sum;
   }
 
   private readonly lossCtx = {
@@ -443,7 +454,10 @@ export class Sequential {
         for (const m of metrics) m.add(this.heapF, this.heapI, out >> 2, yp >> 2, rows, this.outputUnits, index);
       }
     }
-    const logs: EpochLogs = { loss: sum / data.rows };
+    // As Keras: the reported loss includes the weight penalties.
+    let penalty = 0;
+    for (const { p, r } of this.penalties) penalty += r.value(k, p.valuePtr, p.size);
+    const logs: EpochLogs = { loss: sum / data.rows + penalty };
     for (const m of metrics) logs[m.name] = m.result();
     return logs;
   }

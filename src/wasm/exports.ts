@@ -30,6 +30,7 @@ export const KERNEL_ARITY = {
   gather_rows_f32: 5, // (out, src, idx, rows, cols): out[r,:] = src[idx[r],:]; idx is i32
   gather_i32: 4, // (out, src, idx, n): out[r] = src[idx[r]]
   argmax_rows_f32: 4, // (out_i32, x, rows, cols)
+  add_sign_f32: 4, // (g, w, n, a): g += a*sign(w), the L1 gradient
 
   // activations.ts — y = f(x), n elements, y may alias x. Backward: dx = dy * f'(x),
   // given both x (pre-activation) and y = f(x); dx may alias dy. `alpha` is the slope

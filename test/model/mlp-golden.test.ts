@@ -1,6 +1,6 @@
 // Whole-model gradients and a 200-step training curve against PyTorch (float64 goldens).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, Sequential, layers, optimizers } from 'wasmnn';
+import { init, Sequential, layers, optimizers, regularizers } from 'wasmnn';
 import { golden, csvRows } from '../helpers/fixtures.js';
 import { maxRelErr } from '../helpers/wasm.js';
 
@@ -43,8 +43,27 @@ describe('layers.json mlp_gradients', () => {
   }
 });
 
-describe('seed_moons.json short run (no regularisation)', () => {
-  it('reproduces 200 full-batch GD steps at lr 0.2 to 1e-4 relative', async () => {
+describe('seed_moons.json short runs', () => {
+  it('L2 0.7 (l2*sum(W^2)/(2N), weights only) and decoupled decay 0.001: 200 steps to 1e-4 relative', async () => {
+    const runs = golden('seed_moons.json').short_runs_every_step as any[];
+    const rows = csvRows('moons_300_noise0.5.csv').slice(0, 200);
+    const x = rows.map((r) => r.slice(0, 2));
+    const y = rows.map((r) => [r[2]]);
+    for (const run of runs.filter((r) => Object.keys(r.variant).length > 0)) {
+      const l2 = run.variant.l2 ? regularizers.l2(run.variant.l2 / (2 * 200)) : undefined;
+      const model = new Sequential([
+        layers.dense({ inputDim: 2, units: 20, activation: 'relu', kernelRegularizer: l2 }),
+        layers.dense({ units: 3, activation: 'relu', kernelRegularizer: l2 }),
+        layers.dense({ units: 1, kernelRegularizer: l2 }),
+      ]);
+      model.setWeights(run.init.W.flatMap((W: number[][], i: number) => [W, run.init.b[i]]));
+      model.compile({ loss: 'bceWithLogits', optimizer: optimizers.sgd({ lr: run.lr, decay: run.variant.decoupled_decay ?? 0 }), batchSize: 200 });
+      const h = await model.fit(x, y, { epochs: run.iterations, batchSize: 200, shuffle: false });
+      expect(maxRelErr(h.loss, run.loss_curve.map((p: number[]) => p[1])), JSON.stringify(run.variant)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('no regularisation: reproduces 200 full-batch GD steps at lr 0.2 to 1e-4 relative', async () => {
     const run = (golden('seed_moons.json').short_runs_every_step as any[]).find((r) => Object.keys(r.variant).length === 0);
     const rows = csvRows('moons_300_noise0.5.csv');
     const train = rows.slice(0, 200);

@@ -1,0 +1,49 @@
+// Weight penalties added to the loss (Keras form):
+//   l1(l): l*sum|w|   grad l*sign(w)      l2(l): l*sum(w^2)   grad 2*l*w      l1l2: both.
+// NOTE: Keras' l2 has no 1/2; PyTorch's weight_decay=wd in SGD equals l2(wd/2) here. For
+// penalties that scale with the data set (lambda/(2N)*sum W^2), pass l = lambda/(2N).
+import type { Kernels } from '../wasm/exports.js';
+
+export interface Regularizer {
+  readonly name: string;
+  readonly l1: number;
+  readonly l2: number;
+  /** Adds the penalty's gradient into g and returns the penalty, for n weights at w. */
+  apply(k: Kernels, g: number, w: number, n: number): number;
+  /** The penalty alone. */
+  value(k: Kernels, w: number, n: number): number;
+  getConfig(): Record<string, unknown>;
+}
+
+function make(l1: number, l2: number): Regularizer {
+  for (const [name, v] of [['l1', l1], ['l2', l2]] as const) {
+    if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`wasmnn: regularizer ${name} must be a finite number >= 0, got ${v}`);
+  }
+  const name = l1 && l2 ? 'l1l2' : l1 ? 'l1' : 'l2';
+  return {
+    name,
+    l1,
+    l2,
+    apply(k, g, w, n) {
+      let p = 0;
+      if (l1) {
+        p += l1 * k.sum_abs_f32(w, n);
+        k.add_sign_f32(g, w, n, l1);
+      }
+      if (l2) {
+        p += l2 * k.sum_sq_f32(w, n);
+        k.axpy_f32(g, w, n, 2 * l2);
+      }
+      return p;
+    },
+    value: (k, w, n) => (l1 ? l1 * k.sum_abs_f32(w, n) : 0) + (l2 ? l2 * k.sum_sq_f32(w, n) : 0),
+    getConfig: () => ({ name, l1, l2 }),
+  };
+}
+
+/** l*sum|w|. @example layers.dense({ units: 8, kernelRegularizer: regularizers.l1(1e-4) }) */
+export const l1 = (l = 0.01): Regularizer => make(l, 0);
+/** l*sum(w^2) (Keras). @example layers.dense({ units: 8, kernelRegularizer: regularizers.l2(1e-4) }) */
+export const l2 = (l = 0.01): Regularizer => make(0, l);
+/** l1*sum|w| + l2*sum(w^2). */
+export const l1l2 = ({ l1: a = 0.01, l2: b = 0.01 } = {}): Regularizer => make(a, b);
