@@ -16,6 +16,10 @@ export type LearningRate = number | RateSchedule;
 
 export interface OptimizerOptions {
   lr?: LearningRate;
+  /** Clip each parameter's gradient to this L2 norm before the update (Keras clipnorm). */
+  clipNorm?: number;
+  /** Clip every gradient element to [-clipValue, clipValue] (Keras clipvalue). */
+  clipValue?: number;
 }
 
 export function checkRange(name: string, value: number, ok: boolean, what: string): void {
@@ -38,12 +42,22 @@ export abstract class Optimizer {
   private slots: number[][] = [];
 
   constructor(options: OptimizerOptions, defaultLr?: number) {
+    if (options === null || typeof options !== 'object') throw new TypeError('wasmnn: optimizer options must be an object');
     const lr = options.lr ?? defaultLr;
     if (lr === undefined) throw new RangeError(`wasmnn: ${this.constructor.name}: lr is required`);
     if (typeof lr === 'number') checkRange('lr', lr, lr > 0 && Number.isFinite(lr), 'a positive finite number');
     else if (typeof lr?.rate !== 'function') throw new TypeError('wasmnn: lr must be a number or a schedule with rate(step)');
     this.lr = lr;
+    for (const key of ['clipNorm', 'clipValue'] as const) {
+      const v = options[key];
+      if (v !== undefined) checkRange(key, v, v > 0 && Number.isFinite(v), 'a positive finite number');
+    }
+    this.clipNorm = options.clipNorm;
+    this.clipValue = options.clipValue;
   }
+
+  readonly clipNorm: number | undefined;
+  readonly clipValue: number | undefined;
 
   /** The learning rate in force now. */
   get currentLr(): number {
@@ -85,8 +99,19 @@ export abstract class Optimizer {
     if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`wasmnn: the learning rate became ${lr} at step ${this.scheduleStep}`);
     this.iterations++;
     const k = runtime().kernels;
+    if (this.clipValue !== undefined) for (const s of this.segments) k.clip_f32(s.grad, s.n, this.clipValue);
+    if (this.clipNorm !== undefined) {
+      for (const p of this.params) {
+        const norm = Math.sqrt(k.sum_sq_f32(p.gradPtr, p.size));
+        if (norm > this.clipNorm) k.scale_f32(p.gradPtr, p.gradPtr, p.size, this.clipNorm / norm);
+      }
+    }
+    this.prepare(lr);
     for (let i = 0; i < this.segments.length; i++) this.update(k, this.segments[i], this.slots[i], lr);
   }
+
+  /** Step-dependent scalars, once per step before the segments are updated (t = this.iterations). */
+  protected prepare(_lr: number): void {}
 
   /** Sets every attached gradient to zero. */
   zeroGrad(): void {
@@ -106,4 +131,23 @@ export abstract class Optimizer {
   protected abstract update(k: Kernels, seg: Segment, slots: number[], lr: number): void;
 
   abstract getConfig(): Record<string, unknown>;
+
+  /** Options common to every optimizer, for getConfig(). */
+  protected baseConfig(): Record<string, unknown> {
+    return { kind: this.kind, lr: typeof this.lr === 'number' ? this.lr : 'schedule', clipNorm: this.clipNorm, clipValue: this.clipValue };
+  }
+}
+
+/** The exponential-average factors (betas, alpha, rho) PyTorch accepts: [0, 1). */
+export function checkBeta(name: string, v: number): number {
+  checkRange(name, v, v >= 0 && v < 1, 'in [0, 1)');
+  return v;
+}
+export function checkEps(v: number): number {
+  checkRange('eps', v, v > 0 && Number.isFinite(v), 'a positive finite number');
+  return v;
+}
+export function checkNonNegative(name: string, v: number): number {
+  checkRange(name, v, v >= 0 && Number.isFinite(v), 'a finite number >= 0');
+  return v;
 }

@@ -1,0 +1,44 @@
+// AdaGrad (PyTorch): g' = g + weightDecay*w; s <- s + g'^2; w <- w - lr*g'/(sqrt(s) + eps).
+import { Optimizer, type OptimizerOptions, checkEps, checkNonNegative } from './optimizer.js';
+import type { Parameter, Segment } from './parameter.js';
+import type { Kernels } from '../wasm/exports.js';
+
+export interface AdagradOptions extends OptimizerOptions {
+  initialAccumulator?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+export class Adagrad extends Optimizer {
+  readonly kind = 'adagrad';
+  readonly initialAccumulator: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  protected override readonly slotCount = 1;
+
+  constructor(options: AdagradOptions = {}) {
+    super(options, 0.01);
+    this.initialAccumulator = checkNonNegative('initialAccumulator', options.initialAccumulator ?? 0);
+    this.eps = checkEps(options.eps ?? 1e-10);
+    this.weightDecay = checkNonNegative('weightDecay', options.weightDecay ?? 0);
+  }
+
+  protected override slotInit(): number {
+    return this.initialAccumulator;
+  }
+
+  protected update(k: Kernels, seg: Segment, slots: number[], lr: number): void {
+    k.adagrad_f32(seg.value, seg.grad, slots[0], seg.n, lr, this.eps, this.weightDecay);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), initialAccumulator: this.initialAccumulator, eps: this.eps, weightDecay: this.weightDecay };
+  }
+}
+
+/** AdaGrad, lr default 0.01. @example optimizers.adagrad({ lr: 0.1 }) */
+export function adagrad(options: AdagradOptions = {}, params?: readonly Parameter[]): Adagrad {
+  const o = new Adagrad(options);
+  if (params) o.attach(params);
+  return o;
+}
