@@ -11,3 +11,4 @@ export * as losses from './losses/index.js';
 export * as data from './data/index.js';
 export * as plot from './plot/index.js';
 export * as regularizers from './regularizers/index.js';
+export * as schedules from './schedules/index.js';

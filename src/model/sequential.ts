@@ -388,6 +388,9 @@ export class Sequential {
           logs.valLoss = v.loss;
           for (const m of metrics) logs[`val${m.name[0].toUpperCase()}${m.name.slice(1)}`] = v[m.name];
         }
+        // A plateau schedule reacts to the monitored metric: validation loss if there is one.
+        const lr = optimizer.lr as { observe?: (m: number) => number };
+        if (typeof lr === 'object' && typeof lr.observe === 'function') lr.observe(logs.valLoss ?? logs.loss);
         history.epoch.push(epoch);
         for (const key of Object.keys(logs)) history[key].push(logs[key]);
         if (options.onEpochEnd && (await options.onEpochEnd(epoch, logs)) === false) break;

@@ -1,0 +1,70 @@
+// ReduceLROnPlateau (PyTorch): after each epoch, observe(metric). An improvement is
+// metric < best*(1 - threshold) ('rel', mode 'min'; the mirror image for 'max', or +-threshold
+// for 'abs'). After more than `patience` epochs without one, lr <- max(lr*factor, minLr) (if that
+// changes it by more than eps), then `cooldown` epochs of grace. Stateful: rate() is the current rate.
+import { type Schedule, nonNegative, positive } from './schedule.js';
+
+export interface PlateauOptions {
+  initial: number;
+  factor?: number;
+  patience?: number;
+  threshold?: number;
+  thresholdMode?: 'rel' | 'abs';
+  mode?: 'min' | 'max';
+  cooldown?: number;
+  minLr?: number;
+  eps?: number;
+}
+
+export interface PlateauSchedule extends Schedule {
+  /** Feeds the monitored metric of the epoch that just ended; returns the rate for the next. */
+  observe(metric: number): number;
+  reset(): void;
+}
+
+export function reduceOnPlateau(options: PlateauOptions): PlateauSchedule {
+  const { initial, factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', mode = 'min', cooldown = 0, minLr = 0, eps = 1e-8 } = options;
+  positive('initial', initial);
+  if (!(factor > 0 && factor < 1)) throw new RangeError(`wasmnn: schedule factor must be in (0, 1), got ${factor}`);
+  nonNegative('patience', patience);
+  nonNegative('threshold', threshold);
+  nonNegative('cooldown', cooldown);
+  nonNegative('minLr', minLr);
+  if (mode !== 'min' && mode !== 'max') throw new RangeError(`wasmnn: schedule mode must be 'min' or 'max', got ${mode}`);
+  if (thresholdMode !== 'rel' && thresholdMode !== 'abs') throw new RangeError(`wasmnn: schedule thresholdMode must be 'rel' or 'abs', got ${thresholdMode}`);
+  let lr = initial, best = mode === 'min' ? Infinity : -Infinity, bad = 0, cool = 0;
+  const better = (m: number) => {
+    if (mode === 'min') return thresholdMode === 'rel' ? m < best * (1 - threshold) : m < best - threshold;
+    return thresholdMode === 'rel' ? m > best * (1 + threshold) : m > best + threshold;
+  };
+  const config = { initial, factor, patience, threshold, thresholdMode, mode, cooldown, minLr, eps };
+  return {
+    kind: 'reduceOnPlateau',
+    rate: () => lr,
+    observe(metric: number) {
+      if (typeof metric !== 'number' || Number.isNaN(metric)) throw new RangeError(`wasmnn: reduceOnPlateau observed ${metric}`);
+      if (better(metric)) {
+        best = metric;
+        bad = 0;
+      } else bad++;
+      if (cool > 0) {
+        cool--;
+        bad = 0;
+      }
+      if (bad > patience) {
+        const next = Math.max(lr * factor, minLr);
+        if (lr - next > eps) lr = next;
+        cool = cooldown;
+        bad = 0;
+      }
+      return lr;
+    },
+    reset() {
+      lr = initial;
+      best = mode === 'min' ? Infinity : -Infinity;
+      bad = 0;
+      cool = 0;
+    },
+    getConfig: () => ({ kind: 'reduceOnPlateau', ...config }),
+  };
+}

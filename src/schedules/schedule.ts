@@ -1,0 +1,35 @@
+// A learning-rate schedule is a pure function of the step (epoch or batch, as the caller
+// advances it) with a config it can be rebuilt from. Pass one as an optimizer's `lr`.
+
+export interface Schedule {
+  readonly kind: string;
+  /** The rate in force during step `step` (0-based). */
+  rate(step: number): number;
+  getConfig(): Record<string, unknown>;
+}
+
+export function positive(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new RangeError(`wasmnn: schedule ${name} must be a positive finite number, got ${v}`);
+  return v;
+}
+
+export function nonNegative(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) throw new RangeError(`wasmnn: schedule ${name} must be a finite number >= 0, got ${v}`);
+  return v;
+}
+
+export function positiveInt(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new RangeError(`wasmnn: schedule ${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+export function increasing(name: string, v: unknown): number[] {
+  if (!Array.isArray(v) || v.some((x, i) => typeof x !== 'number' || !Number.isFinite(x) || (i > 0 && x <= v[i - 1]))) {
+    throw new RangeError(`wasmnn: schedule ${name} must be a strictly increasing list of numbers, got ${JSON.stringify(v)}`);
+  }
+  return v as number[];
+}
+
+export function make(kind: string, config: Record<string, unknown>, rate: (step: number) => number): Schedule {
+  return { kind, rate, getConfig: () => ({ kind, ...config }) };
+}

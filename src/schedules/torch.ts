@@ -1,0 +1,47 @@
+// PyTorch's epoch schedules in closed form (lr[e] = rate in force during epoch e):
+//   step:        initial * gamma^floor(e/stepSize)
+//   multiStep:   initial * gamma^(number of milestones <= e)
+//   exponential: initial * gamma^e
+//   cosine:      etaMin + (initial - etaMin) * (1 + cos(pi*e/tMax)) / 2   (CosineAnnealingLR)
+//   linearWarmup: initial * (startFactor + (endFactor - startFactor) * min(e, totalIters)/totalIters)  (LinearLR)
+import { type Schedule, increasing, make, nonNegative, positive, positiveInt } from './schedule.js';
+
+/** @example schedules.step({ initial: 0.1, stepSize: 20, gamma: 0.8 }) */
+export function step({ initial, stepSize, gamma = 0.1 }: { initial: number; stepSize: number; gamma?: number }): Schedule {
+  positive('initial', initial);
+  positiveInt('stepSize', stepSize);
+  positive('gamma', gamma);
+  return make('step', { initial, stepSize, gamma }, (e) => initial * gamma ** Math.floor(e / stepSize));
+}
+
+/** @example schedules.multiStep({ initial: 0.1, milestones: [30, 80], gamma: 0.1 }) */
+export function multiStep({ initial, milestones, gamma = 0.1 }: { initial: number; milestones: number[]; gamma?: number }): Schedule {
+  positive('initial', initial);
+  increasing('milestones', milestones);
+  positive('gamma', gamma);
+  return make('multiStep', { initial, milestones: [...milestones], gamma }, (e) => initial * gamma ** milestones.filter((m) => m <= e).length);
+}
+
+/** @example schedules.exponential({ initial: 0.1, gamma: 0.95 }) */
+export function exponential({ initial, gamma }: { initial: number; gamma: number }): Schedule {
+  positive('initial', initial);
+  positive('gamma', gamma);
+  return make('exponential', { initial, gamma }, (e) => initial * gamma ** e);
+}
+
+/** @example schedules.cosine({ initial: 0.1, tMax: 50, etaMin: 0.001 }) */
+export function cosine({ initial, tMax, etaMin = 0 }: { initial: number; tMax: number; etaMin?: number }): Schedule {
+  positive('initial', initial);
+  positiveInt('tMax', tMax);
+  nonNegative('etaMin', etaMin);
+  return make('cosine', { initial, tMax, etaMin }, (e) => etaMin + ((initial - etaMin) * (1 + Math.cos((Math.PI * e) / tMax))) / 2);
+}
+
+/** @example schedules.linearWarmup({ initial: 0.1, startFactor: 0.1, totalIters: 10 }) */
+export function linearWarmup({ initial, startFactor = 1 / 3, endFactor = 1, totalIters = 5 }: { initial: number; startFactor?: number; endFactor?: number; totalIters?: number }): Schedule {
+  positive('initial', initial);
+  if (!(startFactor > 0 && startFactor <= 1)) throw new RangeError(`wasmnn: schedule startFactor must be in (0, 1], got ${startFactor}`);
+  if (!(endFactor >= 0 && endFactor <= 1)) throw new RangeError(`wasmnn: schedule endFactor must be in [0, 1], got ${endFactor}`);
+  positiveInt('totalIters', totalIters);
+  return make('linearWarmup', { initial, startFactor, endFactor, totalIters }, (e) => initial * (startFactor + ((endFactor - startFactor) * Math.min(e, totalIters)) / totalIters));
+}
