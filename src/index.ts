@@ -12,3 +12,4 @@ export * as data from './data/index.js';
 export * as plot from './plot/index.js';
 export * as regularizers from './regularizers/index.js';
 export * as schedules from './schedules/index.js';
+export * as callbacks from './callbacks/index.js';

@@ -16,6 +16,7 @@ import { type Loss, type LossName, type CustomLossSpec, resolveLoss, softmaxCros
 import { type MetricAccumulator, type MetricName, METRIC_NAMES, makeMetric } from '../metrics/index.js';
 import { summarize } from './summary.js';
 import type { Regularizer } from '../regularizers/index.js';
+import type { Callback } from '../callbacks/index.js';
 
 export interface SequentialOptions {
   /** Seed of every random draw: initial weights, shuffling, dropout masks. Default 0. */
@@ -44,6 +45,8 @@ export interface FitOptions {
   validationData?: [MatrixLike, MatrixLike];
   /** Called after every epoch with that epoch's logs; return `false` to stop training. */
   onEpochEnd?: (epoch: number, logs: EpochLogs) => void | boolean | Promise<void | boolean>;
+  /** Callbacks (callbacks.earlyStopping, callbacks.progress, or your own). */
+  callbacks?: Callback[];
   /** Advance a learning-rate schedule once per 'epoch' (default) or per 'batch'. */
   scheduleUnit?: 'epoch' | 'batch';
 }
@@ -345,6 +348,8 @@ export class Sequential {
     const tCols = index ? 1 : this.outputUnits;
     const shuffleState = this.rngStates + 16;
     let lastYield = Date.now();
+    const cbs = options.callbacks ?? [];
+    for (const cb of cbs) cb.onTrainBegin?.(this);
 
     try {
       for (let epoch = 0; epoch < epochs; epoch++) {
@@ -393,7 +398,10 @@ export class Sequential {
         if (typeof lr === 'object' && typeof lr.observe === 'function') lr.observe(logs.valLoss ?? logs.loss);
         history.epoch.push(epoch);
         for (const key of Object.keys(logs)) history[key].push(logs[key]);
-        if (options.onEpochEnd && (await options.onEpochEnd(epoch, logs)) === false) break;
+        let stop = false;
+        for (const cb of cbs) if (cb.onEpochEnd?.(epoch, logs, this) === false) stop = true;
+        if (options.onEpochEnd && (await options.onEpochEnd(epoch, logs)) === false) stop = true;
+        if (stop) break;
         if (Date.now() - lastYield > 100) {
           // Let timers, I/O and the UI run during long fits.
           await new Promise((r) => setTimeout(r, 0));
@@ -405,6 +413,7 @@ export class Sequential {
       valData?.release();
       if (idx) arena.release(idx);
     }
+    for (const cb of cbs) cb.onTrainEnd?.(this);
     return history;
   }
 
@@ -509,7 +518,7 @@ export class Sequential {
   }
 
   /** Sets every parameter; W as nested [in][out] arrays or flat, biases as arrays. Validates all before writing any. */
-  setWeights(weights: ArrayLike<unknown>[]): void {
+  setWeights(weights: readonly ArrayLike<unknown>[]): void {
     if (!Array.isArray(weights) || weights.length !== this.params.length) {
       throw new RangeError(`wasmnn: setWeights needs ${this.params.length} arrays (${this.params.map((p) => p.name).join(', ')}), got ${weights?.length}`);
     }

@@ -1,0 +1,88 @@
+// Callbacks: hooks fit calls at the start of training and after every epoch. A callback
+// stops training by returning false from onEpochEnd.
+import type { EpochLogs } from '../model/sequential.js';
+
+export interface CallbackModel {
+  getWeights(): Float32Array[];
+  setWeights(w: Float32Array[]): void;
+}
+
+export interface Callback {
+  onTrainBegin?(model: CallbackModel): void;
+  onEpochEnd?(epoch: number, logs: EpochLogs, model: CallbackModel): boolean | void;
+  onTrainEnd?(model: CallbackModel): void;
+}
+
+export interface EarlyStoppingOptions {
+  /** The metric to watch: 'valLoss' (default; 'loss' when there is no validation data), 'valAccuracy', ... */
+  monitor?: string;
+  /** Epochs without improvement before stopping. Default 0. */
+  patience?: number;
+  /** The smallest change that counts as an improvement. Default 0. */
+  minDelta?: number;
+  /** 'min' or 'max'; default 'max' for accuracy metrics, 'min' otherwise. */
+  mode?: 'min' | 'max';
+  /** Put back the weights of the best epoch when stopping (or at the end). Default false. */
+  restoreBestWeights?: boolean;
+}
+
+/**
+ * Stops training when the monitored metric has not improved by minDelta for `patience` epochs (Keras EarlyStopping).
+ * @example model.fit(x, y, { validationData: [xv, yv], callbacks: [callbacks.earlyStopping({ patience: 5, restoreBestWeights: true })] })
+ */
+export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { stoppedEpoch: number; bestEpoch: number } {
+  const { patience = 0, minDelta = 0, restoreBestWeights = false } = options;
+  if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`wasmnn: earlyStopping patience must be an integer >= 0, got ${patience}`);
+  if (!(minDelta >= 0)) throw new RangeError(`wasmnn: earlyStopping minDelta must be >= 0, got ${minDelta}`);
+  let best = NaN, wait = 0, weights: Float32Array[] | undefined;
+  const state = {
+    stoppedEpoch: -1,
+    bestEpoch: -1,
+    onTrainBegin() {
+      best = NaN;
+      wait = 0;
+      weights = undefined;
+      state.stoppedEpoch = -1;
+      state.bestEpoch = -1;
+    },
+    onEpochEnd(epoch: number, logs: EpochLogs, model: CallbackModel) {
+      const key = options.monitor ?? ('valLoss' in logs ? 'valLoss' : 'loss');
+      const v = logs[key];
+      if (v === undefined) throw new RangeError(`wasmnn: earlyStopping monitors '${key}', which fit does not report (it has: ${Object.keys(logs).join(', ')})`);
+      const max = (options.mode ?? (/acc/i.test(key) ? 'max' : 'min')) === 'max';
+      const improved = Number.isNaN(best) || (max ? v > best + minDelta : v < best - minDelta);
+      if (improved) {
+        best = v;
+        wait = 0;
+        state.bestEpoch = epoch;
+        if (restoreBestWeights) weights = model.getWeights();
+        return;
+      }
+      if (++wait > patience) {
+        state.stoppedEpoch = epoch;
+        if (restoreBestWeights && weights) model.setWeights(weights);
+        return false;
+      }
+    },
+    onTrainEnd(model: CallbackModel) {
+      if (restoreBestWeights && weights && state.stoppedEpoch < 0) model.setWeights(weights);
+    },
+  };
+  return state;
+}
+
+/**
+ * Prints one line per epoch (every `every` epochs) with the loss and metrics. Quiet when not on a
+ * terminal or under CI, unless `force` is set; `write` redirects the output.
+ */
+export function progress({ every = 1, force = false, write }: { every?: number; force?: boolean; write?: (line: string) => void } = {}): Callback {
+  const g = globalThis as { process?: { stdout?: { isTTY?: boolean; write?: (s: string) => void }; env?: Record<string, string | undefined> } };
+  const quiet = !force && (!g.process?.stdout?.isTTY || !!g.process?.env?.CI);
+  const out = write ?? ((line: string) => (g.process?.stdout?.write ? g.process.stdout.write(line + '\n') : console.log(line)));
+  return {
+    onEpochEnd(epoch, logs) {
+      if (quiet || (epoch + 1) % every !== 0) return;
+      out(`epoch ${epoch + 1}: ` + Object.entries(logs).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', '));
+    },
+  };
+}
