@@ -8,3 +8,4 @@ export * from './activations';
 export * from './losses';
 export * from './rng';
 export * from './optim';
+export * from './norm';

@@ -38,6 +38,8 @@ export interface Layer {
   /** Allocates buffers for up to maxRows rows; `output` and `gradOutput` are valid after it. */
   plan(arena: Arena, maxRows: number): void;
   release(arena: Arena): void;
+  /** Frees what the layer holds beyond its plan (e.g. running statistics), when the model is disposed. */
+  dispose?(arena: Arena): void;
   /** Pointer to this layer's output [maxRows, outputUnits]. */
   readonly output: number;
   /** Pointer to dLoss/dOutput [maxRows, outputUnits], written by the next layer or the loss. */

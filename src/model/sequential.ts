@@ -200,6 +200,7 @@ export class Sequential {
   dispose(): void {
     const { arena } = this.rt;
     this.releasePlan();
+    for (const l of this.layers) l.dispose?.(arena);
     this.optimizer?.dispose();
     arena.release(this.paramRegion);
     arena.release(this.gradRegion);

@@ -79,6 +79,11 @@ export const KERNEL_ARITY = {
   dropout_f32: 6, // (y, mask, x, n, p, state): mask = keep ? 1/(1-p) : 0; y = x*mask
   shuffle_i32: 3, // (idx, n, state): Fisher-Yates in place
 
+  // norm.ts — batch normalisation over rows (PyTorch BatchNorm1d); f64 eps and momentum.
+  batchnorm_train_f32: 12, // (y, xhat, invstd, x, gamma, beta, runMean, runVar, rows, cols, eps, momentum)
+  batchnorm_eval_f32: 9, // (y, x, gamma, beta, runMean, runVar, rows, cols, eps)
+  batchnorm_backward_f32: 9, // (dx|0, dgamma, dbeta, dy, xhat, invstd, gamma, rows, cols)
+
   // optim.ts — fused updates over one flat region of n parameters.
   sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g
   sgd_momentum_f32: 10, // (w, g, buf, n, lr, momentum, dampening, wd, decay, flags)
