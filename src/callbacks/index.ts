@@ -5,10 +5,13 @@ import type { EpochLogs } from '../model/sequential.js';
 export interface CallbackModel {
   getWeights(): Float32Array[];
   setWeights(w: Float32Array[]): void;
+  /** The compiled optimizer. */
+  readonly optimizer: { currentLr: number; setLearningRate(lr: number): void } | undefined;
 }
 
 export interface Callback {
   onTrainBegin?(model: CallbackModel): void;
+  onEpochBegin?(epoch: number, model: CallbackModel): void;
   onEpochEnd?(epoch: number, logs: EpochLogs, model: CallbackModel): boolean | void;
   onTrainEnd?(model: CallbackModel): void;
 }
@@ -69,6 +72,23 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { 
     },
   };
   return state;
+}
+
+/**
+ * Sets the learning rate at the start of every epoch from `fn(epoch, currentLr)` (Keras
+ * LearningRateScheduler); `fn` may also be a schedule, whose rate(epoch) is used.
+ * @example callbacks.learningRateScheduler((epoch, lr) => (epoch < 10 ? lr : lr * 0.9))
+ */
+export function learningRateScheduler(fn: ((epoch: number, lr: number) => number) | { rate(epoch: number): number }): Callback {
+  const f = typeof fn === 'function' ? fn : (e: number) => fn.rate(e);
+  if (typeof f !== 'function') throw new TypeError('wasmnn: learningRateScheduler takes a function (epoch, lr) => lr or a schedule');
+  return {
+    onEpochBegin(epoch, model) {
+      const opt = model.optimizer;
+      if (!opt) throw new Error('wasmnn: learningRateScheduler needs a compiled model');
+      opt.setLearningRate(f(epoch, opt.currentLr));
+    },
+  };
 }
 
 /**

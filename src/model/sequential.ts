@@ -90,7 +90,7 @@ export class Sequential {
   private readonly rngStates: number;
   private loss: Loss | undefined;
   private indexLoss: Loss | undefined;
-  private optimizer: Optimizer | undefined;
+  private optimizerRef: Optimizer | undefined;
   private metricNames: MetricName[] = [];
   private maxRows = 0;
   private inputBuf = 0;
@@ -142,6 +142,11 @@ export class Sequential {
     this.ctx = { k, rows: 0, training: false, dropoutState: this.rngStates + 32 };
   }
 
+  /** The optimizer given to compile(), if compiled. */
+  get optimizer(): Optimizer | undefined {
+    return this.optimizerRef;
+  }
+
   /** The trainable parameters, in getWeights() order (kernel then bias, layer by layer). */
   parameters(): readonly Parameter[] {
     return this.params;
@@ -167,9 +172,9 @@ export class Sequential {
     this.loss = loss;
     this.indexLoss = loss.name === 'softmaxCrossEntropy' ? softmaxCrossEntropyIndex() : undefined;
     this.metricNames = [...(options.metrics ?? [])];
-    this.optimizer?.dispose();
-    this.optimizer = options.optimizer;
-    this.optimizer.attach(this.params);
+    this.optimizerRef?.dispose();
+    this.optimizerRef = options.optimizer;
+    this.optimizerRef.attach(this.params);
     this.plan(checkBatchSize(options.batchSize ?? 32));
   }
 
@@ -201,15 +206,15 @@ export class Sequential {
     const { arena } = this.rt;
     this.releasePlan();
     for (const l of this.layers) l.dispose?.(arena);
-    this.optimizer?.dispose();
+    this.optimizerRef?.dispose();
     arena.release(this.paramRegion);
     arena.release(this.gradRegion);
     arena.release(this.rngStates);
   }
 
   private requireCompiled(what: string): { loss: Loss; optimizer: Optimizer } {
-    if (!this.loss || !this.optimizer) throw new Error(`wasmnn: call model.compile({ loss, optimizer }) before ${what}`);
-    return { loss: this.loss, optimizer: this.optimizer };
+    if (!this.loss || !this.optimizerRef) throw new Error(`wasmnn: call model.compile({ loss, optimizer }) before ${what}`);
+    return { loss: this.loss, optimizer: this.optimizerRef };
   }
 
   // ---- data ------------------------------------------------------------------
@@ -355,6 +360,7 @@ export class Sequential {
     try {
       for (let epoch = 0; epoch < epochs; epoch++) {
         if (!perBatch) optimizer.scheduleStep = epoch;
+        for (const cb of cbs) cb.onEpochBegin?.(epoch, this);
         if (idx) k.shuffle_i32(idx, n, shuffleState);
         for (const m of metrics) m.reset();
         let lossSum = 0;

@@ -32,7 +32,8 @@ export abstract class Optimizer {
   abstract readonly kind: string;
   /** Optimizer state slots per parameter element (e.g. 2 for Adam's m and v). */
   protected readonly slotCount: number = 0;
-  readonly lr: LearningRate;
+  /** A number or a schedule; setLearningRate() replaces it (e.g. from a callback). */
+  lr: LearningRate;
   /** Steps taken; the step count t used by bias corrections is `iterations` after the increment. */
   iterations = 0;
   /** The step index the schedule is evaluated at (epoch or batch, as the caller advances it). */
@@ -58,6 +59,13 @@ export abstract class Optimizer {
 
   readonly clipNorm: number | undefined;
   readonly clipValue: number | undefined;
+
+  /** Sets the learning rate (a positive number, or a schedule). */
+  setLearningRate(lr: LearningRate): void {
+    if (typeof lr === 'number') checkRange('lr', lr, lr > 0 && Number.isFinite(lr), 'a positive finite number');
+    else if (typeof lr?.rate !== 'function') throw new TypeError('wasmnn: lr must be a number or a schedule with rate(step)');
+    this.lr = lr;
+  }
 
   /** The learning rate in force now. */
   get currentLr(): number {

@@ -43,3 +43,15 @@ describe('callbacks', () => {
     expect(quiet).toHaveLength(0);
   });
 });
+
+describe('learningRateScheduler', () => {
+  it('sets the rate at the start of each epoch from (epoch, lr)', async () => {
+    const m = model();
+    const seen: number[] = [];
+    await m.fit([[1]], [[1]], {
+      epochs: 4,
+      callbacks: [callbacks.learningRateScheduler((epoch, lr) => (epoch < 2 ? lr : lr / 2)), { onEpochEnd: (_e, _l, mm) => void seen.push(mm.optimizer!.currentLr) }],
+    });
+    expect(seen).toEqual([0.1, 0.1, 0.05, 0.025]);
+  });
+});
