@@ -7,18 +7,7 @@
 // Conventions (PyTorch): relu'(0) = 0; leaky_relu'(0) = alpha; elu'(x<=0) = y + alpha;
 // softplus(x) = x above 20; gelu exact uses erf, gelu_tanh is approximate='tanh'.
 
-@inline function ld(p: usize, i: i32): f64 {
-  return <f64>load<f32>(p + (<usize>i << 2));
-}
-@inline function st(p: usize, i: i32, v: f64): void {
-  store<f32>(p + (<usize>i << 2), <f32>v);
-}
-
-@inline function sigmoid(x: f64): f64 {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
+import { ld, st, sigmoid, rowLse } from './scalar';
 
 // sigma'(x) = e^-|x| / (1 + e^-|x|)^2, from x: no cancellation where sigma(x) rounds to 1.
 @inline function sigmoidGrad(x: f64): f64 {
@@ -195,16 +184,13 @@ export function silu_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i
   }
 }
 
-// Row-wise softmax: subtract the row max, exponentiate in f64, normalise.
+// Row-wise softmax: exp(x - logsumexp(x)), in f64.
 export function softmax_rows_f32(y: usize, x: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
     const xr = x + (<usize>r * <usize>cols << 2);
     const yr = y + (<usize>r * <usize>cols << 2);
-    let m = -Infinity;
-    for (let c = 0; c < cols; c++) m = Math.max(m, ld(xr, c));
-    let s: f64 = 0;
-    for (let c = 0; c < cols; c++) s += Math.exp(ld(xr, c) - m);
-    for (let c = 0; c < cols; c++) st(yr, c, Math.exp(ld(xr, c) - m) / s);
+    const lse = rowLse(xr, cols);
+    for (let c = 0; c < cols; c++) st(yr, c, Math.exp(ld(xr, c) - lse));
   }
 }
 // dx = y * (dy - sum(dy*y))
@@ -222,11 +208,7 @@ export function log_softmax_rows_f32(y: usize, x: usize, rows: i32, cols: i32): 
   for (let r = 0; r < rows; r++) {
     const xr = x + (<usize>r * <usize>cols << 2);
     const yr = y + (<usize>r * <usize>cols << 2);
-    let m = -Infinity;
-    for (let c = 0; c < cols; c++) m = Math.max(m, ld(xr, c));
-    let s: f64 = 0;
-    for (let c = 0; c < cols; c++) s += Math.exp(ld(xr, c) - m);
-    const lse = m + Math.log(s);
+    const lse = rowLse(xr, cols);
     for (let c = 0; c < cols; c++) st(yr, c, ld(xr, c) - lse);
   }
 }

@@ -7,12 +7,7 @@
 // bce_logits max(x,0) - x t + log1p(exp(-|x|)), grad sigmoid(x) - t;
 // softmax cross-entropy -sum t*log_softmax(z), grad softmax(z)*sum(t) - t.
 
-@inline function ld(p: usize, i: i32): f64 {
-  return <f64>load<f32>(p + (<usize>i << 2));
-}
-@inline function st(p: usize, i: i32, v: f64): void {
-  store<f32>(p + (<usize>i << 2), <f32>v);
-}
+import { ld, st, rowLse } from './scalar';
 @inline function sign(d: f64): f64 {
   return d > 0 ? 1 : d < 0 ? -1 : 0;
 }
@@ -95,15 +90,6 @@ export function bce_logits_f32(grad: usize, logits: usize, target: usize, n: i32
     }
   }
   return s;
-}
-
-// log-sum-exp of a row, stable at logits of +-1000.
-@inline function rowLse(row: usize, cols: i32): f64 {
-  let m = -Infinity;
-  for (let c = 0; c < cols; c++) m = Math.max(m, ld(row, c));
-  let s: f64 = 0;
-  for (let c = 0; c < cols; c++) s += Math.exp(ld(row, c) - m);
-  return m + Math.log(s);
 }
 
 // Labels outside [0, cols) contribute nothing and get a zero gradient row (the host validates them first).

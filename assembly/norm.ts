@@ -5,12 +5,7 @@
 //   backward: dbeta = sum dy; dgamma = sum dy*xhat; dx = gamma*invstd/N * (N*dy - dbeta - xhat*dgamma)
 // Column statistics in f64. y may alias x; dx may alias dy.
 
-@inline function ld(p: usize, i: i32): f64 {
-  return <f64>load<f32>(p + (<usize>i << 2));
-}
-@inline function st(p: usize, i: i32, v: f64): void {
-  store<f32>(p + (<usize>i << 2), <f32>v);
-}
+import { ld, st } from './scalar';
 
 export function batchnorm_train_f32(y: usize, xhat: usize, invstd: usize, x: usize, gamma: usize, beta: usize, runMean: usize, runVar: usize, rows: i32, cols: i32, eps: f64, momentum: f64): void {
   for (let c = 0; c < cols; c++) {

@@ -16,12 +16,7 @@
 //   adadelta: v <- r*v + (1-r)*g^2; d = sqrt(u+eps)/sqrt(v+eps)*g; u <- r*u + (1-r)*d^2; w <- w - lr*d
 // Layout: contiguous, any 4-byte alignment; slots do not alias w or g.
 
-@inline function ld(p: usize, i: i32): f64 {
-  return <f64>load<f32>(p + (<usize>i << 2));
-}
-@inline function st(p: usize, i: i32, v: f64): void {
-  store<f32>(p + (<usize>i << 2), <f32>v);
-}
+import { ld, st } from './scalar';
 
 export function sgd_f32(w: usize, g: usize, n: i32, lr: f32, decay: f32): void {
   const keep: f32 = 1 - decay;

@@ -1,6 +1,6 @@
 // Adadelta (PyTorch): v <- rho*v + (1-rho)*g'^2; d = sqrt(u + eps)/sqrt(v + eps) * g';
 // u <- rho*u + (1-rho)*d^2; w <- w - lr*d.
-import { Optimizer, type OptimizerOptions, checkEps, checkNonNegative, checkRange } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, checkEps, checkNonNegative, checkRange } from './optimizer.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -36,7 +36,5 @@ export class Adadelta extends Optimizer {
 
 /** Adadelta, lr default 1.0, rho 0.9. */
 export function adadelta(options: AdadeltaOptions = {}, params?: readonly Parameter[]): Adadelta {
-  const o = new Adadelta(options);
-  if (params) o.attach(params);
-  return o;
+  return withParams(new Adadelta(options), params);
 }

@@ -1,5 +1,5 @@
 // AdaGrad (PyTorch): g' = g + weightDecay*w; s <- s + g'^2; w <- w - lr*g'/(sqrt(s) + eps).
-import { Optimizer, type OptimizerOptions, checkEps, checkNonNegative } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, checkEps, checkNonNegative } from './optimizer.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -38,7 +38,5 @@ export class Adagrad extends Optimizer {
 
 /** AdaGrad, lr default 0.01. @example optimizers.adagrad({ lr: 0.1 }) */
 export function adagrad(options: AdagradOptions = {}, params?: readonly Parameter[]): Adagrad {
-  const o = new Adagrad(options);
-  if (params) o.attach(params);
-  return o;
+  return withParams(new Adagrad(options), params);
 }

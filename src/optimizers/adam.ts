@@ -1,7 +1,7 @@
 // Adam and AdamW (PyTorch): m <- b1*m + (1-b1)*g'; v <- b2*v + (1-b2)*g'^2; [amsgrad: v^ = max(v^, v)];
 // w <- keep*w - lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
 // Adam: g' = g + weightDecay*w (L2 in the gradient), keep = 1. AdamW: g' = g, keep = 1 - lr*weightDecay.
-import { Optimizer, type OptimizerOptions, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -56,14 +56,10 @@ export class Adam extends Optimizer {
 
 /** Adam, lr default 0.001; weightDecay is L2 in the gradient. @example optimizers.adam({ lr: 1e-3 }) */
 export function adam(options: AdamOptions = {}, params?: readonly Parameter[]): Adam {
-  const o = new Adam(options, false);
-  if (params) o.attach(params);
-  return o;
+  return withParams(new Adam(options, false), params);
 }
 
 /** AdamW: Adam with decoupled weight decay (default 0.01). @example optimizers.adamw({ lr: 1e-3, weightDecay: 0.1 }) */
 export function adamw(options: AdamOptions = {}, params?: readonly Parameter[]): Adam {
-  const o = new Adam(options, true);
-  if (params) o.attach(params);
-  return o;
+  return withParams(new Adam(options, true), params);
 }

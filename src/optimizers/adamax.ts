@@ -1,5 +1,5 @@
 // Adamax (PyTorch): m <- b1*m + (1-b1)*g'; u <- max(b2*u, |g'| + eps); w <- w - lr/(1-b1^t) * m/u.
-import { Optimizer, type OptimizerOptions, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -38,7 +38,5 @@ export class Adamax extends Optimizer {
 
 /** Adamax, lr default 0.002. */
 export function adamax(options: AdamaxOptions = {}, params?: readonly Parameter[]): Adamax {
-  const o = new Adamax(options);
-  if (params) o.attach(params);
-  return o;
+  return withParams(new Adamax(options), params);
 }

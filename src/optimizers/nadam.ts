@@ -1,7 +1,7 @@
 // NAdam (PyTorch, momentum_decay 0.004): mu_t = b1*(1 - 0.5*0.96^(t*psi)); P_t = prod mu_1..mu_t;
 // m, v as Adam; r = sqrt(v/(1-b2^t)) + eps;
 // w <- w - lr*(1-mu_t)/(1-P_t) * g'/r - lr*mu_{t+1}/(1-P_t*mu_{t+1}) * m/r.
-import { Optimizer, type OptimizerOptions, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -61,7 +61,5 @@ export class Nadam extends Optimizer {
 
 /** NAdam, lr default 0.002. */
 export function nadam(options: NadamOptions = {}, params?: readonly Parameter[]): Nadam {
-  const o = new Nadam(options);
-  if (params) o.attach(params);
-  return o;
+  return withParams(new Nadam(options), params);
 }

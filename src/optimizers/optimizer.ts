@@ -159,3 +159,8 @@ export function checkNonNegative(name: string, v: number): number {
   checkRange(name, v, v >= 0 && Number.isFinite(v), 'a finite number >= 0');
   return v;
 }
+
+/** Attaches the optimizer to `params` when given: the tail of every factory. */
+export function withParams<O extends Optimizer>(o: O, params?: readonly Parameter[]): O {
+  return params ? o.attach(params) : o;
+}

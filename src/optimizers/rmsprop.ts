@@ -1,7 +1,7 @@
 // RMSprop (PyTorch): g' = g + weightDecay*w; v <- alpha*v + (1-alpha)*g'^2;
 // centered: m <- alpha*m + (1-alpha)*g', v' = v - m^2; r = sqrt(v') + eps;
 // momentum > 0: b <- momentum*b + g'/r, w <- w - lr*b; else w <- w - lr*g'/r.
-import { Optimizer, type OptimizerOptions, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -45,7 +45,5 @@ export class Rmsprop extends Optimizer {
 
 /** RMSprop, lr default 0.01, alpha 0.99. @example optimizers.rmsprop({ lr: 0.01, alpha: 0.9 }) */
 export function rmsprop(options: RmspropOptions = {}, params?: readonly Parameter[]): Rmsprop {
-  const o = new Rmsprop(options);
-  if (params) o.attach(params);
-  return o;
+  return withParams(new Rmsprop(options), params);
 }

@@ -4,7 +4,7 @@
 // Full-batch, mini-batch or stochastic is the batch size the caller trains with.
 // NOTE: weightDecay is L2 in the gradient (PyTorch's weight_decay); decay is decoupled, the
 // form of the seed's moons experiment: p <- (1 - decay)*p - lr*grad.
-import { Optimizer, type OptimizerOptions, checkNonNegative, checkRange } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, checkNonNegative, checkRange } from './optimizer.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -57,7 +57,5 @@ export class Sgd extends Optimizer {
  * @example const opt = optimizers.sgd({ lr: 0.01, momentum: 0.9 }, [w]);
  */
 export function sgd(options: SgdOptions = {}, params?: readonly Parameter[]): Sgd {
-  const o = new Sgd(options);
-  if (params) o.attach(params);
-  return o;
+  return withParams(new Sgd(options), params);
 }
