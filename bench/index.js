@@ -1,5 +1,13 @@
 // npm run bench: every suite, printed as ratios against baselines measured in the same run.
 import { benchGemm } from './gemm.js';
+import { benchTraining } from './training.js';
 
-console.log('GEMM, single thread, median GFLOP/s; (Nx) = how many times faster wasmnn plain is than that contender\n');
-await benchGemm();
+const only = process.argv[2];
+if (!only || only === 'gemm') {
+  console.log('GEMM, single thread, median GFLOP/s; (Nx) = how many times faster wasmnn plain is than that contender\n');
+  await benchGemm();
+}
+if (!only || only === 'training') {
+  console.log('\nTraining throughput, median; (Nx) = wasmnn / contender\n');
+  await benchTraining();
+}
