@@ -3,6 +3,7 @@ export { init, relaxedSimdSupported, type WasmSource, type InitOptions } from '.
 export { OutOfMemoryError } from './memory/arena.js';
 export { Sequential, TrainingError, type SequentialOptions, type CompileOptions, type FitOptions, type History, type EpochLogs } from './model/sequential.js';
 export { Parameter, parameter } from './optimizers/parameter.js';
+export type { SavedModel, Topology } from './model/serialize.js';
 export { Matrix, type MatrixLike } from './data/matrix.js';
 export * as layers from './layers/index.js';
 export * as optimizers from './optimizers/index.js';

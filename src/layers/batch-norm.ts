@@ -108,6 +108,6 @@ export class BatchNorm implements Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { kind: this.kind, name: this.name, eps: this.eps, momentum: this.momentum };
+    return { kind: this.kind, name: this.name, inputDim: this.inputUnits, eps: this.eps, momentum: this.momentum };
   }
 }

@@ -15,6 +15,7 @@ import type { Optimizer } from '../optimizers/optimizer.js';
 import { type Loss, type LossName, type CustomLossSpec, resolveLoss, softmaxCrossEntropyIndex } from '../losses/index.js';
 import { type MetricAccumulator, type MetricName, METRIC_NAMES, makeMetric } from '../metrics/index.js';
 import { summarize } from './summary.js';
+import { saveModel, loadModel, type SavedModel } from './serialize.js';
 import type { Regularizer } from '../regularizers/index.js';
 import type { Callback } from '../callbacks/index.js';
 
@@ -140,6 +141,39 @@ export class Sequential {
     });
     k.fill_f32(this.gradRegion, this.paramCount, 0);
     this.ctx = { k, rows: 0, training: false, dropoutState: this.rngStates + 32 };
+  }
+
+  /** The three PRNG states (init, shuffle, dropout) as 12 unsigned 32-bit words, for save(). */
+  exportRng(): number[] {
+    return Array.from(this.rt.arena.u32(this.rngStates, 12));
+  }
+
+  /** Restores exportRng() output, so a loaded model continues the same random streams. */
+  importRng(words: readonly number[]): void {
+    if (!Array.isArray(words) || words.length !== 12 || words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) {
+      throw new RangeError('wasmnn: the PRNG state must be 12 unsigned 32-bit integers');
+    }
+    this.rt.arena.u32(this.rngStates, 12).set(words);
+  }
+
+  /** The compiled loss's config ({ name, ...options }). */
+  get lossConfig(): Record<string, unknown> | undefined {
+    return this.loss?.getConfig();
+  }
+
+  /** The compiled metric names. */
+  get metrics(): readonly MetricName[] {
+    return this.metricNames;
+  }
+
+  /** The topology (JSON) and one float32 buffer of weights; with includeOptimizer, what resuming training needs. */
+  save(options: { includeOptimizer?: boolean } = {}): SavedModel {
+    return saveModel(this, options);
+  }
+
+  /** Rebuilds a model from save(); refuses a damaged or foreign file with an error that says what is wrong. */
+  static load(saved: SavedModel): Sequential {
+    return loadModel(saved);
   }
 
   /** The optimizer given to compile(), if compiled. */

@@ -40,6 +40,14 @@ export class Nadam extends Optimizer {
     return super.attach(params);
   }
 
+  protected override extraState(): Record<string, number> {
+    return { muProduct: this.muProduct };
+  }
+
+  protected override restoreExtra(extra: Record<string, number>): void {
+    this.muProduct = extra.muProduct ?? 1;
+  }
+
   protected override prepare(lr: number): void {
     const t = this.iterations;
     const mu = this.beta1 * (1 - 0.5 * 0.96 ** (t * this.momentumDecay));

@@ -14,6 +14,13 @@ export interface RateSchedule {
 
 export type LearningRate = number | RateSchedule;
 
+export interface OptimizerState {
+  iterations: number;
+  scheduleStep: number;
+  slots: Float32Array[];
+  extra: Record<string, number>;
+}
+
 export interface OptimizerOptions {
   lr?: LearningRate;
   /** Clip each parameter's gradient to this L2 norm before the update (Keras clipnorm). */
@@ -126,6 +133,38 @@ export abstract class Optimizer {
     const k = runtime().kernels;
     for (const s of this.segments) k.fill_f32(s.grad, s.n, 0);
   }
+
+  /** The optimizer's state: step counters, per-segment slots (copies) and scalar extras. */
+  exportState(): OptimizerState {
+    const { arena } = runtime();
+    return {
+      iterations: this.iterations,
+      scheduleStep: this.scheduleStep,
+      slots: this.slots.flatMap((seg, i) => seg.map((p) => arena.f32(p, this.segments[i].n).slice())),
+      extra: this.extraState(),
+    };
+  }
+
+  /** Restores exportState() output onto the same parameters; checks every length first. */
+  importState(state: OptimizerState): void {
+    const want = this.slots.flatMap((seg, i) => seg.map(() => this.segments[i].n));
+    if (!state || !Array.isArray(state.slots) || state.slots.length !== want.length || state.slots.some((s, i) => s.length !== want[i])) {
+      throw new RangeError(`wasmnn: optimizer state does not fit this ${this.kind} optimizer (${want.length} slots of ${want.join(', ')} values expected)`);
+    }
+    const { arena } = runtime();
+    let i = 0;
+    this.slots.forEach((seg, si) => seg.forEach((p) => arena.f32(p, this.segments[si].n).set(state.slots[i++])));
+    this.iterations = state.iterations;
+    this.scheduleStep = state.scheduleStep;
+    this.restoreExtra(state.extra ?? {});
+  }
+
+  /** Scalar state beyond the slots (e.g. NAdam's running mu product). */
+  protected extraState(): Record<string, number> {
+    return {};
+  }
+
+  protected restoreExtra(_extra: Record<string, number>): void {}
 
   /** Frees the state slots. */
   dispose(): void {
