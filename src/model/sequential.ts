@@ -94,6 +94,8 @@ export class Sequential {
   private optimizerRef: Optimizer | undefined;
   private metricNames: MetricName[] = [];
   private maxRows = 0;
+  /** Bytes of the activation plan (layer buffers, input and target) for maxRows rows. */
+  planBytes = 0;
   private inputBuf = 0;
   private targetBuf = 0;
   private readonly ctx: StepContext;
@@ -216,9 +218,11 @@ export class Sequential {
   private plan(rows: number): void {
     const { arena } = this.rt;
     this.releasePlan();
+    const before = arena.bytesInUse;
     for (const l of this.layers) l.plan(arena, rows);
     this.inputBuf = arena.alloc(rows * this.inputUnits * 4);
     this.targetBuf = arena.alloc(rows * this.outputUnits * 4);
+    this.planBytes = arena.bytesInUse - before;
     this.maxRows = rows;
   }
 

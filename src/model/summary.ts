@@ -22,6 +22,9 @@ export function summarize(model: Sequential, plannedRows: number): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
+  const nonTrainable = model.layers.reduce((n, l) => n + (l.kind === 'batchNorm' ? 2 * l.outputUnits : 0), 0);
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+  const opt = model.optimizer;
   return [
     `Model: ${model.name}`,
     rule,
@@ -29,9 +32,10 @@ export function summarize(model: Sequential, plannedRows: number): string {
     rule,
     ...rows.slice(1).map(line),
     rule,
-    `Total params: ${fmt(params)} (${fmt(params * 4)} bytes of float32; gradients the same)`,
+    `Total params: ${fmt(params + nonTrainable)} (trainable ${fmt(params)}, non-trainable ${fmt(nonTrainable)})`,
     `MACs per sample: ${fmt(macs)}; FLOPs per sample: ${fmt(2 * macs)}`,
-    plannedRows ? `Planned batch: ${plannedRows} rows` : 'Not compiled yet',
+    `Memory: parameters ${mib(params * 4)}, gradients ${mib(params * 4)}, optimizer state ${opt ? mib(opt.stateBytes) : 'none'}, ` +
+      (plannedRows ? `activations for a batch of ${plannedRows}: ${mib(model.planBytes)}` : 'activations not planned (compile first)'),
   ].join('\n');
 }
 

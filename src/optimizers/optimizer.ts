@@ -134,6 +134,11 @@ export abstract class Optimizer {
     for (const s of this.segments) k.fill_f32(s.grad, s.n, 0);
   }
 
+  /** Bytes of optimizer state in wasm memory. */
+  get stateBytes(): number {
+    return this.segments.reduce((b, s) => b + s.n * 4 * this.slotCount, 0);
+  }
+
   /** The optimizer's state: step counters, per-segment slots (copies) and scalar extras. */
   exportState(): OptimizerState {
     const { arena } = runtime();

@@ -180,3 +180,19 @@ describe('memory growth during training', () => {
     expect(a.h).toEqual(b.h); // metrics read through re-derived views: no stale (detached) view was used
   });
 });
+
+describe('metrics', () => {
+  it('mse and mae over a batch, worked by hand; accuracy by argmax against one-hot targets', () => {
+    const m = new Sequential([layers.dense({ inputDim: 1, units: 2, kernelInitializer: 'ones', biasInitializer: 'zeros' })]);
+    m.compile({ loss: 'mse', optimizer: optimizers.sgd({ lr: 0.1 }), metrics: ['mse', 'mae', 'accuracy'] });
+    // Outputs: x=1 -> [1, 1], x=2 -> [2, 2]. Targets [0, 1] and [2, 5]: errors 1, 0, 0, -3.
+    // mse = (1 + 0 + 0 + 9)/4 = 2.5; mae = (1 + 0 + 0 + 3)/4 = 1. Argmax of [1,1] is 0 (first), target argmax 1: wrong;
+    // [2,2] -> 0, target [2,5] -> 1: wrong. Accuracy 0.
+    const r = m.evaluate([[1], [2]], [[0, 1], [2, 5]]);
+    expect(r.mse).toBeCloseTo(2.5, 6);
+    expect(r.mae).toBeCloseTo(1, 6);
+    expect(r.loss).toBeCloseTo(2.5, 6);
+    expect(r.accuracy).toBe(0);
+    expect(m.evaluate([[1], [2]], [[1, 0], [3, 0]]).accuracy).toBe(1);
+  });
+});
