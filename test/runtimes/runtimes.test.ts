@@ -1,4 +1,4 @@
-// The smoke program in Node and in Deno (the `deno` npm package ships the binary): bit-identical
+// The smoke program in Node and in Deno (the `deno` npm package, installed into .tools/ by scripts/ensure-runtimes.mjs): bit-identical
 // weights and predictions from the same seed.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { smoke } from './smoke.js';
 describe('runtimes', () => {
   it('Deno gives bit-identical weights and predictions to Node', async () => {
     const node = await smoke(wasmnn);
-    const deno = execFileSync('node_modules/.bin/deno', ['run', '--allow-read', 'test/runtimes/deno-main.js'], {
+    const deno = execFileSync('.tools/node_modules/.bin/deno', ['run', '--allow-read', 'test/runtimes/deno-main.js'], {
       encoding: 'utf8',
       env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
     }).trim();
