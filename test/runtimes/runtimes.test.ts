@@ -17,3 +17,56 @@ describe('runtimes', () => {
     expect(deno).toBe(node);
   });
 });
+
+describe('workerd (Cloudflare Workers runtime)', () => {
+  it('serves bit-identical weights and predictions on 127.0.0.1, with the wasm as a precompiled module', async () => {
+    const { readdirSync, writeFileSync, mkdirSync } = await import('node:fs');
+    const { spawn } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const modules: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.js')) modules.push(`(name = "${p}", esModule = embed "../${p}")`);
+      }
+    };
+    walk('dist');
+    modules.unshift('(name = "test/runtimes/worker.js", esModule = embed "../test/runtimes/worker.js")', '(name = "test/runtimes/smoke.js", esModule = embed "../test/runtimes/smoke.js")');
+    modules.push('(name = "build/wasmnn.wasm", wasm = embed "../build/wasmnn.wasm")', '(name = "build/wasmnn-relaxed.wasm", wasm = embed "../build/wasmnn-relaxed.wasm")');
+    const port = 18000 + Math.floor(Math.random() * 2000);
+    mkdirSync('out', { recursive: true });
+    writeFileSync('out/workerd.capnp', `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .worker)],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [${modules.join(',\n    ')}],
+  compatibilityDate = "2024-09-01",
+);
+`);
+    const proc = spawn('.tools/node_modules/.bin/workerd', ['serve', 'out/workerd.capnp'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (d) => (stderr += d));
+    try {
+      let body: string | undefined;
+      // Bounded: up to 30 s for workerd to start listening on loopback.
+      for (let i = 0; i < 300 && body === undefined; i++) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/`);
+          body = await r.text();
+          if (!r.ok) throw new Error(`workerd answered ${r.status}: ${body}`);
+        } catch (e) {
+          if ((e as Error).message.startsWith('workerd answered')) throw e;
+          if (proc.exitCode !== null) throw new Error(`workerd exited: ${stderr}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      expect(body, stderr).toBeDefined();
+      expect(body).toBe(await smoke(wasmnn));
+    } finally {
+      proc.kill();
+    }
+  });
+});
