@@ -9,6 +9,8 @@ export interface Series {
 }
 
 export interface ChartOptions {
+  /** x value of each index (e.g. epoch numbers); by default the index itself. */
+  x?: readonly number[];
   title?: string;
   width?: number;
   height?: number;
@@ -37,7 +39,9 @@ export function lines(series: readonly Series[], opts: ChartOptions = {}): strin
   if (lo > hi) [lo, hi] = [0, 1];
   const pad = hi > lo ? 0.05 * (hi - lo) : 1;
   const frame = { width, height, left: 60, right: 160, top: 34, bottom: 40 };
-  const { sx, sy, svg } = axes(frame, [0, Math.max(1, n - 1)], [lo - pad, hi + pad], {
+  const xs = opts.x && opts.x.length >= n ? opts.x : undefined;
+  const xAt = (i: number) => (xs ? xs[i] : i);
+  const { sx, sy, svg } = axes(frame, [xAt(0), Math.max(xAt(0) + 1, xAt(Math.max(0, n - 1)))], [lo - pad, hi + pad], {
     x: opts.xLabel ?? 'epoch', y: opts.yLabel ?? (opts.logY ? 'log10 value' : 'value'), title: opts.title,
   });
   const body: string[] = [svg];
@@ -52,7 +56,7 @@ export function lines(series: readonly Series[], opts: ChartOptions = {}): strin
     };
     for (let i = 0; i < s.values.length; i += stride) {
       const v = tf(s.values[i]);
-      if (Number.isFinite(v)) run.push(`${sx(i).toFixed(1)},${sy(v).toFixed(1)}`);
+      if (Number.isFinite(v)) run.push(`${sx(xAt(i)).toFixed(1)},${sy(v).toFixed(1)}`);
       else flush();
     }
     flush();
@@ -66,7 +70,7 @@ export function lines(series: readonly Series[], opts: ChartOptions = {}): strin
 export function learningCurves(history: Record<string, readonly number[]>, opts: ChartOptions & { metrics?: string[] } = {}): string {
   const keys = opts.metrics ?? Object.keys(history).filter((k) => k !== 'epoch' && /loss/i.test(k));
   if (keys.length === 0) throw new RangeError('wasmnn: plot.learningCurves: the history has no loss series');
-  return lines(keys.map((k) => ({ name: k, values: history[k] ?? [] })), { yLabel: 'loss', ...opts });
+  return lines(keys.map((k) => ({ name: k, values: history[k] ?? [] })), { yLabel: 'loss', x: history.epoch, ...opts });
 }
 
 /** The rate of a schedule (anything with rate(epoch)) over `epochs` epochs. */
@@ -112,14 +116,16 @@ export function decisionBoundary(predict: (grid: Matrix) => Matrix | Float32Arra
   const frame = { width, height, left: 50, right: 20, top: 34, bottom: 40 };
   const { sx, sy, svg } = axes(frame, [x0, x1], [y0, y1], { x: 'x1', y: 'x2', title: opts.title });
   const body: string[] = [];
-  const cw = (sx(x1) - sx(x0)) / res, ch = (sy(y0) - sy(y1)) / res;
+  // Cell edges snapped to whole pixels, so neighbouring rows and runs meet without seams.
+  const gx = (i: number) => Math.round(sx(x0) + (i * (sx(x1) - sx(x0))) / res);
+  const gy = (j: number) => Math.round(sy(y0) - (j * (sy(y0) - sy(y1))) / res);
   for (let j = 0; j < res; j++) {
     // One rect per run of equal class along the row keeps the file small.
     let start = 0;
     for (let i = 1; i <= res; i++) {
       if (i === res || cls(j * res + i) !== cls(j * res + start)) {
         const c = cls(j * res + start);
-        body.push(`<rect x="${(sx(x0) + start * cw).toFixed(1)}" y="${(sy(y0) - (j + 1) * ch).toFixed(1)}" width="${((i - start) * cw + 0.5).toFixed(1)}" height="${(ch + 1).toFixed(1)}" fill="${PALETTE[c % PALETTE.length]}" fill-opacity="0.18" shape-rendering="crispEdges"/>`);
+        body.push(`<rect x="${gx(start)}" y="${gy(j + 1)}" width="${gx(i) - gx(start)}" height="${gy(j) - gy(j + 1)}" fill="${PALETTE[c % PALETTE.length]}" fill-opacity="0.18" shape-rendering="crispEdges"/>`);
         start = i;
       }
     }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as wasmnn from 'wasmnn';
 // test/runtimes/smoke.js is plain JavaScript, run unchanged by every runtime.
 import { smoke } from './smoke.js';
+import { withBrowser } from '../helpers/chromium.js';
 
 describe('runtimes', () => {
   it('Deno gives bit-identical weights and predictions to Node', async () => {
@@ -73,38 +74,12 @@ const worker :Workerd.Worker = (
 
 describe('headless Chromium (Debian chromium, driven by playwright-core)', () => {
   it('runs the smoke program in a page with bit-identical results', async () => {
-    const { existsSync, readFileSync } = await import('node:fs');
-    const { createServer } = await import('node:http');
-    const { extname, join, normalize } = await import('node:path');
-    if (!existsSync('/usr/bin/chromium')) throw new Error('chromium is not installed: apt-get install -y chromium (.ci/run does it)');
-    const types: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.wasm': 'application/wasm' };
-    // A static server on loopback for the project's own files.
-    const server = createServer((req, res) => {
-      const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0])).replace(/^\/+/, '');
-      const file = join(process.cwd(), path);
-      if (!file.startsWith(process.cwd()) || !existsSync(file)) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      // playwright starts Chromium with a fresh, empty profile directory of its own.
-    });
-    try {
+    const result = await withBrowser(async (browser, base) => {
       const page = await browser.newPage();
-      await page.goto(`http://127.0.0.1:${port}/test/runtimes/browser.html`);
+      await page.goto(`${base}test/runtimes/browser.html`);
       await page.waitForFunction(() => (window as unknown as { smokeResult?: string }).smokeResult !== undefined, undefined, { timeout: 30_000 });
-      const result = await page.evaluate(() => (window as unknown as { smokeResult: string }).smokeResult);
-      expect(result).toBe(await smoke(wasmnn));
-    } finally {
-      await browser.close();
-      server.close();
-    }
+      return page.evaluate(() => (window as unknown as { smokeResult: string }).smokeResult);
+    });
+    expect(result).toBe(await smoke(wasmnn));
   });
 });

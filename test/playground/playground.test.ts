@@ -1,0 +1,35 @@
+// The playground end to end in Chromium: pick a data set and settings, train, and check that
+// the loss falls, the decision boundary changes, and the page stays responsive; saves a screenshot.
+import { mkdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { withBrowser } from '../helpers/chromium.js';
+
+type State = { history: { epoch: number; loss: number; valLoss: number }[]; frames: number; firstBoundary: string; lastBoundary: string; done: boolean; error: string };
+
+describe('playground', () => {
+  it('trains in a worker: the loss falls and the boundary redraws', async () => {
+    await withBrowser(async (browser, base) => {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+      await page.goto(`${base}playground/`);
+      await page.selectOption('select[name=dataset]', 'circles');
+      await page.fill('input[name=epochs]', '120');
+      await page.fill('input[name=l2]', '0.0001');
+      await page.check('input[name=batchNorm]');
+      await page.click('#start');
+      // While it trains the main thread stays free: the page answers evaluate() between frames.
+      await page.waitForFunction(() => (window as unknown as { playground: State }).playground.frames >= 3, undefined, { timeout: 60_000 });
+      expect(await page.evaluate(() => document.querySelector('#stop')!.hasAttribute('disabled'))).toBe(false);
+      await page.waitForFunction(() => (window as unknown as { playground: State }).playground.done, undefined, { timeout: 120_000 });
+      const s = await page.evaluate(() => (window as unknown as { playground: State }).playground);
+      expect(s.error).toBe('');
+      expect(s.history.at(-1)!.epoch).toBe(119);
+      expect(s.history.at(-1)!.loss).toBeLessThan(0.7 * s.history[0].loss);
+      expect(s.lastBoundary).not.toBe(s.firstBoundary);
+      expect(s.lastBoundary).toContain('<svg');
+      expect(await page.textContent('#status')).toMatch(/^epoch 120: loss/);
+      expect(await page.textContent('#summary')).toContain('batch_norm');
+      mkdirSync('out', { recursive: true });
+      await page.screenshot({ path: 'out/playground.png' });
+    });
+  });
+});
