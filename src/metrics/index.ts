@@ -14,17 +14,16 @@ export interface MetricAccumulator {
 }
 
 export function makeMetric(name: MetricName, binaryThreshold: number): MetricAccumulator {
-  let sum = 0;
-  let count = 0;
-  const reset = () => {
-    sum = 0;
-    count = 0;
-  };
+  // NOTE: sum and count live in a typed array, not in closure variables: V8 boxes a double kept
+  // in a closure context, so `sum += ...` there would allocate on every batch.
+  const acc = new Float64Array(2); // [sum, count]
+  const reset = () => acc.fill(0);
   if (name === 'accuracy') {
     return {
       name, reset,
-      result: () => (count === 0 ? NaN : sum / count),
+      result: () => (acc[1] === 0 ? NaN : acc[0] / acc[1]),
       add(F, I, p, t, rows, cols, indexTargets) {
+        let correct = 0;
         for (let r = 0; r < rows; r++) {
           const pr = p + r * cols;
           let guess: number;
@@ -36,23 +35,26 @@ export function makeMetric(name: MetricName, binaryThreshold: number): MetricAcc
             guess = argmax(F, pr, cols);
             truth = indexTargets ? I[t + r] : argmax(F, t + r * cols, cols);
           }
-          if (guess === truth) sum++;
+          if (guess === truth) correct++;
         }
-        count += rows;
+        acc[0] += correct;
+        acc[1] += rows;
       },
     };
   }
   const abs = name === 'mae';
   return {
     name, reset,
-    result: () => (count === 0 ? NaN : sum / count),
+    result: () => (acc[1] === 0 ? NaN : acc[0] / acc[1]),
     add(F, _I, p, t, rows, cols) {
       const n = rows * cols;
+      let s = 0;
       for (let i = 0; i < n; i++) {
         const d = F[p + i] - F[t + i];
-        sum += abs ? Math.abs(d) : d * d;
+        s += abs ? Math.abs(d) : d * d;
       }
-      count += n;
+      acc[0] += s;
+      acc[1] += n;
     },
   };
 }

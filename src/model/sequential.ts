@@ -313,9 +313,9 @@ export class Sequential {
     ctx.rows = rows;
     ctx.training = training;
     let p = input;
-    for (const l of this.layers) {
-      l.forward(ctx, p);
-      p = l.output;
+    for (let i = 0; i < this.layers.length; i++) {
+      this.layers[i].forward(ctx, p);
+      p = this.layers[i].output;
     }
     return p;
   }
@@ -425,7 +425,8 @@ export class Sequential {
           if (metrics.length) {
             this.refreshHeap();
             const out = this.layers[this.layers.length - 1].output >> 2;
-            for (const m of metrics) m.add(this.heapF, this.heapI, out, yp >> 2, rows, this.outputUnits, index);
+            // Indexed loops in the step: no iterator objects per batch.
+            for (let mi = 0; mi < metrics.length; mi++) metrics[mi].add(this.heapF, this.heapI, out, yp >> 2, rows, this.outputUnits, index);
           }
           if (perBatch) optimizer.scheduleStep = epoch * Math.ceil(n / batch) + b;
           optimizer.step();
@@ -467,12 +468,13 @@ export class Sequential {
     const { optimizer } = this.requireCompiled('trainOnBatch');
     const { x, y, index } = this.checkData(xIn, yIn);
     this.ensurePlan(x.rows);
-    const { arena, kernels: k } = this.rt;
-    this.lossCtx.k = k;
-    arena.f32(this.inputBuf, x.data.length).set(x.data);
+    this.lossCtx.k = this.rt.kernels;
+    // Through the cached heap views: no typed-array view is created per batch.
+    this.refreshHeap();
+    this.heapF.set(x.data, this.inputBuf >> 2);
     const yv = y as Matrix;
-    if (index) arena.i32(this.targetBuf, yv.data.length).set(yv.data);
-    else arena.f32(this.targetBuf, yv.data.length).set(yv.data);
+    if (index) for (let i = 0; i < yv.data.length; i++) this.heapI[(this.targetBuf >> 2) + i] = yv.data[i];
+    else this.heapF.set(yv.data, this.targetBuf >> 2);
     const value = this.lossAndBackward(this.lossFor(index), this.inputBuf, this.targetBuf, x.rows);
     if (!Number.isFinite(value)) throw new TrainingError(`wasmnn: the loss became ${value} (weights left unchanged)`);
     optimizer.step();
