@@ -65,23 +65,46 @@ function gemmRowsB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: 
         let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
         let bp = bP + jo;
         let po: usize = 0;
-        for (let p = 0; p < kc; p++) {
-          const b0 = v128.load(bp);
-          const b1 = v128.load(bp, 16);
-          let s = f32x4.splat(load<f32>(a0 + po));
-          x00 = madd(s, b0, x00);
-          x01 = madd(s, b1, x01);
-          s = f32x4.splat(load<f32>(a1 + po));
-          x10 = madd(s, b0, x10);
-          x11 = madd(s, b1, x11);
-          s = f32x4.splat(load<f32>(a2 + po));
-          x20 = madd(s, b0, x20);
-          x21 = madd(s, b1, x21);
-          s = f32x4.splat(load<f32>(a3 + po));
-          x30 = madd(s, b0, x30);
-          x31 = madd(s, b1, x31);
-          bp += bn;
-          po += ap;
+        if (ai == 4) {
+          // TN: the four rows' A values at step p are contiguous: one load, four lane broadcasts.
+          for (let p = 0; p < kc; p++) {
+            const b0 = v128.load(bp);
+            const b1 = v128.load(bp, 16);
+            const av = v128.load(a0 + po);
+            let s = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
+            x00 = madd(s, b0, x00);
+            x01 = madd(s, b1, x01);
+            s = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
+            x10 = madd(s, b0, x10);
+            x11 = madd(s, b1, x11);
+            s = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
+            x20 = madd(s, b0, x20);
+            x21 = madd(s, b1, x21);
+            s = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
+            x30 = madd(s, b0, x30);
+            x31 = madd(s, b1, x31);
+            bp += bn;
+            po += ap;
+          }
+        } else {
+          for (let p = 0; p < kc; p++) {
+            const b0 = v128.load(bp);
+            const b1 = v128.load(bp, 16);
+            let s = f32x4.splat(load<f32>(a0 + po));
+            x00 = madd(s, b0, x00);
+            x01 = madd(s, b1, x01);
+            s = f32x4.splat(load<f32>(a1 + po));
+            x10 = madd(s, b0, x10);
+            x11 = madd(s, b1, x11);
+            s = f32x4.splat(load<f32>(a2 + po));
+            x20 = madd(s, b0, x20);
+            x21 = madd(s, b1, x21);
+            s = f32x4.splat(load<f32>(a3 + po));
+            x30 = madd(s, b0, x30);
+            x31 = madd(s, b1, x31);
+            bp += bn;
+            po += ap;
+          }
         }
         out4(c0 + jo, x00, av, bet);
         out4(c0 + jo + 16, x01, av, bet);
