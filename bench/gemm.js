@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
 import { loadKernels } from './kernels.js';
 import { gemmNNBlocked } from '../dist/reference/gemm.js';
+import { rand } from './data.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '64x64x64,256x256x256,256x784x256,1024x1024x1024').split(',').map((s) => s.split('x').map(Number));
 const VARIANTS = ['nn', 'nt', 'tn'];
@@ -21,7 +22,6 @@ async function tfBackend(name) {
   return tf;
 }
 
-const rand = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5);
 
 export async function benchGemm({ time = 300 } = {}) {
   const plain = loadKernels('build/wasmnn.wasm');

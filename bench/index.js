@@ -1,11 +1,15 @@
 // npm run bench: every suite, printed as ratios against baselines measured in the same run.
 import { benchGemm } from './gemm.js';
 import { benchTraining } from './training.js';
+import { gflopsChart } from './chart.js';
+import { writeFileSync } from 'node:fs';
 
 const only = process.argv[2];
 if (!only || only === 'gemm') {
   console.log('GEMM, single thread, median GFLOP/s; (Nx) = how many times faster wasmnn plain is than that contender\n');
-  await benchGemm();
+  const rows = await benchGemm();
+  writeFileSync(new URL('./gflops.svg', import.meta.url), gflopsChart(rows));
+  console.log('chart: bench/gflops.svg');
 }
 if (!only || only === 'training') {
   console.log('\nTraining throughput, median; (Nx) = wasmnn / contender\n');

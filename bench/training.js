@@ -4,8 +4,8 @@
 //   the seed's 2-20-3-1 network, full batch of 200, SGD lr 0.2: steps/s
 import { Bench } from 'tinybench';
 import { init, Sequential, layers, optimizers } from '../dist/node.js';
+import { rand } from './data.js';
 
-const rand = (n, seed) => Float32Array.from({ length: n }, (_, i) => Math.sin((i + seed) * 12.9898) * 0.5);
 
 async function tfjs(backend) {
   const tf = await import('@tensorflow/tfjs-core');
