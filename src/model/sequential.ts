@@ -7,12 +7,11 @@
 //                             once; a batch is a pointer into it, or a gather of shuffled rows.
 // A training step therefore allocates nothing, in wasm or in JS.
 import { runtime, type Runtime } from '../wasm/init.js';
-import type { Kernels } from '../wasm/exports.js';
 import { Matrix, type MatrixLike } from '../data/matrix.js';
 import type { Layer, StepContext } from '../layers/layer.js';
 import { Parameter } from '../optimizers/parameter.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
-import { type Loss, type LossName, type CustomLossSpec, resolveLoss, softmaxCrossEntropyIndex } from '../losses/index.js';
+import { type Loss, type LossName, type LossContext, type CustomLossSpec, resolveLoss, softmaxCrossEntropyIndex } from '../losses/index.js';
 import { type MetricAccumulator, type MetricName, METRIC_NAMES, makeMetric } from '../metrics/index.js';
 import { summarize } from './summary.js';
 import { saveModel, loadModel, type SavedModel } from './serialize.js';
@@ -143,6 +142,7 @@ export class Sequential {
     });
     k.fill_f32(this.gradRegion, this.paramCount, 0);
     this.ctx = { k, rows: 0, training: false, dropoutState: this.rngStates + 32 };
+    this.lossCtx = { k, f32: (ptr, n) => arena.f32(ptr, n) };
   }
 
   /** The three PRNG states (init, shuffle, dropout) as 12 unsigned 32-bit words, for save(). */
@@ -338,10 +338,7 @@ export class Sequential {
     return sum;
   }
 
-  private readonly lossCtx = {
-    k: undefined as unknown as Kernels,
-    f32: (ptr: number, n: number) => this.rt.arena.f32(ptr, n),
-  };
+  private readonly lossCtx: LossContext;
 
   private lossFor(index: boolean): Loss {
     const { loss } = this.requireCompiled('training');
@@ -372,7 +369,6 @@ export class Sequential {
 
     this.ensurePlan(batch);
     const { arena, kernels: k } = this.rt;
-    this.lossCtx.k = k;
     const data = this.makeResident(x, y, index);
     const valData = val ? this.makeResident(val.x, val.y, val.index) : undefined;
     const idx = shuffle ? arena.alloc(n * 4) : 0;
@@ -468,7 +464,6 @@ export class Sequential {
     const { optimizer } = this.requireCompiled('trainOnBatch');
     const { x, y, index } = this.checkData(xIn, yIn);
     this.ensurePlan(x.rows);
-    this.lossCtx.k = this.rt.kernels;
     // Through the cached heap views: no typed-array view is created per batch.
     this.refreshHeap();
     this.heapF.set(x.data, this.inputBuf >> 2);
@@ -486,7 +481,6 @@ export class Sequential {
     this.requireCompiled('lossAndGradients');
     const { x, y, index } = this.checkData(xIn, yIn);
     this.ensurePlan(x.rows);
-    this.lossCtx.k = this.rt.kernels;
     const data = this.makeResident(x, y, index);
     try {
       const loss = this.lossAndBackward(this.lossFor(index), data.x, data.y, x.rows);
@@ -499,7 +493,6 @@ export class Sequential {
   private evaluateResident(data: Resident, index: boolean, metrics: MetricAccumulator[]): EpochLogs {
     const loss = this.lossFor(index);
     const { kernels: k } = this.rt;
-    this.lossCtx.k = k;
     for (const m of metrics) m.reset();
     const tCols = index ? 1 : this.outputUnits;
     let sum = 0;
