@@ -45,9 +45,27 @@ export function softmaxCrossEntropy(grad: Arr | null, z: Arr, t: Arr, rows: numb
     let ts = 0;
     for (let c = 0; c < cols; c++) {
       ts += t[r * cols + c];
-      s -= t[r * cols + c] * (z[r * cols + c] - lse);
+      if (t[r * cols + c] !== 0) s -= t[r * cols + c] * (z[r * cols + c] - lse); // 0 * -Infinity would be NaN
     }
     if (grad) for (let c = 0; c < cols; c++) grad[r * cols + c] = scale * (Math.exp(z[r * cols + c] - lse) * ts - t[r * cols + c]);
+  }
+  return s;
+}
+
+/** Softmax cross-entropy with integer labels. A label outside [0, cols) adds nothing and gets a zero gradient row. */
+export function softmaxCrossEntropyIndex(grad: Arr | null, z: Arr, labels: Arr, rows: number, cols: number, scale: number): number {
+  let s = 0;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    const label = labels[r];
+    const valid = Number.isInteger(label) && label >= 0 && label < cols;
+    let m = -Infinity;
+    for (let c = 0; c < cols; c++) m = Math.max(m, z[o + c]);
+    let e = 0;
+    for (let c = 0; c < cols; c++) e += Math.exp(z[o + c] - m);
+    const lse = m + Math.log(e);
+    if (valid) s += lse - z[o + label];
+    if (grad) for (let c = 0; c < cols; c++) grad[o + c] = valid ? scale * (Math.exp(z[o + c] - lse) - (c === label ? 1 : 0)) : 0;
   }
   return s;
 }

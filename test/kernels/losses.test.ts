@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { AWKWARD_SIZES, expectClose, loadWasm, randn } from '../helpers/wasm.js';
 import { golden } from '../helpers/fixtures.js';
-import { ELEMENT_LOSS, elementLoss, l1Penalty, l2HalfPenalty, l2Penalty, softmaxCrossEntropy } from '../../src/reference/losses.js';
+import { ELEMENT_LOSS, elementLoss, l1Penalty, l2HalfPenalty, l2Penalty, softmaxCrossEntropy, softmaxCrossEntropyIndex } from '../../src/reference/losses.js';
 
 const w = loadWasm();
 const KERNEL: Record<string, string> = { mse: 'mse_f32', mae: 'mae_f32', smooth_l1: 'smooth_l1_f32', huber: 'huber_f32', bce: 'bce_f32', bce_with_logits: 'bce_logits_f32' };
@@ -112,6 +112,71 @@ describe('losses: wasm vs twin at awkward sizes, grad aliasing pred', () => {
   });
 });
 
+describe('softmax cross-entropy: index twin, aliasing, extreme logits, bad labels', () => {
+  const labelsAt = (labels: number[]) => {
+    const p = w.arena.alloc(Math.max(labels.length, 1) * 4);
+    w.i32(p, labels.length).set(labels);
+    return p;
+  };
+  it('index kernel vs its twin at awkward widths, skewed, grad aliasing the logits', () => {
+    for (const cols of AWKWARD_SIZES.filter((c) => c > 0)) {
+      for (const rows of [1, 3]) {
+        const z = Array.from(Float32Array.from(randn(rows * cols, cols + rows, 4)));
+        const labels = Array.from({ length: rows }, (_, r) => (r * 5 + 2) % cols);
+        const want = new Float64Array(rows * cols);
+        const s = softmaxCrossEntropyIndex(want, z, labels, rows, cols, 1 / rows);
+        const zp = w.put(z, cols % 4);
+        const sum = w.k.softmax_ce_index_f32(zp, zp, labelsAt(labels), rows, cols, 1 / rows);
+        expectClose([sum], [s], 1e-6, 1e-9, `sum ${rows}x${cols}`);
+        expectClose(w.f32(zp, rows * cols), want, 1e-6, 1e-8, `grad ${rows}x${cols}`);
+      }
+    }
+  });
+  it('dense kernel with soft labels vs its twin, grad aliasing the logits', () => {
+    const rows = 3;
+    const cols = 17;
+    const z = Array.from(Float32Array.from(randn(rows * cols, 5, 3)));
+    const t = Array.from(Float32Array.from(randn(rows * cols, 6).map((v) => Math.abs(v)))); // unnormalised: sum(t) != 1
+    const want = new Float64Array(rows * cols);
+    const s = softmaxCrossEntropy(want, z, t, rows, cols, 0.5);
+    const zp = w.put(z, 3);
+    expectClose([w.k.softmax_ce_dense_f32(zp, zp, w.put(t, 1), rows, cols, 0.5)], [s], 1e-6, 1e-9, 'sum');
+    expectClose(w.f32(zp, rows * cols), want, 1e-6, 1e-8, 'grad');
+  });
+  it('is exact at logits of ±1000', () => {
+    // Row 0: lse = 1000 (exp(-2000) vanishes), label 0 -> 0, label 1 -> 2000.
+    // Row 1: all equal -> lse = -1000 + log 3, loss log 3, softmax 1/3 each.
+    const z = [1000, -1000, -1000, -1000, -1000, -1000];
+    const zp = w.put(z, 1);
+    const gp = w.out(6, 2);
+    const sum = w.k.softmax_ce_index_f32(gp, zp, labelsAt([1, 2]), 2, 3, 1);
+    expectClose([sum], [2000 + Math.log(3)], 1e-12, 0, 'index sum');
+    expectClose(w.f32(gp, 6), [1, -1, 0, 1 / 3, 1 / 3, -2 / 3], 1e-7, 1e-30, 'index grad');
+    const dense = w.k.softmax_ce_dense_f32(gp, zp, w.put([1, 0, 0, 0, 0, 1]), 2, 3, 1);
+    expectClose([dense], [Math.log(3)], 1e-12, 0, 'dense sum');
+    expectClose(w.f32(gp, 6), [0, 0, 0, 1 / 3, 1 / 3, -2 / 3], 1e-7, 1e-30, 'dense grad');
+  });
+  it('labels outside [0, cols) add nothing and get zero gradient rows', () => {
+    const z = Array.from(Float32Array.from(randn(12, 9)));
+    const labels = [-1, 3, 2, 1 << 30];
+    const want = new Float64Array(12);
+    const s = softmaxCrossEntropyIndex(want, z, labels, 4, 3, 1);
+    const gp = w.out(12);
+    const sum = w.k.softmax_ce_index_f32(gp, w.put(z), labelsAt(labels), 4, 3, 1);
+    expectClose([sum], [s], 1e-6, 0, 'sum');
+    expectClose(w.f32(gp, 12), want, 1e-6, 1e-8, 'grad');
+    expect(Array.from(w.f32(gp, 12)).filter((v, i) => i < 6 || i >= 9)).toEqual(new Array(9).fill(0));
+  });
+  it('grad == 0 computes the loss only', () => {
+    const z = w.put([0.5, -0.5, 2, 1]);
+    const withGrad = w.k.softmax_ce_index_f32(w.out(4), z, labelsAt([0, 1]), 2, 2, 1);
+    expect(w.k.softmax_ce_index_f32(0, z, labelsAt([0, 1]), 2, 2, 1)).toBe(withGrad);
+    expect(Array.from(w.f32(z, 4))).toEqual([0.5, -0.5, 2, 1]);
+    const pp = w.put([0.25, 2]);
+    expect(w.k.mse_f32(0, pp, w.put([0, 0]), 2, 1)).toBe(0.0625 + 4);
+  });
+});
+
 describe('loss gradients by central finite differences (float64 twin)', () => {
   const h = 1e-6;
   for (const name of Object.keys(ELEMENT_LOSS)) {
@@ -125,6 +190,18 @@ describe('loss gradients by central finite differences (float64 twin)', () => {
       }
     });
   }
+  it('softmax cross-entropy with integer labels', () => {
+    const z = [0.4, -1.3, 2.2, 0.1, 0.9, -0.6];
+    const labels = [2, 0];
+    const g = new Float64Array(6);
+    softmaxCrossEntropyIndex(g, z, labels, 2, 3, 0.5);
+    for (let i = 0; i < 6; i++) {
+      const zp = z.slice(); zp[i] += h;
+      const zm = z.slice(); zm[i] -= h;
+      const fd = (0.5 * softmaxCrossEntropyIndex(null, zp, labels, 2, 3, 1) - 0.5 * softmaxCrossEntropyIndex(null, zm, labels, 2, 3, 1)) / (2 * h);
+      expect(Math.abs(fd - g[i])).toBeLessThan(1e-8);
+    }
+  });
   it('softmax cross-entropy with soft labels', () => {
     const z = [0.4, -1.3, 2.2];
     const t = [0.2, 0.5, 0.3];
