@@ -44,6 +44,8 @@ export function rng_seed(state: usize, seedLo: i32, seedHi: i32): void {
   if ((load<u32>(state) | load<u32>(state, 4) | load<u32>(state, 8) | load<u32>(state, 12)) == 0) store<u32>(state, 1);
 }
 
+// NOTE: lo + (hi-lo)*u is formed in f64 and rounded once to f32, so the interval is [lo, hi)
+// for symmetric or zero-based ranges; when hi - lo is small next to |hi|, rounding can give hi.
 export function rng_uniform_f32(out: usize, n: i32, lo: f32, hi: f32, state: usize): void {
   const w = <f64>hi - <f64>lo;
   for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(<f64>lo + w * unit(state)));
