@@ -33,7 +33,9 @@ for (const [m, n, kk] of shapes) {
       for (let r = 0; r < reps; r++) fn(c, a, b, m, n, kk, 1, 0);
       return (performance.now() - t0) / reps;
     };
-    for (let w = 0; w < 5; w++) sample(); // warm up: V8 tiers wasm up from Liftoff to TurboFan
+    // Warm up for a fixed time, not a count: V8 tiers wasm up from Liftoff to TurboFan on a
+    // background thread, which on a busy machine can lag well behind the first calls.
+    for (const t0 = performance.now(); performance.now() - t0 < 400; ) sample();
     const times = Array.from({ length: 9 }, sample).sort((x, y) => x - y);
     // Median, and best in brackets: on a shared machine the best is the steadier figure.
     line.push(`${v.toUpperCase()} ${(flops / (times[4] * 1e6)).toFixed(1)} [${(flops / (times[0] * 1e6)).toFixed(1)}]`);
