@@ -4,14 +4,18 @@
 // Any 4-byte alignment (v128.load/store need none).
 // NN and TN share one register-blocked micro-kernel (4 rows x 8 columns: 8 f32x4
 // accumulators, within V8's ~15 vector registers): B rows are contiguous in j, and
-// A(i,p) is read through strides, so the transposed A costs nothing extra. k is blocked
-// by KC so the B panel stays in cache. NT uses a dot-product kernel (4 rows of A x 2
-// rows of B, horizontal sums at the end), since there both operands run along k.
+// A(i,p) is read through strides (v128.load32_splat: one broadcast load per row and step),
+// so the transposed A costs nothing extra. k and n are blocked by KC x NC so the B block
+// stays in L2. NT uses a dot-product kernel (2 rows of A x 4 rows of B, horizontal sums
+// at the end), since there both operands run along k.
 // Tails: 4-wide then scalar columns, single rows; scalar k tail in NT.
 // The relaxed build (ASC_FEATURE_RELAXED_SIMD) fuses multiply-add with relaxed_madd,
 // which may round differently in the last bit.
 
 const KC: i32 = 256;
+const NC: i32 = 256;
+const NT_KC: i32 = 1024; // NT streams whole rows: blocking k finer only re-reads C
+const NT_NC: i32 = 256;
 
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
@@ -35,6 +39,8 @@ function scaleC(c: usize, count: i32, beta: f32): void {
 }
 
 // A(i,p) at a + i*ai + p*ap (bytes); B(p,j) at b + p*bn + j*4.
+// Blocked KC x NC so the B block a 4-row strip sweeps stays in L2 (no packing: kernels
+// allocate nothing); NC is a multiple of 8, so column tails only occur in the last block.
 function gemmRowsB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, ai: usize, ap: usize): void {
   if (m == 0 || n == 0) return;
   if (k == 0) {
@@ -42,162 +48,169 @@ function gemmRowsB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: 
     return;
   }
   const bn = <usize>n << 2;
-  const av = f32x4.splat(alpha);
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = min(KC, k - p0);
     const bet: f32 = p0 == 0 ? beta : 1;
     const aP = a + <usize>p0 * ap;
     const bP = b + <usize>p0 * bn;
-    let i = 0;
-    for (; i + 4 <= m; i += 4) {
-      const a0 = aP + <usize>i * ai;
-      const a1 = a0 + ai;
-      const a2 = a1 + ai;
-      const a3 = a2 + ai;
-      const c0 = c + <usize>i * bn;
-      const c1 = c0 + bn;
-      const c2 = c1 + bn;
-      const c3 = c2 + bn;
-      let j = 0;
-      for (; j + 8 <= n; j += 8) {
-        const jo = <usize>j << 2;
-        let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
-        let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
-        let bp = bP + jo;
-        let po: usize = 0;
-        if (ai == 4) {
-          // TN: the four rows' A values at step p are contiguous: one load, four lane broadcasts.
-          for (let p = 0; p < kc; p++) {
-            const b0 = v128.load(bp);
-            const b1 = v128.load(bp, 16);
-            const av = v128.load(a0 + po);
-            let s = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
-            x00 = madd(s, b0, x00);
-            x01 = madd(s, b1, x01);
-            s = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
-            x10 = madd(s, b0, x10);
-            x11 = madd(s, b1, x11);
-            s = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
-            x20 = madd(s, b0, x20);
-            x21 = madd(s, b1, x21);
-            s = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
-            x30 = madd(s, b0, x30);
-            x31 = madd(s, b1, x31);
-            bp += bn;
-            po += ap;
-          }
-        } else {
-          for (let p = 0; p < kc; p++) {
-            const b0 = v128.load(bp);
-            const b1 = v128.load(bp, 16);
-            let s = f32x4.splat(load<f32>(a0 + po));
-            x00 = madd(s, b0, x00);
-            x01 = madd(s, b1, x01);
-            s = f32x4.splat(load<f32>(a1 + po));
-            x10 = madd(s, b0, x10);
-            x11 = madd(s, b1, x11);
-            s = f32x4.splat(load<f32>(a2 + po));
-            x20 = madd(s, b0, x20);
-            x21 = madd(s, b1, x21);
-            s = f32x4.splat(load<f32>(a3 + po));
-            x30 = madd(s, b0, x30);
-            x31 = madd(s, b1, x31);
-            bp += bn;
-            po += ap;
-          }
-        }
-        out4(c0 + jo, x00, av, bet);
-        out4(c0 + jo + 16, x01, av, bet);
-        out4(c1 + jo, x10, av, bet);
-        out4(c1 + jo + 16, x11, av, bet);
-        out4(c2 + jo, x20, av, bet);
-        out4(c2 + jo + 16, x21, av, bet);
-        out4(c3 + jo, x30, av, bet);
-        out4(c3 + jo + 16, x31, av, bet);
+    for (let j0 = 0; j0 < n; j0 += NC) {
+      const j1 = min(j0 + NC, n);
+      let i = 0;
+      for (; i + 4 <= m; i += 4) rows4(c + <usize>i * bn, aP + <usize>i * ai, bP, bn, ai, ap, j0, j1, kc, alpha, bet);
+      for (; i < m; i++) row1(c + <usize>i * bn, aP + <usize>i * ai, bP, bn, ap, j0, j1, kc, alpha, bet);
+    }
+  }
+}
+
+// Four rows of C, columns j0..j1: the 4x8 micro-kernel, then 4-wide and scalar column tails.
+function rows4(c0: usize, a0: usize, bP: usize, bn: usize, ai: usize, ap: usize, j0: i32, j1: i32, kc: i32, alpha: f32, bet: f32): void {
+  const av = f32x4.splat(alpha);
+  const a1 = a0 + ai;
+  const a2 = a1 + ai;
+  const a3 = a2 + ai;
+  const c1 = c0 + bn;
+  const c2 = c1 + bn;
+  const c3 = c2 + bn;
+  let j = j0;
+  for (; j + 8 <= j1; j += 8) {
+    const jo = <usize>j << 2;
+    let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+    let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+    let bp = bP + jo;
+    let pa = a0;
+    const pe = a0 + <usize>kc * ap;
+    if (ai == 4) {
+      // TN: the four rows' A values at step p are contiguous: broadcast loads at fixed offsets.
+      while (pa < pe) {
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        let s = v128.load32_splat(pa);
+        x00 = madd(s, b0, x00);
+        x01 = madd(s, b1, x01);
+        s = v128.load32_splat(pa, 4);
+        x10 = madd(s, b0, x10);
+        x11 = madd(s, b1, x11);
+        s = v128.load32_splat(pa, 8);
+        x20 = madd(s, b0, x20);
+        x21 = madd(s, b1, x21);
+        s = v128.load32_splat(pa, 12);
+        x30 = madd(s, b0, x30);
+        x31 = madd(s, b1, x31);
+        bp += bn;
+        pa += ap;
       }
-      for (; j + 4 <= n; j += 4) {
-        const jo = <usize>j << 2;
-        let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
-        let bp = bP + jo;
-        let po: usize = 0;
-        for (let p = 0; p < kc; p++) {
-          const b0 = v128.load(bp);
-          x0 = madd(f32x4.splat(load<f32>(a0 + po)), b0, x0);
-          x1 = madd(f32x4.splat(load<f32>(a1 + po)), b0, x1);
-          x2 = madd(f32x4.splat(load<f32>(a2 + po)), b0, x2);
-          x3 = madd(f32x4.splat(load<f32>(a3 + po)), b0, x3);
-          bp += bn;
-          po += ap;
-        }
-        out4(c0 + jo, x0, av, bet);
-        out4(c1 + jo, x1, av, bet);
-        out4(c2 + jo, x2, av, bet);
-        out4(c3 + jo, x3, av, bet);
-      }
-      for (; j < n; j++) {
-        const jo = <usize>j << 2;
-        let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
-        let bp = bP + jo;
-        let po: usize = 0;
-        for (let p = 0; p < kc; p++) {
-          const bv = load<f32>(bp);
-          s0 += load<f32>(a0 + po) * bv;
-          s1 += load<f32>(a1 + po) * bv;
-          s2 += load<f32>(a2 + po) * bv;
-          s3 += load<f32>(a3 + po) * bv;
-          bp += bn;
-          po += ap;
-        }
-        out1(c0 + jo, s0, alpha, bet);
-        out1(c1 + jo, s1, alpha, bet);
-        out1(c2 + jo, s2, alpha, bet);
-        out1(c3 + jo, s3, alpha, bet);
+    } else {
+      const d1 = ai, d2 = ai << 1, d3 = ai * 3;
+      while (pa < pe) {
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        let s = v128.load32_splat(pa);
+        x00 = madd(s, b0, x00);
+        x01 = madd(s, b1, x01);
+        s = v128.load32_splat(pa + d1);
+        x10 = madd(s, b0, x10);
+        x11 = madd(s, b1, x11);
+        s = v128.load32_splat(pa + d2);
+        x20 = madd(s, b0, x20);
+        x21 = madd(s, b1, x21);
+        s = v128.load32_splat(pa + d3);
+        x30 = madd(s, b0, x30);
+        x31 = madd(s, b1, x31);
+        bp += bn;
+        pa += ap;
       }
     }
-    for (; i < m; i++) {
-      const a0 = aP + <usize>i * ai;
-      const c0 = c + <usize>i * bn;
-      let j = 0;
-      for (; j + 8 <= n; j += 8) {
-        const jo = <usize>j << 2;
-        let x0 = f32x4.splat(0), x1 = f32x4.splat(0);
-        let bp = bP + jo;
-        let po: usize = 0;
-        for (let p = 0; p < kc; p++) {
-          const s = f32x4.splat(load<f32>(a0 + po));
-          x0 = madd(s, v128.load(bp), x0);
-          x1 = madd(s, v128.load(bp, 16), x1);
-          bp += bn;
-          po += ap;
-        }
-        out4(c0 + jo, x0, av, bet);
-        out4(c0 + jo + 16, x1, av, bet);
-      }
-      for (; j + 4 <= n; j += 4) {
-        const jo = <usize>j << 2;
-        let x0 = f32x4.splat(0);
-        let bp = bP + jo;
-        let po: usize = 0;
-        for (let p = 0; p < kc; p++) {
-          x0 = madd(f32x4.splat(load<f32>(a0 + po)), v128.load(bp), x0);
-          bp += bn;
-          po += ap;
-        }
-        out4(c0 + jo, x0, av, bet);
-      }
-      for (; j < n; j++) {
-        const jo = <usize>j << 2;
-        let s0: f32 = 0;
-        let bp = bP + jo;
-        let po: usize = 0;
-        for (let p = 0; p < kc; p++) {
-          s0 += load<f32>(a0 + po) * load<f32>(bp);
-          bp += bn;
-          po += ap;
-        }
-        out1(c0 + jo, s0, alpha, bet);
-      }
+    out4(c0 + jo, x00, av, bet);
+    out4(c0 + jo + 16, x01, av, bet);
+    out4(c1 + jo, x10, av, bet);
+    out4(c1 + jo + 16, x11, av, bet);
+    out4(c2 + jo, x20, av, bet);
+    out4(c2 + jo + 16, x21, av, bet);
+    out4(c3 + jo, x30, av, bet);
+    out4(c3 + jo + 16, x31, av, bet);
+  }
+  for (; j + 4 <= j1; j += 4) {
+    const jo = <usize>j << 2;
+    let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+    let bp = bP + jo;
+    let po: usize = 0;
+    for (let p = 0; p < kc; p++) {
+      const b0 = v128.load(bp);
+      x0 = madd(v128.load32_splat(a0 + po), b0, x0);
+      x1 = madd(v128.load32_splat(a1 + po), b0, x1);
+      x2 = madd(v128.load32_splat(a2 + po), b0, x2);
+      x3 = madd(v128.load32_splat(a3 + po), b0, x3);
+      bp += bn;
+      po += ap;
     }
+    out4(c0 + jo, x0, av, bet);
+    out4(c1 + jo, x1, av, bet);
+    out4(c2 + jo, x2, av, bet);
+    out4(c3 + jo, x3, av, bet);
+  }
+  for (; j < j1; j++) {
+    const jo = <usize>j << 2;
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+    let bp = bP + jo;
+    let po: usize = 0;
+    for (let p = 0; p < kc; p++) {
+      const bv = load<f32>(bp);
+      s0 += load<f32>(a0 + po) * bv;
+      s1 += load<f32>(a1 + po) * bv;
+      s2 += load<f32>(a2 + po) * bv;
+      s3 += load<f32>(a3 + po) * bv;
+      bp += bn;
+      po += ap;
+    }
+    out1(c0 + jo, s0, alpha, bet);
+    out1(c1 + jo, s1, alpha, bet);
+    out1(c2 + jo, s2, alpha, bet);
+    out1(c3 + jo, s3, alpha, bet);
+  }
+}
+
+// One row of C (the m tail), columns j0..j1.
+function row1(c0: usize, a0: usize, bP: usize, bn: usize, ap: usize, j0: i32, j1: i32, kc: i32, alpha: f32, bet: f32): void {
+  const av = f32x4.splat(alpha);
+  let j = j0;
+  for (; j + 8 <= j1; j += 8) {
+    const jo = <usize>j << 2;
+    let x0 = f32x4.splat(0), x1 = f32x4.splat(0);
+    let bp = bP + jo;
+    let po: usize = 0;
+    for (let p = 0; p < kc; p++) {
+      const s = v128.load32_splat(a0 + po);
+      x0 = madd(s, v128.load(bp), x0);
+      x1 = madd(s, v128.load(bp, 16), x1);
+      bp += bn;
+      po += ap;
+    }
+    out4(c0 + jo, x0, av, bet);
+    out4(c0 + jo + 16, x1, av, bet);
+  }
+  for (; j + 4 <= j1; j += 4) {
+    const jo = <usize>j << 2;
+    let x0 = f32x4.splat(0);
+    let bp = bP + jo;
+    let po: usize = 0;
+    for (let p = 0; p < kc; p++) {
+      x0 = madd(v128.load32_splat(a0 + po), v128.load(bp), x0);
+      bp += bn;
+      po += ap;
+    }
+    out4(c0 + jo, x0, av, bet);
+  }
+  for (; j < j1; j++) {
+    const jo = <usize>j << 2;
+    let s0: f32 = 0;
+    let bp = bP + jo;
+    let po: usize = 0;
+    for (let p = 0; p < kc; p++) {
+      s0 += load<f32>(a0 + po) * load<f32>(bp);
+      bp += bn;
+      po += ap;
+    }
+    out1(c0 + jo, s0, alpha, bet);
   }
 }
 
@@ -213,7 +226,31 @@ export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
+// [sum(x0), sum(x1), sum(x2), sum(x3)]: four horizontal sums with six shuffles.
+@inline function hsum4(x0: v128, x1: v128, x2: v128, x3: v128): v128 {
+  const u0 = f32x4.add(v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), v128.shuffle<f32>(x0, x1, 2, 6, 3, 7));
+  const u1 = f32x4.add(v128.shuffle<f32>(x2, x3, 0, 4, 1, 5), v128.shuffle<f32>(x2, x3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(u0, u1, 0, 1, 4, 5), v128.shuffle<f32>(u0, u1, 2, 3, 6, 7));
+}
+
+// Scalar k tail (p in k4..kc) of one A row against four B rows, as a vector.
+@inline function ntTail4(ar: usize, b0: usize, rk: usize, k4: i32, kc: i32): v128 {
+  let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
+  for (let p = k4; p < kc; p++) {
+    const o = <usize>p << 2;
+    const u = load<f32>(ar + o);
+    t0 += u * load<f32>(b0 + o);
+    t1 += u * load<f32>(b0 + rk + o);
+    t2 += u * load<f32>(b0 + 2 * rk + o);
+    t3 += u * load<f32>(b0 + 3 * rk + o);
+  }
+  return f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(t0), 1, t1), 2, t2), 3, t3);
+}
+
 // C[i,j] = alpha * dot(A[i,:], B[j,:]) + beta*C[i,j]; both rows contiguous along k.
+// Micro-kernel: 2 rows of A x 4 rows of B (8 accumulators along k), reduced with hsum4
+// straight into C[i, j..j+3]; k and n blocked by KC x NC like NN. Tails: 1 row of A x 4 of
+// B, then single dot products for the last n%4 columns; scalar k tail.
 export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
   if (m == 0 || n == 0) return;
   if (k == 0) {
@@ -222,68 +259,89 @@ export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
   }
   const rk = <usize>k << 2;
   const cn = <usize>n << 2;
-  const k4 = k & ~3;
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const a0 = a + <usize>i * rk;
-    const a1 = a0 + rk;
-    const a2 = a1 + rk;
-    const a3 = a2 + rk;
-    let j = 0;
-    for (; j + 2 <= n; j += 2) {
-      const b0 = b + <usize>j * rk;
-      const b1 = b0 + rk;
-      let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
-      let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
-      for (let p = 0; p < k4; p += 4) {
-        const o = <usize>p << 2;
-        const v0 = v128.load(b0 + o);
-        const v1 = v128.load(b1 + o);
-        let u = v128.load(a0 + o);
-        x00 = madd(u, v0, x00);
-        x01 = madd(u, v1, x01);
-        u = v128.load(a1 + o);
-        x10 = madd(u, v0, x10);
-        x11 = madd(u, v1, x11);
-        u = v128.load(a2 + o);
-        x20 = madd(u, v0, x20);
-        x21 = madd(u, v1, x21);
-        u = v128.load(a3 + o);
-        x30 = madd(u, v0, x30);
-        x31 = madd(u, v1, x31);
-      }
-      let s00 = hsum(x00), s01 = hsum(x01), s10 = hsum(x10), s11 = hsum(x11);
-      let s20 = hsum(x20), s21 = hsum(x21), s30 = hsum(x30), s31 = hsum(x31);
-      for (let p = k4; p < k; p++) {
-        const o = <usize>p << 2;
-        const v0 = load<f32>(b0 + o);
-        const v1 = load<f32>(b1 + o);
-        s00 += load<f32>(a0 + o) * v0;
-        s01 += load<f32>(a0 + o) * v1;
-        s10 += load<f32>(a1 + o) * v0;
-        s11 += load<f32>(a1 + o) * v1;
-        s20 += load<f32>(a2 + o) * v0;
-        s21 += load<f32>(a2 + o) * v1;
-        s30 += load<f32>(a3 + o) * v0;
-        s31 += load<f32>(a3 + o) * v1;
-      }
-      const cp = c + <usize>i * cn + (<usize>j << 2);
-      out1(cp, s00, alpha, beta);
-      out1(cp + 4, s01, alpha, beta);
-      out1(cp + cn, s10, alpha, beta);
-      out1(cp + cn + 4, s11, alpha, beta);
-      out1(cp + 2 * cn, s20, alpha, beta);
-      out1(cp + 2 * cn + 4, s21, alpha, beta);
-      out1(cp + 3 * cn, s30, alpha, beta);
-      out1(cp + 3 * cn + 4, s31, alpha, beta);
-    }
-    for (; j < n; j++) {
-      for (let r = 0; r < 4; r++) ntDot(c + <usize>(i + r) * cn + (<usize>j << 2), a + <usize>(i + r) * rk, b + <usize>j * rk, k, k4, alpha, beta);
+  for (let p0 = 0; p0 < k; p0 += NT_KC) {
+    const kc = min(NT_KC, k - p0);
+    const bet: f32 = p0 == 0 ? beta : 1;
+    const aP = a + (<usize>p0 << 2);
+    const bP = b + (<usize>p0 << 2);
+    for (let j0 = 0; j0 < n; j0 += NT_NC) {
+      const j1 = min(j0 + NT_NC, n);
+      let i = 0;
+      for (; i + 2 <= m; i += 2) ntRows2(c + <usize>i * cn, aP + <usize>i * rk, bP, rk, cn, j0, j1, kc, alpha, bet);
+      if (i < m) ntRow1(c + <usize>i * cn, aP + <usize>i * rk, bP, rk, j0, j1, kc, alpha, bet);
     }
   }
-  for (; i < m; i++) {
-    for (let j = 0; j < n; j++) ntDot(c + <usize>i * cn + (<usize>j << 2), a + <usize>i * rk, b + <usize>j * rk, k, k4, alpha, beta);
+}
+
+function ntRows2(c0: usize, a0: usize, bP: usize, rk: usize, cn: usize, j0: i32, j1: i32, kc: i32, alpha: f32, bet: f32): void {
+  const av = f32x4.splat(alpha);
+  const a1 = a0 + rk;
+  const c1 = c0 + cn;
+  const kb = <usize>(kc & ~3) << 2;
+  let j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const b0 = bP + <usize>j * rk;
+    const b1 = b0 + rk;
+    const b2 = b1 + rk;
+    const b3 = b2 + rk;
+    let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x02 = f32x4.splat(0), x03 = f32x4.splat(0);
+    let x10 = f32x4.splat(0), x11 = f32x4.splat(0), x12 = f32x4.splat(0), x13 = f32x4.splat(0);
+    for (let o: usize = 0; o < kb; o += 16) {
+      const u0 = v128.load(a0 + o);
+      const u1 = v128.load(a1 + o);
+      let v = v128.load(b0 + o);
+      x00 = madd(u0, v, x00);
+      x10 = madd(u1, v, x10);
+      v = v128.load(b1 + o);
+      x01 = madd(u0, v, x01);
+      x11 = madd(u1, v, x11);
+      v = v128.load(b2 + o);
+      x02 = madd(u0, v, x02);
+      x12 = madd(u1, v, x12);
+      v = v128.load(b3 + o);
+      x03 = madd(u0, v, x03);
+      x13 = madd(u1, v, x13);
+    }
+    let s0 = hsum4(x00, x01, x02, x03);
+    let s1 = hsum4(x10, x11, x12, x13);
+    if (kc & 3) {
+      const k4 = kc & ~3;
+      s0 = f32x4.add(s0, ntTail4(a0, b0, rk, k4, kc));
+      s1 = f32x4.add(s1, ntTail4(a1, b0, rk, k4, kc));
+    }
+    const jo = <usize>j << 2;
+    out4(c0 + jo, s0, av, bet);
+    out4(c1 + jo, s1, av, bet);
   }
+  for (; j < j1; j++) {
+    const jo = <usize>j << 2;
+    ntDot(c0 + jo, a0, bP + <usize>j * rk, kc, kc & ~3, alpha, bet);
+    ntDot(c1 + jo, a1, bP + <usize>j * rk, kc, kc & ~3, alpha, bet);
+  }
+}
+
+function ntRow1(c0: usize, a0: usize, bP: usize, rk: usize, j0: i32, j1: i32, kc: i32, alpha: f32, bet: f32): void {
+  const av = f32x4.splat(alpha);
+  const kb = <usize>(kc & ~3) << 2;
+  let j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const b0 = bP + <usize>j * rk;
+    const b1 = b0 + rk;
+    const b2 = b1 + rk;
+    const b3 = b2 + rk;
+    let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+    for (let o: usize = 0; o < kb; o += 16) {
+      const u = v128.load(a0 + o);
+      x0 = madd(u, v128.load(b0 + o), x0);
+      x1 = madd(u, v128.load(b1 + o), x1);
+      x2 = madd(u, v128.load(b2 + o), x2);
+      x3 = madd(u, v128.load(b3 + o), x3);
+    }
+    let s = hsum4(x0, x1, x2, x3);
+    if (kc & 3) s = f32x4.add(s, ntTail4(a0, b0, rk, kc & ~3, kc));
+    out4(c0 + (<usize>j << 2), s, av, bet);
+  }
+  for (; j < j1; j++) ntDot(c0 + (<usize>j << 2), a0, bP + <usize>j * rk, kc, kc & ~3, alpha, bet);
 }
 
 @inline function ntDot(cp: usize, ar: usize, br: usize, k: i32, k4: i32, alpha: f32, beta: f32): void {
