@@ -111,3 +111,36 @@ export async function diabetesL2(variants, epochs = 100) {
   }
   return out;
 }
+
+/**
+ * The overfitting experiment on moons (seed_moons.json): 2-20-3-1 ReLU network, logits and
+ * binary cross-entropy, full-batch gradient descent for run.iterations steps from the run's
+ * initial weights; L2 as lambda/(2N)*sum(W^2) on the weights, or decoupled decay, or (not in
+ * the reference) dropout after each hidden activation. `perturb` moves one initial weight
+ * (W2[0][0]) by that many float32 ulps, to show how sensitive the unregularised run is.
+ * `validation: false` skips the per-iteration test loss (half the time).
+ */
+export async function moonsOverfitting(run, { dropout = 0, perturb = 0, validation = true, onModel } = {}) {
+  const { train, test } = await data.loadBuiltin('moons');
+  const N = train.x.rows;
+  const reg = run.variant.l2 ? regularizers.l2(run.variant.l2 / (2 * N)) : undefined;
+  const drop = () => (dropout ? [layers.dropout({ rate: dropout })] : []);
+  const model = new Sequential([
+    layers.dense({ inputDim: 2, units: 20, activation: 'relu', kernelRegularizer: reg }),
+    ...drop(),
+    layers.dense({ units: 3, activation: 'relu', kernelRegularizer: reg }),
+    ...drop(),
+    layers.dense({ units: 1, kernelRegularizer: reg }),
+  ], { seed: 0 });
+  const W = run.init.W.map((w) => w.map((r) => r.slice()));
+  if (perturb) W[1][0][0] = Math.fround(Math.fround(W[1][0][0]) * (1 + perturb * 2 ** -23));
+  model.setWeights(W.flatMap((w, i) => [w, run.init.b[i]]));
+  model.compile({ loss: 'bceWithLogits', optimizer: optimizers.sgd({ lr: run.lr, decay: run.variant.decoupled_decay ?? 0 }), metrics: ['accuracy'], batchSize: N });
+  const t0 = performance.now();
+  const history = await model.fit(train.x, train.y, { epochs: run.iterations, batchSize: N, shuffle: false, validationData: validation ? [test.x, test.y] : undefined });
+  const seconds = (performance.now() - t0) / 1000;
+  const result = { history, seconds, train: model.evaluate(train.x, train.y).accuracy, test: model.evaluate(test.x, test.y).accuracy };
+  if (onModel) onModel(model, train, result);
+  model.dispose();
+  return result;
+}

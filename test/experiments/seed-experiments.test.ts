@@ -2,10 +2,34 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init } from 'wasmnn';
 // examples/experiments.js is plain JavaScript, shared with npm start.
-import { readData, weightDecayRun, diabetesL2 } from '../../examples/experiments.js';
+import { readData, weightDecayRun, diabetesL2, moonsOverfitting } from '../../examples/experiments.js';
 
 beforeAll(async () => {
   await init();
+});
+
+describe('overfitting on moons: 2-20-3-1, full-batch GD lr 0.2, 50 000 iterations from the reference weights', () => {
+  const g = readData('seed_moons.json');
+  for (const run of g.runs.filter((r: any) => Object.keys(r.variant).length > 0)) {
+    it(`${JSON.stringify(run.variant)}: train and test accuracy within 0.02 of PyTorch's ${run.train_accuracy} / ${run.test_accuracy}`, async () => {
+      const r = await moonsOverfitting(run, { validation: false });
+      expect(Math.abs(r.train - run.train_accuracy)).toBeLessThanOrEqual(0.02 + 1e-9);
+      expect(Math.abs(r.test - run.test_accuracy)).toBeLessThanOrEqual(0.02 + 1e-9);
+      // The regularised runs are stable: the loss curve follows PyTorch's all the way (seen: within
+      // 2e-4 relative with the plain build, 1.1e-3 with relaxed FMA, which rounds differently).
+      run.loss_curve.forEach(([it, want]: number[]) => expect(Math.abs(r.history.loss[it] - want) / want, `iteration ${it}`).toBeLessThan(5e-3));
+    });
+  }
+
+  it('no regularisation overfits (train above test), and dropout 0.3 narrows the train-test gap', async () => {
+    const none = await moonsOverfitting(g.runs[0], { validation: false });
+    const dropped = await moonsOverfitting(g.runs[0], { dropout: 0.3, validation: false });
+    expect(none.train - none.test).toBeGreaterThan(0.05);
+    expect(dropped.train - dropped.test).toBeLessThan(none.train - none.test);
+    // Until the loss starts to spike (edge of stability at lr 0.2), the float32 run follows PyTorch's
+    // float64 curve; afterwards it is chaotic (see scripts/moons-float64.mjs).
+    g.runs[0].loss_curve.filter(([it]: number[]) => it <= 1500).forEach(([it, want]: number[]) => expect(Math.abs(none.history.loss[it] - want) / want, `iteration ${it}`).toBeLessThan(1e-3));
+  });
 });
 
 describe('weight decay on 200-dimensional linear regression', () => {
