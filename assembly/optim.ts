@@ -11,6 +11,7 @@
 //             momentum: b <- mu*b + g/r, w <- w - lr*b; else w <- w - lr*g/r
 //   adam:     m <- b1*m + (1-b1)*g; v <- b2*v + (1-b2)*g^2; [ams: vm <- max(vm, v)];
 //             w <- keep*w - stepSize*m/(sqrt(v)*invSqrtBc2 + eps)   (keep = 1-lr*wd for AdamW)
+//             (f32x4, in float32 like PyTorch on float32 parameters; the others per element in f64)
 //   adamax:   m <- b1*m + (1-b1)*g; u <- max(b2*u, |g|+eps); w <- w - clr*m/u
 //   nadam:    m, v as adam; r = sqrt(v*invBc2)+eps; w <- w - c1*g/r - c2*m/r
 //   adadelta: v <- r*v + (1-r)*g^2; d = sqrt(u+eps)/sqrt(v+eps)*g; u <- r*u + (1-r)*d^2; w <- w - lr*d
@@ -87,19 +88,48 @@ export function rmsprop_f32(w: usize, g: usize, sq: usize, gavg: usize, buf: usi
 }
 
 // vmax == 0: no AMSGrad. keep = 1 - lr*wd for decoupled decay (AdamW), 1 otherwise.
+// In f32, four lanes at a time (as PyTorch updates float32 parameters in float32); the scalar
+// tail does the same f32 operations in the same order, so a parameter's value does not depend
+// on its position in the region.
 export function adam_f32(w: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32, stepSize: f64, beta1: f64, beta2: f64, eps: f64, invSqrtBc2: f64, wd: f64, keep: f64): void {
-  for (let i = 0; i < n; i++) {
-    const wi = ld(w, i);
-    const gi = ld(g, i) + wd * wi;
-    const mi = beta1 * ld(m, i) + (1 - beta1) * gi;
-    let vi = beta2 * ld(v, i) + (1 - beta2) * gi * gi;
-    st(m, i, mi);
-    st(v, i, vi);
+  const b1 = <f32>beta1, ob1 = <f32>(1 - beta1), b2 = <f32>beta2, ob2 = <f32>(1 - beta2);
+  const ss = <f32>stepSize, ep = <f32>eps, ib = <f32>invSqrtBc2, wdf = <f32>wd, kp = <f32>keep;
+  const b1v = f32x4.splat(b1), ob1v = f32x4.splat(ob1), b2v = f32x4.splat(b2), ob2v = f32x4.splat(ob2);
+  const ssv = f32x4.splat(ss), epv = f32x4.splat(ep), ibv = f32x4.splat(ib), wdv = f32x4.splat(wdf), kpv = f32x4.splat(kp);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const wi = v128.load(w + o);
+    let gi = v128.load(g + o);
+    if (wd != 0) gi = f32x4.add(gi, f32x4.mul(wdv, wi));
+    const mi = f32x4.add(f32x4.mul(b1v, v128.load(m + o)), f32x4.mul(ob1v, gi));
+    let vi = f32x4.add(f32x4.mul(b2v, v128.load(v + o)), f32x4.mul(ob2v, f32x4.mul(gi, gi)));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
     if (vmax) {
-      vi = Math.max(ld(vmax, i), vi);
-      st(vmax, i, vi);
+      vi = f32x4.max(v128.load(vmax + o), vi);
+      v128.store(vmax + o, vi);
     }
-    st(w, i, keep * wi - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps));
+    const den = f32x4.add(f32x4.mul(f32x4.sqrt(vi), ibv), epv);
+    const wk = keep == 1 ? wi : f32x4.mul(kpv, wi);
+    v128.store(w + o, f32x4.sub(wk, f32x4.div(f32x4.mul(ssv, mi), den)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const wi = load<f32>(w + o);
+    let gi = load<f32>(g + o);
+    if (wd != 0) gi = gi + wdf * wi;
+    const mi = b1 * load<f32>(m + o) + ob1 * gi;
+    let vi = b2 * load<f32>(v + o) + ob2 * (gi * gi);
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    if (vmax) {
+      vi = max(load<f32>(vmax + o), vi);
+      store<f32>(vmax + o, vi);
+    }
+    const den = Mathf.sqrt(vi) * ib + ep;
+    const wk = keep == 1 ? wi : kp * wi;
+    store<f32>(w + o, wk - (ss * mi) / den);
   }
 }
 

@@ -2,7 +2,7 @@
 // and against its float64 twin in src/reference/optim.ts.
 import { describe, expect, it } from 'vitest';
 import { AWKWARD_SIZES, loadWasm, randn } from '../helpers/wasm.js';
-import { sgd } from '../../src/reference/optim.js';
+import { sgd, adam } from '../../src/reference/optim.js';
 
 const w = loadWasm();
 
@@ -43,5 +43,62 @@ describe('sgd_f32: w <- (1 - decay)*w - lr*g', () => {
     expect(Array.from(w.f32(pw, 5))).toEqual([1, -2, 3, 4, 5]);
     w.k.sgd_f32(pw, pg, 5, 0.5, 0.5);
     expect(Array.from(w.f32(pw, 5))).toEqual([0.5, -1, 1.5, 2, 2.5]);
+  });
+});
+
+describe('adam_f32: f32x4 with a scalar tail, PyTorch Adam / AMSGrad / AdamW', () => {
+  const f = Math.fround;
+  // The kernel's float32 operations, one rounding each, in its order.
+  function byHand(W: Float32Array, G: Float32Array, M: Float32Array, V: Float32Array, VM: Float32Array | null, a: number[]) {
+    const [stepSize, beta1, beta2, eps, ib, wd, keep] = a.map(f);
+    const ob1 = f(1 - a[1]), ob2 = f(1 - a[2]);
+    for (let i = 0; i < W.length; i++) {
+      let gi = G[i];
+      if (a[5] !== 0) gi = f(gi + f(wd * W[i]));
+      M[i] = f(f(beta1 * M[i]) + f(ob1 * gi));
+      V[i] = f(f(beta2 * V[i]) + f(ob2 * f(gi * gi)));
+      let vi = V[i];
+      if (VM) vi = VM[i] = Math.max(VM[i], vi);
+      const den = f(f(f(Math.sqrt(vi)) * ib) + eps);
+      W[i] = f((a[6] === 1 ? W[i] : f(keep * W[i])) - f(f(stepSize * M[i]) / den));
+    }
+  }
+  const cases = [
+    ['adam', [1e-3 / 0.1, 0.9, 0.999, 1e-8, 1 / Math.sqrt(1 - 0.999), 0, 1], false],
+    ['adam, coupled weight decay', [0.01, 0.8, 0.99, 1e-6, 1.3, 0.05, 1], false],
+    ['amsgrad', [0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1], true],
+    ['adamw (keep = 1 - lr*decay)', [0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1 - 0.01 * 0.01], false],
+  ] as const;
+  for (const [name, args, ams] of cases) {
+    it.each(AWKWARD_SIZES)(`${name}: bit for bit the float32 formula at n=%i, three steps, unaligned`, (n) => {
+      const W = Float32Array.from(randn(n, n + 7)), G = Float32Array.from(randn(n, n + 8, 0.1));
+      const M = Float32Array.from(randn(n, n + 9, 0.01)), V = Float32Array.from(randn(n, n + 10, 0.001)).map(Math.abs);
+      const VM = ams ? V.map((x) => x * 1.5) : null;
+      const pw = w.put(W, n % 4), pg = w.put(G, 1), pm = w.put(M, 2), pv = w.put(V, 3), pvm = VM ? w.put(VM, 0) : 0;
+      for (let step = 0; step < 3; step++) {
+        w.k.adam_f32(pw, pg, pm, pv, pvm, n, ...(args as unknown as [number, number, number, number, number, number, number]));
+        byHand(W, G, M, V, VM, args as unknown as number[]);
+      }
+      expect(Array.from(w.f32(pw, n))).toEqual(Array.from(W));
+      expect(Array.from(w.f32(pm, n))).toEqual(Array.from(M));
+      expect(Array.from(w.f32(pv, n))).toEqual(Array.from(V));
+      if (VM) expect(Array.from(w.f32(pvm, n))).toEqual(Array.from(VM));
+    });
+  }
+  it('agrees with the float64 twin over 20 steps to float32 rounding of the update', () => {
+    const n = 37;
+    const W = Float32Array.from(randn(n, 3)), G = Float32Array.from(randn(n, 4, 0.3));
+    const pw = w.put(W), pg = w.put(G), pm = w.put(new Float32Array(n)), pv = w.put(new Float32Array(n)), pvm = w.put(new Float32Array(n));
+    const ref = { w: Float64Array.from(W), s: { m: new Float64Array(n), v: new Float64Array(n), vmax: new Float64Array(n) } };
+    for (let t = 1; t <= 20; t++) {
+      const a = [0.01 / (1 - 0.9 ** t), 0.9, 0.999, 1e-8, 1 / Math.sqrt(1 - 0.999 ** t), 0.01, 1] as const;
+      w.k.adam_f32(pw, pg, pm, pv, pvm, n, ...a);
+      adam(ref.w, G, ref.s, ...a);
+    }
+    // Each step moves w by at most ~lr; its float32 rounding is a few ulps of that step.
+    const got = w.f32(pw, n);
+    for (let i = 0; i < n; i++) expect(Math.abs(got[i] - ref.w[i])).toBeLessThan(2e-6 * (Math.abs(ref.w[i]) + 0.2));
+    // And it did move: a kernel that left w alone would fail here.
+    for (let i = 0; i < n; i++) expect(Math.abs(ref.w[i] - W[i])).toBeGreaterThan(0.1);
   });
 });
