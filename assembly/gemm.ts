@@ -2,13 +2,15 @@
 //   nn: A[m,k] B[k,n]   nt: A[m,k] B[n,k]   tn: A[k,m] B[k,n]
 // beta == 0 makes C write-only (NaN in C does not propagate). C must not alias A or B.
 // Any 4-byte alignment (v128.load/store need none).
-// NN and TN share one register-blocked micro-kernel (4 rows x 8 columns: 8 f32x4
-// accumulators, within V8's ~15 vector registers): B rows are contiguous in j, and
-// A(i,p) is read through strides (v128.load32_splat: one broadcast load per row and step),
-// so the transposed A costs nothing extra. k and n are blocked by KC x NC so the B block
-// stays in L2. NT uses a dot-product kernel (2 rows of A x 4 rows of B, horizontal sums
-// at the end), since there both operands run along k.
-// Tails: 4-wide then scalar columns, single rows; scalar k tail in NT.
+// Two paths, chosen per call by shape (see the entries at the end):
+// - Unpacked (small NN/TN): a register-blocked micro-kernel of 4 rows x 8 columns (8 f32x4
+//   accumulators, within V8's ~15 vector registers) reading the operands in place: B rows are
+//   contiguous in j, A(i,p) is read through strides (v128.load32_splat: one broadcast load per
+//   row and step), so the transposed A costs nothing extra; k and n blocked by KC x NC. NT with
+//   few long columns uses a dot-product kernel (2 rows of A x 4 rows of B, horizontal sums).
+// - Packed (large NN/TN, most NT): GotoBLAS order, op(A) and op(B) blocks copied into static
+//   panels, then the same 4x8 kernel over two sequential streams whatever the layouts.
+// Tails: 4-wide then scalar columns, single rows; scalar k tail in NT; zero-padded panels.
 // The relaxed build (ASC_FEATURE_RELAXED_SIMD) fuses multiply-add with relaxed_madd,
 // which may round differently in the last bit.
 
@@ -214,12 +216,22 @@ function row1(c0: usize, a0: usize, bP: usize, bn: usize, ap: usize, j0: i32, j1
   }
 }
 
+// Which path: packing pays once the operands outgrow the caches (rows of 1024 floats put a
+// strip's rows in the same L1 sets) and is about even below; measured on this project's
+// machine (bench/gemm-quick.mjs with pnn/pnt/ptn): 256x784x256 even, 1024^3 +40-60%.
+const PACK_MIN_WORK: i64 = 1 << 23; // m*n*k
+@inline function bigEnough(m: i32, n: i32, k: i32): bool {
+  return <i64>m * <i64>n * <i64>k >= PACK_MIN_WORK;
+}
+
 export function gemm_nn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
-  gemmRowsB(c, a, b, m, n, k, alpha, beta, <usize>k << 2, 4);
+  if (bigEnough(m, n, k)) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 0);
+  else gemmRowsB(c, a, b, m, n, k, alpha, beta, <usize>k << 2, 4);
 }
 
 export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
-  gemmRowsB(c, a, b, m, n, k, alpha, beta, 4, <usize>m << 2);
+  if (bigEnough(m, n, k)) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 2);
+  else gemmRowsB(c, a, b, m, n, k, alpha, beta, 4, <usize>m << 2);
 }
 
 @inline function hsum(v: v128): f32 {
@@ -252,6 +264,12 @@ export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
 // straight into C[i, j..j+3]; k and n blocked by KC x NC like NN. Tails: 1 row of A x 4 of
 // B, then single dot products for the last n%4 columns; scalar k tail.
 export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
+  // The packed path beats the dot-product kernel except for a few long columns (n < 8, k large),
+  // e.g. 200x20x3 5.2 vs 1.9 GFLOP/s, 128x128x10 17.0 vs 6.9, but 20x3x200 4.8 vs 7.9.
+  if (n >= 8 || k < 16) {
+    gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 1);
+    return;
+  }
   if (m == 0 || n == 0) return;
   if (k == 0) {
     scaleC(c, m * n, beta);
@@ -353,4 +371,206 @@ function ntRow1(c0: usize, a0: usize, bP: usize, rk: usize, j0: i32, j1: i32, kc
   let s = hsum(x);
   for (let p = k4; p < k; p++) s += load<f32>(ar + (<usize>p << 2)) * load<f32>(br + (<usize>p << 2));
   out1(cp, s, alpha, beta);
+}
+
+// ---------------------------------------------------------------------------------------
+// Packed path (GotoBLAS order) for operands big enough to pay for the copies. A block of
+// op(B) (PKC x PNC) is packed into 8-column panels [p][8], a block of op(A) (PMC x PKC) into
+// 4-row panels [p][4], both zero-padded; the 4x8 micro-kernel then reads two sequential
+// streams whatever the layouts, so NN, NT and TN all run the same inner loop. The packing
+// buffers are static (below __heap_base): no allocation, not reentrant (one thread).
+const PMC: i32 = 128;
+const PKC: i32 = 256;
+const PNC: i32 = 512;
+const PACK_A: usize = memory.data(PMC * PKC * 4, 64);
+const PACK_B: usize = memory.data(PKC * PNC * 4, 64);
+const TILE: usize = memory.data(32 * 4, 16);
+
+// A(i,p) at a + i*ai + p*ap; rows 0..mc, steps 0..kc into panels of 4 rows (zero rows past mc).
+function packA(dst: usize, a: usize, ai: usize, ap: usize, mc: i32, kc: i32): void {
+  for (let i = 0; i < mc; i += 4) {
+    let d = dst + <usize>i * <usize>kc * 4;
+    const r0 = a + <usize>i * ai;
+    if (mc - i >= 4 && ai == 4) {
+      // op(A) = A^T: the four values of one step are contiguous.
+      let s = r0;
+      for (let p = 0; p < kc; p++) {
+        v128.store(d, v128.load(s));
+        d += 16;
+        s += ap;
+      }
+    } else if (mc - i >= 4 && ap == 4) {
+      // Rows contiguous along p: 4x4 transposes.
+      const r1 = r0 + ai, r2 = r1 + ai, r3 = r2 + ai;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p << 2;
+        const x0 = v128.load(r0 + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
+        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+        const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+        v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+        v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+        v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+        d += 64;
+      }
+      for (; p < kc; p++) {
+        const o = <usize>p << 2;
+        store<f32>(d, load<f32>(r0 + o));
+        store<f32>(d, load<f32>(r1 + o), 4);
+        store<f32>(d, load<f32>(r2 + o), 8);
+        store<f32>(d, load<f32>(r3 + o), 12);
+        d += 16;
+      }
+    } else {
+      const rows = min(4, mc - i);
+      for (let p = 0; p < kc; p++) {
+        const s = r0 + <usize>p * ap;
+        for (let r = 0; r < 4; r++) store<f32>(d + (<usize>r << 2), r < rows ? load<f32>(s + <usize>r * ai) : 0);
+        d += 16;
+      }
+    }
+  }
+}
+
+// B(p,j) at b + p*bp + j*bj; steps 0..kc, columns 0..nc into panels of 8 columns (zero columns
+// past nc).
+function packB(dst: usize, b: usize, bp: usize, bj: usize, kc: i32, nc: i32): void {
+  for (let j = 0; j < nc; j += 8) {
+    let d = dst + <usize>j * <usize>kc * 4;
+    const s0 = b + <usize>j * bj;
+    if (nc - j >= 8 && bj == 4) {
+      let s = s0;
+      for (let p = 0; p < kc; p++) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        d += 32;
+        s += bp;
+      }
+    } else if (nc - j >= 8 && bp == 4) {
+      // op(B) = B^T (NT): eight rows contiguous along p, two 4x4 transposes per 4 steps.
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p << 2;
+        for (let h: usize = 0; h < 2; h++) {
+          const r0 = s0 + (h << 2) * bj + o;
+          const x0 = v128.load(r0), x1 = v128.load(r0 + bj), x2 = v128.load(r0 + 2 * bj), x3 = v128.load(r0 + 3 * bj);
+          const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+          const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+          const dh = d + (h << 4);
+          v128.store(dh, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+          v128.store(dh, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+          v128.store(dh, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+          v128.store(dh, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+        }
+        d += 128;
+      }
+      for (; p < kc; p++) {
+        const o = <usize>p << 2;
+        for (let cI = 0; cI < 8; cI++) store<f32>(d + (<usize>cI << 2), load<f32>(s0 + <usize>cI * bj + o));
+        d += 32;
+      }
+    } else {
+      const cols = min(8, nc - j);
+      for (let p = 0; p < kc; p++) {
+        const s = s0 + <usize>p * bp;
+        for (let cI = 0; cI < 8; cI++) store<f32>(d + (<usize>cI << 2), cI < cols ? load<f32>(s + <usize>cI * bj) : 0);
+        d += 32;
+      }
+    }
+  }
+}
+
+// C tile (mr x nr, at most 4 x 8) = alpha * PA-panel . PB-panel + bet * C.
+function micro4x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, alpha: f32, bet: f32): void {
+  let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+  let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+  const pe = pa + (<usize>kc << 4);
+  while (pa < pe) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let s = v128.load32_splat(pa);
+    x00 = madd(s, b0, x00);
+    x01 = madd(s, b1, x01);
+    s = v128.load32_splat(pa, 4);
+    x10 = madd(s, b0, x10);
+    x11 = madd(s, b1, x11);
+    s = v128.load32_splat(pa, 8);
+    x20 = madd(s, b0, x20);
+    x21 = madd(s, b1, x21);
+    s = v128.load32_splat(pa, 12);
+    x30 = madd(s, b0, x30);
+    x31 = madd(s, b1, x31);
+    pa += 16;
+    pb += 32;
+  }
+  const av = f32x4.splat(alpha);
+  if (mr == 4 && nr == 8) {
+    out4(c, x00, av, bet);
+    out4(c + 16, x01, av, bet);
+    c += ldc;
+    out4(c, x10, av, bet);
+    out4(c + 16, x11, av, bet);
+    c += ldc;
+    out4(c, x20, av, bet);
+    out4(c + 16, x21, av, bet);
+    c += ldc;
+    out4(c, x30, av, bet);
+    out4(c + 16, x31, av, bet);
+    return;
+  }
+  v128.store(TILE, x00);
+  v128.store(TILE, x01, 16);
+  v128.store(TILE, x10, 32);
+  v128.store(TILE, x11, 48);
+  v128.store(TILE, x20, 64);
+  v128.store(TILE, x21, 80);
+  v128.store(TILE, x30, 96);
+  v128.store(TILE, x31, 112);
+  for (let r = 0; r < mr; r++) {
+    const cr = c + <usize>r * ldc;
+    const tr = TILE + (<usize>r << 5);
+    for (let j = 0; j < nr; j++) out1(cr + (<usize>j << 2), load<f32>(tr + (<usize>j << 2)), alpha, bet);
+  }
+}
+
+// op(A)(i,p) at a + i*ai + p*ap, op(B)(p,j) at b + p*bp + j*bj, C row-major m x n.
+function gemmPacked(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, ai: usize, ap: usize, bp: usize, bj: usize): void {
+  const ldc = <usize>n << 2;
+  for (let jc = 0; jc < n; jc += PNC) {
+    const nc = min(PNC, n - jc);
+    for (let pc = 0; pc < k; pc += PKC) {
+      const kc = min(PKC, k - pc);
+      packB(PACK_B, b + <usize>pc * bp + <usize>jc * bj, bp, bj, kc, nc);
+      const bet: f32 = pc == 0 ? beta : 1;
+      for (let ic = 0; ic < m; ic += PMC) {
+        const mc = min(PMC, m - ic);
+        packA(PACK_A, a + <usize>ic * ai + <usize>pc * ap, ai, ap, mc, kc);
+        const cBlock = c + <usize>ic * ldc + (<usize>jc << 2);
+        for (let jr = 0; jr < nc; jr += 8) {
+          const pb = PACK_B + <usize>jr * <usize>kc * 4;
+          for (let ir = 0; ir < mc; ir += 4) {
+            micro4x8(PACK_A + <usize>ir * <usize>kc * 4, pb, kc, cBlock + <usize>ir * ldc + (<usize>jr << 2), ldc, min(4, mc - ir), min(8, nc - jr), alpha, bet);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Exported for benchmarks and tests of the packed path itself; the gemm_* entries choose.
+export function gemm_packed_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, variant: i32): void {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    scaleC(c, m * n, beta);
+    return;
+  }
+  const m4 = <usize>m << 2, n4 = <usize>n << 2, k4 = <usize>k << 2;
+  if (variant == 0) gemmPacked(c, a, b, m, n, k, alpha, beta, k4, 4, n4, 4); // nn
+  else if (variant == 1) gemmPacked(c, a, b, m, n, k, alpha, beta, k4, 4, 4, k4); // nt
+  else gemmPacked(c, a, b, m, n, k, alpha, beta, 4, m4, n4, 4); // tn
 }

@@ -26,8 +26,10 @@ for (const [m, n, kk] of shapes) {
   const flops = 2 * m * n * kk;
   const reps = Math.max(1, Math.round(2e8 / flops)); // ~2e8 flops per sample
   const line = [];
-  for (const v of ['nn', 'nt', 'tn']) {
-    const fn = k[`gemm_${v}_f32`];
+  for (const v of (process.env.VARIANTS ?? 'nn,nt,tn').split(',')) {
+    // pnn/pnt/ptn: the packed path alone (gemm_packed_f32), whatever the entries choose.
+    const pv = ['pnn', 'pnt', 'ptn'].indexOf(v);
+    const fn = pv >= 0 ? (c, a, b, m, n, kk, al, be) => k.gemm_packed_f32(c, a, b, m, n, kk, al, be, pv) : k[`gemm_${v}_f32`];
     const sample = () => {
       const t0 = performance.now();
       for (let r = 0; r < reps; r++) fn(c, a, b, m, n, kk, 1, 0);
