@@ -57,9 +57,16 @@ export function sum_abs_f32(x: usize, n: i32): f64 {
   return s;
 }
 
+// x - x is 0 for finite x and NaN for NaN and +-Infinity: a lane mask of -1 per non-finite value.
 export function count_non_finite_f32(x: usize, n: i32): i32 {
-  let c = 0;
-  for (let i = 0; i < n; i++) if (!isFinite<f32>(load<f32>(x + (<usize>i << 2)))) c++;
+  let acc = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    acc = i32x4.sub(acc, f32x4.ne(f32x4.sub(v, v), f32x4.splat(0)));
+  }
+  let c = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  for (; i < n; i++) if (!isFinite<f32>(load<f32>(x + (<usize>i << 2)))) c++;
   return c;
 }
 

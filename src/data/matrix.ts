@@ -46,8 +46,21 @@ export class Matrix {
     return new Matrix(out, indices.length, this.cols);
   }
 
-  /** Validates and converts; `name` is used in error messages ("x", "y"). */
-  static from(x: MatrixLike, name = 'x'): Matrix {
+  /** Throws a RangeError naming the first NaN or infinite value (row, column). */
+  static assertFinite(m: Matrix, name: string): void {
+    const d = m.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i])) {
+        throw new RangeError(`wasmnn: ${name} contains ${d[i]} at row ${Math.floor(i / m.cols)}, column ${i % m.cols}`);
+      }
+    }
+  }
+
+  /**
+   * Validates and converts; `name` is used in error messages ("x", "y"). `checkFinite: false`
+   * leaves the NaN/infinity scan to the caller (trainOnBatch does it in wasm after the copy).
+   */
+  static from(x: MatrixLike, name = 'x', checkFinite = true): Matrix {
     let m: Matrix;
     if (x instanceof Matrix) m = x;
     else if (Array.isArray(x)) {
@@ -78,12 +91,7 @@ export class Matrix {
     } else {
       throw new TypeError(`wasmnn: ${name} must be nested number arrays, a Matrix, or { data, shape }`);
     }
-    const d = m.data;
-    for (let i = 0; i < d.length; i++) {
-      if (!Number.isFinite(d[i])) {
-        throw new RangeError(`wasmnn: ${name} contains ${d[i]} at row ${Math.floor(i / m.cols)}, column ${i % m.cols}`);
-      }
-    }
+    if (checkFinite) Matrix.assertFinite(m, name);
     return m;
   }
 }

@@ -258,11 +258,12 @@ export class Sequential {
   // ---- data ------------------------------------------------------------------
 
   /** Validates x (and y) against the model and decides how targets are stored. */
-  private checkData(xIn: MatrixLike, yIn?: MatrixLike): { x: Matrix; y?: Matrix; index: boolean } {
-    const x = Matrix.from(xIn, 'x');
+  // checkFinite false: the caller scans for NaN/infinity itself (in wasm, after copying).
+  private checkData(xIn: MatrixLike, yIn?: MatrixLike, checkFinite = true): { x: Matrix; y?: Matrix; index: boolean } {
+    const x = Matrix.from(xIn, 'x', checkFinite);
     if (x.cols !== this.inputUnits) throw new RangeError(`wasmnn: x has ${x.cols} columns but the model takes ${this.inputUnits} inputs (inputDim)`);
     if (yIn === undefined) return { x, index: false };
-    const y = Matrix.from(yIn, 'y');
+    const y = Matrix.from(yIn, 'y', checkFinite);
     if (y.rows !== x.rows) throw new RangeError(`wasmnn: x has ${x.rows} rows but y has ${y.rows}`);
     const index = this.loss?.name === 'softmaxCrossEntropy' && y.cols === 1 && this.outputUnits > 1;
     if (index) {
@@ -462,14 +463,19 @@ export class Sequential {
   /** One optimisation step on exactly these rows. Returns the batch's loss. */
   trainOnBatch(xIn: MatrixLike, yIn: MatrixLike): number {
     const { optimizer } = this.requireCompiled('trainOnBatch');
-    const { x, y, index } = this.checkData(xIn, yIn);
+    const { x, y, index } = this.checkData(xIn, yIn, false);
     this.ensurePlan(x.rows);
     // Through the cached heap views: no typed-array view is created per batch.
     this.refreshHeap();
     this.heapF.set(x.data, this.inputBuf >> 2);
     const yv = y as Matrix;
+    // NaN/infinity scans in wasm (SIMD); the JS scan only runs to name the bad value.
+    if (this.rt.kernels.count_non_finite_f32(this.inputBuf, x.data.length) > 0) Matrix.assertFinite(x, 'x');
     if (index) for (let i = 0; i < yv.data.length; i++) this.heapI[(this.targetBuf >> 2) + i] = yv.data[i];
-    else this.heapF.set(yv.data, this.targetBuf >> 2);
+    else {
+      this.heapF.set(yv.data, this.targetBuf >> 2);
+      if (this.rt.kernels.count_non_finite_f32(this.targetBuf, yv.data.length) > 0) Matrix.assertFinite(yv, 'y');
+    }
     const value = this.lossAndBackward(this.lossFor(index), this.inputBuf, this.targetBuf, x.rows);
     if (!Number.isFinite(value)) throw new TrainingError(`wasmnn: the loss became ${value} (weights left unchanged)`);
     optimizer.step();

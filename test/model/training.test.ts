@@ -127,6 +127,22 @@ describe('errors name the problem', () => {
   it('NaN and Infinity in data', async () => {
     await expect(m().fit([[1, NaN]], [[1]])).rejects.toThrow(/NaN/);
     await expect(m().fit([[1, 2]], [[Infinity]])).rejects.toThrow(/Infinity/);
+    // trainOnBatch scans in wasm after copying; the message still names the value and its place,
+    // whether it falls in a SIMD lane or the scalar tail, and the weights are untouched.
+    const model = m();
+    model.compile({ loss: 'mse', optimizer: optimizers.sgd({ lr: 0.1 }) });
+    const before = model.getWeights().map((w) => Array.from(w));
+    const x = Array.from({ length: 5 }, (_, r) => [r, -r]);
+    const y = x.map(() => [1]);
+    for (const [r, c, v] of [[1, 0, NaN], [4, 1, -Infinity]] as const) {
+      const bad = x.map((row) => row.slice());
+      bad[r][c] = v;
+      expect(() => model.trainOnBatch(bad, y)).toThrow(new RegExp(`x contains ${v} at row ${r}, column ${c}`));
+      const badY = y.map((row) => row.slice());
+      badY[r][0] = v;
+      expect(() => model.trainOnBatch(x, badY)).toThrow(new RegExp(`y contains ${v} at row ${r}, column 0`));
+    }
+    expect(model.getWeights().map((w) => Array.from(w))).toEqual(before);
   });
   it('unknown names and bad hyper-parameters', () => {
     expect(() => layers.dense({ units: 2, activation: 'relux' as never })).toThrow(/unknown activation 'relux'/);
