@@ -1,23 +1,21 @@
 // Fused optimizer updates over one flat region of n parameters w with gradients g, and
 // the optimizer's state slots (each n floats). PyTorch's algorithms (torch.optim, single
-// tensor); step-dependent scalars (bias corrections, NAdam's mu products) come from the
-// host. Per element in f64, stored in f32. g is not modified. `wd` is coupled weight decay
+// tensor) in float32, four lanes at a time; step-dependent scalars (bias corrections, NAdam's
+// mu products) come from the host. g is not modified. `wd` is coupled weight decay
 // (g <- g + wd*w, "L2 in the gradient").
-//   sgd:      w <- (1-decay)*w - lr*g                                      (f32x4)
+//   sgd:      w <- (1-decay)*w - lr*g
 //   momentum: b <- mu*b + (1-damp)*g  (b <- g on the first step); d = nesterov ? g + mu*b : b
 //             w <- (1-decay)*w - lr*d
-//   adagrad:  s <- s + g^2;  w <- w - lr*g/(sqrt(s)+eps)
+//   adagrad:  s <- s + g^2;  w <- w - lr*(g/(sqrt(s)+eps))
 //   rmsprop:  v <- a*v + (1-a)*g^2; [c: m <- a*m + (1-a)*g; v' = v - m^2]; r = sqrt(v')+eps;
-//             momentum: b <- mu*b + g/r, w <- w - lr*b; else w <- w - lr*g/r
+//             momentum: b <- mu*b + g/r, w <- w - lr*b; else w <- w - lr*(g/r)
 //   adam:     m <- b1*m + (1-b1)*g; v <- b2*v + (1-b2)*g^2; [ams: vm <- max(vm, v)];
-//             w <- keep*w - stepSize*m/(sqrt(v)*invSqrtBc2 + eps)   (keep = 1-lr*wd for AdamW)
-//             (f32x4, in float32 like PyTorch on float32 parameters; the others per element in f64)
-//   adamax:   m <- b1*m + (1-b1)*g; u <- max(b2*u, |g|+eps); w <- w - clr*m/u
-//   nadam:    m, v as adam; r = sqrt(v*invBc2)+eps; w <- w - c1*g/r - c2*m/r
+//             w <- keep*w - stepSize*(m/(sqrt(v)*invSqrtBc2 + eps))   (keep = 1-lr*wd for AdamW)
+//   adamax:   m <- b1*m + (1-b1)*g; u <- max(b2*u, |g|+eps); w <- w - clr*(m/u)
+//   nadam:    m, v as adam; r = sqrt(v*invBc2)+eps; w <- w - c1*(g/r) - c2*(m/r)
 //   adadelta: v <- r*v + (1-r)*g^2; d = sqrt(u+eps)/sqrt(v+eps)*g; u <- r*u + (1-r)*d^2; w <- w - lr*d
 // Layout: contiguous, any 4-byte alignment; slots do not alias w or g.
 
-import { ld, st } from './scalar';
 
 export function sgd_f32(w: usize, g: usize, n: i32, lr: f32, decay: f32): void {
   const keep: f32 = 1 - decay;
@@ -41,132 +39,267 @@ export function sgd_f32(w: usize, g: usize, n: i32, lr: f32, decay: f32): void {
   }
 }
 
+// Every update below is one formula over four lanes (f32x4), in float32 as PyTorch updates
+// float32 parameters. The last n%4 elements go through the same formula on a zero-padded copy
+// (TAIL), so there is no second, scalar version to drift, and a parameter's update does not
+// depend on its position in the region.
+const TAIL: usize = memory.data(16 * 6, 16);
+const T0 = TAIL, T1 = TAIL + 16, T2 = TAIL + 32, T3 = TAIL + 48, T4 = TAIL + 64;
+
+// Copies r < 4 floats at src into the 4-lane slot dst, zero-padded; 0 stays 0 (no slot).
+@inline function tailIn(dst: usize, src: usize, r: i32): usize {
+  if (!src) return 0;
+  v128.store(dst, f32x4.splat(0));
+  for (let j = 0; j < r; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+  return dst;
+}
+
+@inline function tailOut(dst: usize, src: usize, r: i32): void {
+  if (!dst) return;
+  for (let j = 0; j < r; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+}
+
+@inline function at(p: usize, o: usize): usize {
+  return p ? p + o : 0;
+}
+
+// g + wd*w (coupled weight decay, "L2 in the gradient"), or g.
+@inline function decayed(g: v128, w: v128, wd: v128, on: bool): v128 {
+  return on ? f32x4.add(g, f32x4.mul(wd, w)) : g;
+}
+
 // flags: bit 0 nesterov, bit 1 first step. buf == 0: no momentum (d = g + wd*w).
+@inline function momentumBody(w: usize, g: usize, buf: usize, lr: v128, mu: v128, odamp: v128, wd: v128, hasWd: bool, keep: v128, nesterov: bool, first: bool): void {
+  const wi = v128.load(w);
+  const gi = decayed(v128.load(g), wi, wd, hasWd);
+  let b = gi;
+  if (buf) {
+    if (!first) b = f32x4.add(f32x4.mul(mu, v128.load(buf)), f32x4.mul(odamp, gi));
+    v128.store(buf, b);
+  }
+  const d = nesterov && buf ? f32x4.add(gi, f32x4.mul(mu, b)) : b;
+  v128.store(w, f32x4.sub(f32x4.mul(keep, wi), f32x4.mul(lr, d)));
+}
+
 export function sgd_momentum_f32(w: usize, g: usize, buf: usize, n: i32, lr: f64, momentum: f64, dampening: f64, wd: f64, decay: f64, flags: i32): void {
   const nesterov = (flags & 1) != 0;
   const first = (flags & 2) != 0;
-  for (let i = 0; i < n; i++) {
-    const wi = ld(w, i);
-    const gi = ld(g, i) + wd * wi;
-    const b = first || !buf ? gi : momentum * ld(buf, i) + (1 - dampening) * gi;
-    if (buf) st(buf, i, b);
-    const d = nesterov ? gi + momentum * b : b;
-    st(w, i, (1 - decay) * wi - lr * d);
+  const lrv = f32x4.splat(<f32>lr), mu = f32x4.splat(<f32>momentum), od = f32x4.splat(<f32>(1 - dampening));
+  const wdv = f32x4.splat(<f32>wd), keep = f32x4.splat(<f32>(1 - decay));
+  const hasWd = wd != 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    momentumBody(w + o, g + o, at(buf, o), lrv, mu, od, wdv, hasWd, keep, nesterov, first);
+  }
+  const r = n - i;
+  if (r) {
+    const o = <usize>i << 2;
+    const tb = tailIn(T2, at(buf, o), r);
+    momentumBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tb, lrv, mu, od, wdv, hasWd, keep, nesterov, first);
+    tailOut(w + o, T0, r);
+    tailOut(at(buf, o), T2, r);
   }
 }
 
+// PyTorch: sum += g^2; w += -lr * g / (sqrt(sum) + eps)
+@inline function adagradBody(w: usize, g: usize, sum: usize, lr: v128, eps: v128, wd: v128, hasWd: bool): void {
+  const wi = v128.load(w);
+  const gi = decayed(v128.load(g), wi, wd, hasWd);
+  const s = f32x4.add(v128.load(sum), f32x4.mul(gi, gi));
+  v128.store(sum, s);
+  v128.store(w, f32x4.sub(wi, f32x4.mul(lr, f32x4.div(gi, f32x4.add(f32x4.sqrt(s), eps)))));
+}
+
 export function adagrad_f32(w: usize, g: usize, sum: usize, n: i32, lr: f64, eps: f64, wd: f64): void {
-  for (let i = 0; i < n; i++) {
-    const wi = ld(w, i);
-    const gi = ld(g, i) + wd * wi;
-    const s = ld(sum, i) + gi * gi;
-    st(sum, i, s);
-    st(w, i, wi - (lr * gi) / (Math.sqrt(s) + eps));
+  const lrv = f32x4.splat(<f32>lr), ev = f32x4.splat(<f32>eps), wdv = f32x4.splat(<f32>wd);
+  const hasWd = wd != 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    adagradBody(w + o, g + o, sum + o, lrv, ev, wdv, hasWd);
+  }
+  const r = n - i;
+  if (r) {
+    const o = <usize>i << 2;
+    adagradBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tailIn(T2, sum + o, r), lrv, ev, wdv, hasWd);
+    tailOut(w + o, T0, r);
+    tailOut(sum + o, T2, r);
   }
 }
 
 // gavg == 0: not centered; buf == 0: no momentum.
+@inline function rmspropBody(w: usize, g: usize, sq: usize, gavg: usize, buf: usize, lr: v128, a: v128, oa: v128, eps: v128, mu: v128, wd: v128, hasWd: bool): void {
+  const wi = v128.load(w);
+  const gi = decayed(v128.load(g), wi, wd, hasWd);
+  const v = f32x4.add(f32x4.mul(a, v128.load(sq)), f32x4.mul(oa, f32x4.mul(gi, gi)));
+  v128.store(sq, v);
+  let vv = v;
+  if (gavg) {
+    const m = f32x4.add(f32x4.mul(a, v128.load(gavg)), f32x4.mul(oa, gi));
+    v128.store(gavg, m);
+    vv = f32x4.sub(v, f32x4.mul(m, m));
+  }
+  const den = f32x4.add(f32x4.sqrt(vv), eps);
+  if (buf) {
+    const b = f32x4.add(f32x4.mul(mu, v128.load(buf)), f32x4.div(gi, den));
+    v128.store(buf, b);
+    v128.store(w, f32x4.sub(wi, f32x4.mul(lr, b)));
+  } else v128.store(w, f32x4.sub(wi, f32x4.mul(lr, f32x4.div(gi, den))));
+}
+
 export function rmsprop_f32(w: usize, g: usize, sq: usize, gavg: usize, buf: usize, n: i32, lr: f64, alpha: f64, eps: f64, momentum: f64, wd: f64): void {
-  for (let i = 0; i < n; i++) {
-    const wi = ld(w, i);
-    const gi = ld(g, i) + wd * wi;
-    const v = alpha * ld(sq, i) + (1 - alpha) * gi * gi;
-    st(sq, i, v);
-    let vv = v;
-    if (gavg) {
-      const m = alpha * ld(gavg, i) + (1 - alpha) * gi;
-      st(gavg, i, m);
-      vv = v - m * m;
-    }
-    const r = Math.sqrt(vv) + eps;
-    if (buf) {
-      const b = momentum * ld(buf, i) + gi / r;
-      st(buf, i, b);
-      st(w, i, wi - lr * b);
-    } else st(w, i, wi - (lr * gi) / r);
+  const lrv = f32x4.splat(<f32>lr), av = f32x4.splat(<f32>alpha), oav = f32x4.splat(<f32>(1 - alpha));
+  const ev = f32x4.splat(<f32>eps), mu = f32x4.splat(<f32>momentum), wdv = f32x4.splat(<f32>wd);
+  const hasWd = wd != 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    rmspropBody(w + o, g + o, sq + o, at(gavg, o), at(buf, o), lrv, av, oav, ev, mu, wdv, hasWd);
+  }
+  const r = n - i;
+  if (r) {
+    const o = <usize>i << 2;
+    const tm = tailIn(T3, at(gavg, o), r), tb = tailIn(T4, at(buf, o), r);
+    rmspropBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tailIn(T2, sq + o, r), tm, tb, lrv, av, oav, ev, mu, wdv, hasWd);
+    tailOut(w + o, T0, r);
+    tailOut(sq + o, T2, r);
+    tailOut(at(gavg, o), T3, r);
+    tailOut(at(buf, o), T4, r);
   }
 }
 
 // vmax == 0: no AMSGrad. keep = 1 - lr*wd for decoupled decay (AdamW), 1 otherwise.
-// In f32, four lanes at a time (as PyTorch updates float32 parameters in float32); the scalar
-// tail does the same f32 operations in the same order, so a parameter's value does not depend
-// on its position in the region.
+// PyTorch: w += -stepSize * m / (sqrt(v)/sqrt(bc2) + eps), here with the inverse passed in.
+@inline function adamBody(w: usize, g: usize, m: usize, v: usize, vmax: usize, ss: v128, b1: v128, ob1: v128, b2: v128, ob2: v128, eps: v128, ib: v128, wd: v128, hasWd: bool, keep: v128, hasKeep: bool): void {
+  const wi = v128.load(w);
+  const gi = decayed(v128.load(g), wi, wd, hasWd);
+  const mi = f32x4.add(f32x4.mul(b1, v128.load(m)), f32x4.mul(ob1, gi));
+  let vi = f32x4.add(f32x4.mul(b2, v128.load(v)), f32x4.mul(ob2, f32x4.mul(gi, gi)));
+  v128.store(m, mi);
+  v128.store(v, vi);
+  if (vmax) {
+    vi = f32x4.max(v128.load(vmax), vi);
+    v128.store(vmax, vi);
+  }
+  const den = f32x4.add(f32x4.mul(f32x4.sqrt(vi), ib), eps);
+  const wk = hasKeep ? f32x4.mul(keep, wi) : wi;
+  v128.store(w, f32x4.sub(wk, f32x4.mul(ss, f32x4.div(mi, den))));
+}
+
 export function adam_f32(w: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32, stepSize: f64, beta1: f64, beta2: f64, eps: f64, invSqrtBc2: f64, wd: f64, keep: f64): void {
-  const b1 = <f32>beta1, ob1 = <f32>(1 - beta1), b2 = <f32>beta2, ob2 = <f32>(1 - beta2);
-  const ss = <f32>stepSize, ep = <f32>eps, ib = <f32>invSqrtBc2, wdf = <f32>wd, kp = <f32>keep;
-  const b1v = f32x4.splat(b1), ob1v = f32x4.splat(ob1), b2v = f32x4.splat(b2), ob2v = f32x4.splat(ob2);
-  const ssv = f32x4.splat(ss), epv = f32x4.splat(ep), ibv = f32x4.splat(ib), wdv = f32x4.splat(wdf), kpv = f32x4.splat(kp);
+  const ss = f32x4.splat(<f32>stepSize), b1 = f32x4.splat(<f32>beta1), ob1 = f32x4.splat(<f32>(1 - beta1));
+  const b2 = f32x4.splat(<f32>beta2), ob2 = f32x4.splat(<f32>(1 - beta2)), ev = f32x4.splat(<f32>eps);
+  const ib = f32x4.splat(<f32>invSqrtBc2), wdv = f32x4.splat(<f32>wd), kp = f32x4.splat(<f32>keep);
+  const hasWd = wd != 0, hasKeep = keep != 1;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const wi = v128.load(w + o);
-    let gi = v128.load(g + o);
-    if (wd != 0) gi = f32x4.add(gi, f32x4.mul(wdv, wi));
-    const mi = f32x4.add(f32x4.mul(b1v, v128.load(m + o)), f32x4.mul(ob1v, gi));
-    let vi = f32x4.add(f32x4.mul(b2v, v128.load(v + o)), f32x4.mul(ob2v, f32x4.mul(gi, gi)));
-    v128.store(m + o, mi);
-    v128.store(v + o, vi);
-    if (vmax) {
-      vi = f32x4.max(v128.load(vmax + o), vi);
-      v128.store(vmax + o, vi);
-    }
-    const den = f32x4.add(f32x4.mul(f32x4.sqrt(vi), ibv), epv);
-    const wk = keep == 1 ? wi : f32x4.mul(kpv, wi);
-    v128.store(w + o, f32x4.sub(wk, f32x4.div(f32x4.mul(ssv, mi), den)));
+    adamBody(w + o, g + o, m + o, v + o, at(vmax, o), ss, b1, ob1, b2, ob2, ev, ib, wdv, hasWd, kp, hasKeep);
   }
-  for (; i < n; i++) {
+  const r = n - i;
+  if (r) {
     const o = <usize>i << 2;
-    const wi = load<f32>(w + o);
-    let gi = load<f32>(g + o);
-    if (wd != 0) gi = gi + wdf * wi;
-    const mi = b1 * load<f32>(m + o) + ob1 * gi;
-    let vi = b2 * load<f32>(v + o) + ob2 * (gi * gi);
-    store<f32>(m + o, mi);
-    store<f32>(v + o, vi);
-    if (vmax) {
-      vi = max(load<f32>(vmax + o), vi);
-      store<f32>(vmax + o, vi);
-    }
-    const den = Mathf.sqrt(vi) * ib + ep;
-    const wk = keep == 1 ? wi : kp * wi;
-    store<f32>(w + o, wk - (ss * mi) / den);
+    const tv = tailIn(T4, at(vmax, o), r);
+    adamBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tailIn(T2, m + o, r), tailIn(T3, v + o, r), tv, ss, b1, ob1, b2, ob2, ev, ib, wdv, hasWd, kp, hasKeep);
+    tailOut(w + o, T0, r);
+    tailOut(m + o, T2, r);
+    tailOut(v + o, T3, r);
+    tailOut(at(vmax, o), T4, r);
   }
+}
+
+// PyTorch: u = max(b2*u, |g| + eps); w += -clr * m / u
+@inline function adamaxBody(w: usize, g: usize, m: usize, u: usize, clr: v128, b1: v128, ob1: v128, b2: v128, eps: v128, wd: v128, hasWd: bool): void {
+  const wi = v128.load(w);
+  const gi = decayed(v128.load(g), wi, wd, hasWd);
+  const mi = f32x4.add(f32x4.mul(b1, v128.load(m)), f32x4.mul(ob1, gi));
+  const ui = f32x4.max(f32x4.mul(b2, v128.load(u)), f32x4.add(f32x4.abs(gi), eps));
+  v128.store(m, mi);
+  v128.store(u, ui);
+  v128.store(w, f32x4.sub(wi, f32x4.mul(clr, f32x4.div(mi, ui))));
 }
 
 export function adamax_f32(w: usize, g: usize, m: usize, u: usize, n: i32, clr: f64, beta1: f64, beta2: f64, eps: f64, wd: f64): void {
-  for (let i = 0; i < n; i++) {
-    const wi = ld(w, i);
-    const gi = ld(g, i) + wd * wi;
-    const mi = beta1 * ld(m, i) + (1 - beta1) * gi;
-    const ui = Math.max(beta2 * ld(u, i), Math.abs(gi) + eps);
-    st(m, i, mi);
-    st(u, i, ui);
-    st(w, i, wi - (clr * mi) / ui);
+  const cv = f32x4.splat(<f32>clr), b1 = f32x4.splat(<f32>beta1), ob1 = f32x4.splat(<f32>(1 - beta1));
+  const b2 = f32x4.splat(<f32>beta2), ev = f32x4.splat(<f32>eps), wdv = f32x4.splat(<f32>wd);
+  const hasWd = wd != 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    adamaxBody(w + o, g + o, m + o, u + o, cv, b1, ob1, b2, ev, wdv, hasWd);
   }
+  const r = n - i;
+  if (r) {
+    const o = <usize>i << 2;
+    adamaxBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tailIn(T2, m + o, r), tailIn(T3, u + o, r), cv, b1, ob1, b2, ev, wdv, hasWd);
+    tailOut(w + o, T0, r);
+    tailOut(m + o, T2, r);
+    tailOut(u + o, T3, r);
+  }
+}
+
+// PyTorch: den = sqrt(v/bc2) + eps; w += -c1 * g / den; w += -c2 * m / den
+@inline function nadamBody(w: usize, g: usize, m: usize, v: usize, c1: v128, c2: v128, b1: v128, ob1: v128, b2: v128, ob2: v128, eps: v128, ib: v128, wd: v128, hasWd: bool): void {
+  const wi = v128.load(w);
+  const gi = decayed(v128.load(g), wi, wd, hasWd);
+  const mi = f32x4.add(f32x4.mul(b1, v128.load(m)), f32x4.mul(ob1, gi));
+  const vi = f32x4.add(f32x4.mul(b2, v128.load(v)), f32x4.mul(ob2, f32x4.mul(gi, gi)));
+  v128.store(m, mi);
+  v128.store(v, vi);
+  const den = f32x4.add(f32x4.sqrt(f32x4.mul(vi, ib)), eps);
+  const w1 = f32x4.sub(wi, f32x4.mul(c1, f32x4.div(gi, den)));
+  v128.store(w, f32x4.sub(w1, f32x4.mul(c2, f32x4.div(mi, den))));
 }
 
 export function nadam_f32(w: usize, g: usize, m: usize, v: usize, n: i32, c1: f64, c2: f64, beta1: f64, beta2: f64, eps: f64, invBc2: f64, wd: f64): void {
-  for (let i = 0; i < n; i++) {
-    const wi = ld(w, i);
-    const gi = ld(g, i) + wd * wi;
-    const mi = beta1 * ld(m, i) + (1 - beta1) * gi;
-    const vi = beta2 * ld(v, i) + (1 - beta2) * gi * gi;
-    st(m, i, mi);
-    st(v, i, vi);
-    const r = Math.sqrt(vi * invBc2) + eps;
-    st(w, i, wi - (c1 * gi) / r - (c2 * mi) / r);
+  const c1v = f32x4.splat(<f32>c1), c2v = f32x4.splat(<f32>c2), b1 = f32x4.splat(<f32>beta1), ob1 = f32x4.splat(<f32>(1 - beta1));
+  const b2 = f32x4.splat(<f32>beta2), ob2 = f32x4.splat(<f32>(1 - beta2)), ev = f32x4.splat(<f32>eps);
+  const ib = f32x4.splat(<f32>invBc2), wdv = f32x4.splat(<f32>wd);
+  const hasWd = wd != 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    nadamBody(w + o, g + o, m + o, v + o, c1v, c2v, b1, ob1, b2, ob2, ev, ib, wdv, hasWd);
+  }
+  const r = n - i;
+  if (r) {
+    const o = <usize>i << 2;
+    nadamBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tailIn(T2, m + o, r), tailIn(T3, v + o, r), c1v, c2v, b1, ob1, b2, ob2, ev, ib, wdv, hasWd);
+    tailOut(w + o, T0, r);
+    tailOut(m + o, T2, r);
+    tailOut(v + o, T3, r);
   }
 }
 
+// PyTorch: v = rho*v + (1-rho)*g^2; d = sqrt(u+eps)/sqrt(v+eps)*g; u = rho*u + (1-rho)*d^2; w += -lr*d
+@inline function adadeltaBody(w: usize, g: usize, sq: usize, acc: usize, lr: v128, rho: v128, orho: v128, eps: v128, wd: v128, hasWd: bool): void {
+  const wi = v128.load(w);
+  const gi = decayed(v128.load(g), wi, wd, hasWd);
+  const v = f32x4.add(f32x4.mul(rho, v128.load(sq)), f32x4.mul(orho, f32x4.mul(gi, gi)));
+  v128.store(sq, v);
+  const u = v128.load(acc);
+  const d = f32x4.mul(f32x4.div(f32x4.sqrt(f32x4.add(u, eps)), f32x4.sqrt(f32x4.add(v, eps))), gi);
+  v128.store(acc, f32x4.add(f32x4.mul(rho, u), f32x4.mul(orho, f32x4.mul(d, d))));
+  v128.store(w, f32x4.sub(wi, f32x4.mul(lr, d)));
+}
+
 export function adadelta_f32(w: usize, g: usize, sq: usize, acc: usize, n: i32, lr: f64, rho: f64, eps: f64, wd: f64): void {
-  for (let i = 0; i < n; i++) {
-    const wi = ld(w, i);
-    const gi = ld(g, i) + wd * wi;
-    const v = rho * ld(sq, i) + (1 - rho) * gi * gi;
-    st(sq, i, v);
-    const d = (Math.sqrt(ld(acc, i) + eps) / Math.sqrt(v + eps)) * gi;
-    st(acc, i, rho * ld(acc, i) + (1 - rho) * d * d);
-    st(w, i, wi - lr * d);
+  const lrv = f32x4.splat(<f32>lr), rv = f32x4.splat(<f32>rho), orv = f32x4.splat(<f32>(1 - rho));
+  const ev = f32x4.splat(<f32>eps), wdv = f32x4.splat(<f32>wd);
+  const hasWd = wd != 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    adadeltaBody(w + o, g + o, sq + o, acc + o, lrv, rv, orv, ev, wdv, hasWd);
+  }
+  const r = n - i;
+  if (r) {
+    const o = <usize>i << 2;
+    adadeltaBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tailIn(T2, sq + o, r), tailIn(T3, acc + o, r), lrv, rv, orv, ev, wdv, hasWd);
+    tailOut(w + o, T0, r);
+    tailOut(sq + o, T2, r);
+    tailOut(acc + o, T3, r);
   }
 }
 

@@ -1,8 +1,8 @@
-// sgd_f32 (f32x4 with a scalar tail) against float32 arithmetic done by hand, bit for bit,
-// and against its float64 twin in src/reference/optim.ts.
+// The optimizer update kernels against their twins in src/reference/optim.ts: float32 arithmetic
+// bit for bit, and the float64 update to float32 accuracy, at awkward sizes and offsets.
 import { describe, expect, it } from 'vitest';
 import { AWKWARD_SIZES, loadWasm, randn } from '../helpers/wasm.js';
-import { sgd, adam } from '../../src/reference/optim.js';
+import { sgd, sgdMomentum, adagrad, rmsprop, adam, adamax, nadam, adadelta, type Arr } from '../../src/reference/optim.js';
 
 const w = loadWasm();
 
@@ -46,59 +46,65 @@ describe('sgd_f32: w <- (1 - decay)*w - lr*g', () => {
   });
 });
 
-describe('adam_f32: f32x4 with a scalar tail, PyTorch Adam / AMSGrad / AdamW', () => {
-  const f = Math.fround;
-  // The kernel's float32 operations, one rounding each, in its order.
-  function byHand(W: Float32Array, G: Float32Array, M: Float32Array, V: Float32Array, VM: Float32Array | null, a: number[]) {
-    const [stepSize, beta1, beta2, eps, ib, wd, keep] = a.map(f);
-    const ob1 = f(1 - a[1]), ob2 = f(1 - a[2]);
-    for (let i = 0; i < W.length; i++) {
-      let gi = G[i];
-      if (a[5] !== 0) gi = f(gi + f(wd * W[i]));
-      M[i] = f(f(beta1 * M[i]) + f(ob1 * gi));
-      V[i] = f(f(beta2 * V[i]) + f(ob2 * f(gi * gi)));
-      let vi = V[i];
-      if (VM) vi = VM[i] = Math.max(VM[i], vi);
-      const den = f(f(f(Math.sqrt(vi)) * ib) + eps);
-      W[i] = f((a[6] === 1 ? W[i] : f(keep * W[i])) - f(f(stepSize * M[i]) / den));
+// Every other update kernel (f32x4, the n%4 tail through the same formula on a padded copy)
+// against its twin in src/reference/optim.ts: bit for bit with float32 rounding after every
+// operation, and to float32 accuracy against the exact (float64) update.
+type Case = {
+  name: string;
+  slots: number; // state slots, each n floats
+  kernel: (pw: number, pg: number, ps: number[], n: number) => void;
+  twin: (W: Arr, G: Arr, S: Arr[], r?: (x: number) => number) => void;
+};
+const f = Math.fround;
+const CASES: Case[] = [
+  { name: 'sgd momentum + dampening + coupled decay', slots: 1, kernel: (pw, pg, [b], n) => w.k.sgd_momentum_f32(pw, pg, b, n, 0.1, 0.9, 0.1, 0.01, 0, 0), twin: (W, G, [b], r) => sgdMomentum(W, G, b, 0.1, 0.9, 0.1, 0.01, 0, false, false, r) },
+  { name: 'sgd nesterov, first step, decoupled decay', slots: 1, kernel: (pw, pg, [b], n) => w.k.sgd_momentum_f32(pw, pg, b, n, 0.1, 0.9, 0, 0, 0.01, 3), twin: (W, G, [b], r) => sgdMomentum(W, G, b, 0.1, 0.9, 0, 0, 0.01, true, true, r) },
+  { name: 'sgd without momentum, coupled decay', slots: 0, kernel: (pw, pg, _, n) => w.k.sgd_momentum_f32(pw, pg, 0, n, 0.1, 0, 0, 0.05, 0, 0), twin: (W, G, _, r) => sgdMomentum(W, G, null, 0.1, 0, 0, 0.05, 0, false, false, r) },
+  { name: 'adagrad', slots: 1, kernel: (pw, pg, [s], n) => w.k.adagrad_f32(pw, pg, s, n, 0.01, 1e-10, 0.01), twin: (W, G, [s], r) => adagrad(W, G, s, 0.01, 1e-10, 0.01, r) },
+  { name: 'rmsprop', slots: 1, kernel: (pw, pg, [q], n) => w.k.rmsprop_f32(pw, pg, q, 0, 0, n, 0.01, 0.99, 1e-8, 0, 0), twin: (W, G, [q], r) => rmsprop(W, G, q, null, null, 0.01, 0.99, 1e-8, 0, 0, r) },
+  { name: 'rmsprop centered, momentum, decay', slots: 3, kernel: (pw, pg, [q, a, b], n) => w.k.rmsprop_f32(pw, pg, q, a, b, n, 0.01, 0.9, 1e-6, 0.5, 0.01), twin: (W, G, [q, a, b], r) => rmsprop(W, G, q, a, b, 0.01, 0.9, 1e-6, 0.5, 0.01, r) },
+  { name: 'adam', slots: 2, kernel: (pw, pg, [m, v], n) => w.k.adam_f32(pw, pg, m, v, 0, n, 0.01 / 0.1, 0.9, 0.999, 1e-8, 1 / Math.sqrt(0.001), 0, 1), twin: (W, G, [m, v], r) => adam(W, G, { m, v }, 0.01 / 0.1, 0.9, 0.999, 1e-8, 1 / Math.sqrt(0.001), 0, 1, r) },
+  { name: 'adam, coupled decay', slots: 2, kernel: (pw, pg, [m, v], n) => w.k.adam_f32(pw, pg, m, v, 0, n, 0.01, 0.8, 0.99, 1e-6, 1.3, 0.05, 1), twin: (W, G, [m, v], r) => adam(W, G, { m, v }, 0.01, 0.8, 0.99, 1e-6, 1.3, 0.05, 1, r) },
+  { name: 'amsgrad', slots: 3, kernel: (pw, pg, [m, v, x], n) => w.k.adam_f32(pw, pg, m, v, x, n, 0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1), twin: (W, G, [m, v, vmax], r) => adam(W, G, { m, v, vmax }, 0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1, r) },
+  { name: 'adamw (keep = 1 - lr*decay)', slots: 2, kernel: (pw, pg, [m, v], n) => w.k.adam_f32(pw, pg, m, v, 0, n, 0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1 - 1e-4), twin: (W, G, [m, v], r) => adam(W, G, { m, v }, 0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1 - 1e-4, r) },
+  { name: 'adamax', slots: 2, kernel: (pw, pg, [m, u], n) => w.k.adamax_f32(pw, pg, m, u, n, 0.02, 0.9, 0.999, 1e-8, 0.01), twin: (W, G, [m, u], r) => adamax(W, G, m, u, 0.02, 0.9, 0.999, 1e-8, 0.01, r) },
+  { name: 'nadam', slots: 2, kernel: (pw, pg, [m, v], n) => w.k.nadam_f32(pw, pg, m, v, n, 0.004, 0.006, 0.9, 0.999, 1e-8, 1000, 0.01), twin: (W, G, [m, v], r) => nadam(W, G, m, v, 0.004, 0.006, 0.9, 0.999, 1e-8, 1000, 0.01, r) },
+  { name: 'adadelta', slots: 2, kernel: (pw, pg, [q, a], n) => w.k.adadelta_f32(pw, pg, q, a, n, 1, 0.9, 1e-6, 0.01), twin: (W, G, [q, a], r) => adadelta(W, G, q, a, 1, 0.9, 1e-6, 0.01, r) },
+];
+
+describe.each(CASES)('$name', (c) => {
+  // Non-negative starting slots (sums of squares must be), distinct per slot.
+  const start = (n: number, k: number) => Float32Array.from(randn(n, n * 13 + k, 0.01)).map(Math.abs);
+  it.each(AWKWARD_SIZES)('bit for bit the twin in float32 at n=%i, three steps, unaligned', (n) => {
+    const W = Float32Array.from(randn(n, n + 7)), G = Float32Array.from(randn(n, n + 8, 0.1));
+    const S = Array.from({ length: c.slots }, (_, k) => start(n, k));
+    const pw = w.put(W, n % 4), pg = w.put(G, 1);
+    const ps = S.map((x, k) => w.put(x, (k + 2) % 4));
+    for (let step = 0; step < 3; step++) {
+      c.kernel(pw, pg, ps, n);
+      c.twin(W, G, S, f);
     }
-  }
-  const cases = [
-    ['adam', [1e-3 / 0.1, 0.9, 0.999, 1e-8, 1 / Math.sqrt(1 - 0.999), 0, 1], false],
-    ['adam, coupled weight decay', [0.01, 0.8, 0.99, 1e-6, 1.3, 0.05, 1], false],
-    ['amsgrad', [0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1], true],
-    ['adamw (keep = 1 - lr*decay)', [0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1 - 0.01 * 0.01], false],
-  ] as const;
-  for (const [name, args, ams] of cases) {
-    it.each(AWKWARD_SIZES)(`${name}: bit for bit the float32 formula at n=%i, three steps, unaligned`, (n) => {
-      const W = Float32Array.from(randn(n, n + 7)), G = Float32Array.from(randn(n, n + 8, 0.1));
-      const M = Float32Array.from(randn(n, n + 9, 0.01)), V = Float32Array.from(randn(n, n + 10, 0.001)).map(Math.abs);
-      const VM = ams ? V.map((x) => x * 1.5) : null;
-      const pw = w.put(W, n % 4), pg = w.put(G, 1), pm = w.put(M, 2), pv = w.put(V, 3), pvm = VM ? w.put(VM, 0) : 0;
-      for (let step = 0; step < 3; step++) {
-        w.k.adam_f32(pw, pg, pm, pv, pvm, n, ...(args as unknown as [number, number, number, number, number, number, number]));
-        byHand(W, G, M, V, VM, args as unknown as number[]);
-      }
-      expect(Array.from(w.f32(pw, n))).toEqual(Array.from(W));
-      expect(Array.from(w.f32(pm, n))).toEqual(Array.from(M));
-      expect(Array.from(w.f32(pv, n))).toEqual(Array.from(V));
-      if (VM) expect(Array.from(w.f32(pvm, n))).toEqual(Array.from(VM));
-    });
-  }
-  it('agrees with the float64 twin over 20 steps to float32 rounding of the update', () => {
+    expect(Array.from(w.f32(pw, n))).toEqual(Array.from(W));
+    S.forEach((x, k) => expect(Array.from(w.f32(ps[k], n)), `slot ${k}`).toEqual(Array.from(x)));
+  });
+  it('agrees with the exact update over 20 steps, and moves the weights', () => {
     const n = 37;
     const W = Float32Array.from(randn(n, 3)), G = Float32Array.from(randn(n, 4, 0.3));
-    const pw = w.put(W), pg = w.put(G), pm = w.put(new Float32Array(n)), pv = w.put(new Float32Array(n)), pvm = w.put(new Float32Array(n));
-    const ref = { w: Float64Array.from(W), s: { m: new Float64Array(n), v: new Float64Array(n), vmax: new Float64Array(n) } };
-    for (let t = 1; t <= 20; t++) {
-      const a = [0.01 / (1 - 0.9 ** t), 0.9, 0.999, 1e-8, 1 / Math.sqrt(1 - 0.999 ** t), 0.01, 1] as const;
-      w.k.adam_f32(pw, pg, pm, pv, pvm, n, ...a);
-      adam(ref.w, G, ref.s, ...a);
+    const S = Array.from({ length: c.slots }, (_, k) => start(n, k));
+    const pw = w.put(W), pg = w.put(G);
+    const ps = S.map((x) => w.put(x));
+    const ref = { W: Float64Array.from(W), S: S.map((x) => Float64Array.from(x)) };
+    for (let t = 0; t < 20; t++) {
+      c.kernel(pw, pg, ps, n);
+      c.twin(ref.W, G, ref.S);
     }
-    // Each step moves w by at most ~lr; its float32 rounding is a few ulps of that step.
     const got = w.f32(pw, n);
-    for (let i = 0; i < n; i++) expect(Math.abs(got[i] - ref.w[i])).toBeLessThan(2e-6 * (Math.abs(ref.w[i]) + 0.2));
-    // And it did move: a kernel that left w alone would fail here.
-    for (let i = 0; i < n; i++) expect(Math.abs(ref.w[i] - W[i])).toBeGreaterThan(0.1);
+    let moved = 0;
+    for (let i = 0; i < n; i++) {
+      // Float32 rounding of 20 steps, each much smaller than |w| + 1.
+      expect(Math.abs(got[i] - ref.W[i]), `w[${i}]`).toBeLessThan(1e-5 * (Math.abs(ref.W[i]) + 1));
+      moved = Math.max(moved, Math.abs(ref.W[i] - W[i]));
+    }
+    expect(moved).toBeGreaterThan(1e-3);
   });
 });
