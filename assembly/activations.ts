@@ -1,13 +1,32 @@
 // Activations y = f(x) and their backward passes dx = dy * f'(x), elementwise over n
 // floats, plus row-wise softmax / log-softmax over [rows, cols].
 // Layout: contiguous, any 4-byte alignment. y may alias x; dx may alias dy.
-// Transcendental functions are evaluated in f64 and rounded once, so extreme inputs
-// (sigmoid(-100), softplus(100), gelu(-10)) keep float32 relative accuracy.
-// relu and leaky relu are f32x4 SIMD with a scalar tail; the rest are scalar for now.
+// f32x4 throughout except gelu (exact and tanh forms) and softmax, which are evaluated in f64
+// and rounded once. The SIMD transcendental functions (assembly/simdmath.ts: Cephes' float32
+// exp, tanh, log) are within a few ulp and keep relative accuracy down to the smallest normal
+// float32; results below it (sigmoid(-100) ~ 3.7e-44) come out as 0. The last n%4 elements go
+// through the same vector code on a zero-padded copy (loadN/storeN), so an element's result
+// does not depend on its position.
 // Conventions (PyTorch): relu'(0) = 0; leaky_relu'(0) = alpha; elu'(x<=0) = y + alpha;
 // softplus(x) = x above 20; gelu exact uses erf, gelu_tanh is approximate='tanh'.
 
 import { ld, st, sigmoid, rowLse } from './scalar';
+import { exp4, tanh4, expm1Neg4, log1pPos4, sigmoid4, sigmoidGrad4 } from './simdmath';
+
+const TAIL: usize = memory.data(16, 16);
+
+// The r < 4 floats at p as a vector, zero-padded.
+@inline function loadN(p: usize, r: i32): v128 {
+  v128.store(TAIL, f32x4.splat(0));
+  for (let j = 0; j < r; j++) store<f32>(TAIL + (<usize>j << 2), load<f32>(p + (<usize>j << 2)));
+  return v128.load(TAIL);
+}
+
+// The first r < 4 lanes of v, stored at p.
+@inline function storeN(p: usize, v: v128, r: i32): void {
+  v128.store(TAIL, v);
+  for (let j = 0; j < r; j++) store<f32>(p + (<usize>j << 2), load<f32>(TAIL + (<usize>j << 2)));
+}
 
 // sigma'(x) = e^-|x| / (1 + e^-|x|)^2, from x: no cancellation where sigma(x) rounds to 1.
 @inline function sigmoidGrad(x: f64): f64 {
@@ -41,22 +60,45 @@ export function identity_backward_f32(dx: usize, dy: usize, x: usize, y: usize, 
 }
 
 export function sigmoid_f32(y: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) st(y, i, sigmoid(ld(x, i)));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), sigmoid4(v128.load(x + (<usize>i << 2))));
+  if (i < n) storeN(y + (<usize>i << 2), sigmoid4(loadN(x + (<usize>i << 2), n - i)), n - i);
 }
 export function sigmoid_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32): void {
-  for (let i = 0; i < n; i++) st(dx, i, ld(dy, i) * sigmoidGrad(ld(x, i)));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), sigmoidGrad4(v128.load(x + o))));
+  }
+  if (i < n) {
+    const o = <usize>i << 2, r = n - i;
+    const g = loadN(dy + o, r);
+    storeN(dx + o, f32x4.mul(g, sigmoidGrad4(loadN(x + o, r))), r);
+  }
 }
 
 export function tanh_f32(y: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) st(y, i, Math.tanh(ld(x, i)));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), tanh4(v128.load(x + (<usize>i << 2))));
+  if (i < n) storeN(y + (<usize>i << 2), tanh4(loadN(x + (<usize>i << 2), n - i)), n - i);
+}
+// 1/cosh^2(x) = 4e^2/(1 + e^2)^2, e = e^-|x|: not 1 - y^2, which cancels to 0 for |x| >~ 9.
+@inline function tanhGrad4(x: v128): v128 {
+  const e = exp4(f32x4.neg(f32x4.abs(x)));
+  const e2 = f32x4.mul(e, e);
+  const c = f32x4.add(f32x4.splat(1), e2);
+  return f32x4.div(f32x4.mul(f32x4.splat(4), e2), f32x4.mul(c, c));
 }
 export function tanh_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    // 1/cosh^2(x) = 4/(e^x + e^-x)^2, not 1 - y^2, which cancels to 0 for |x| >~ 9 in float32.
-    const v = ld(x, i);
-    const e = Math.exp(-Math.abs(v));
-    const c = 1 + e * e;
-    st(dx, i, (ld(dy, i) * 4 * e * e) / (c * c));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), tanhGrad4(v128.load(x + o))));
+  }
+  if (i < n) {
+    const o = <usize>i << 2, r = n - i;
+    const g = loadN(dy + o, r);
+    storeN(dx + o, f32x4.mul(g, tanhGrad4(loadN(x + o, r))), r);
   }
 }
 
@@ -115,17 +157,31 @@ export function leaky_relu_backward_f32(dx: usize, dy: usize, x: usize, y: usize
   }
 }
 
+// elu(x) = x above 0, alpha*(e^x - 1) at and below.
+@inline function elu4(v: v128, a: v128): v128 {
+  return v128.bitselect(v, f32x4.mul(a, expm1Neg4(v)), f32x4.gt(v, f32x4.splat(0)));
+}
 export function elu_f32(y: usize, x: usize, n: i32, alpha: f32): void {
-  for (let i = 0; i < n; i++) {
-    const v = ld(x, i);
-    st(y, i, v > 0 ? v : <f64>alpha * Math.expm1(v));
-  }
+  const a = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), elu4(v128.load(x + (<usize>i << 2)), a));
+  if (i < n) storeN(y + (<usize>i << 2), elu4(loadN(x + (<usize>i << 2), n - i), a), n - i);
+}
+// f'(x) = alpha*e^x at and below 0, from x (not y + alpha, which loses digits near -alpha).
+@inline function eluGrad4(g: v128, v: v128, a: v128): v128 {
+  return v128.bitselect(g, f32x4.mul(f32x4.mul(g, a), exp4(v)), f32x4.gt(v, f32x4.splat(0)));
 }
 export function elu_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32, alpha: f32): void {
-  for (let i = 0; i < n; i++) {
-    const v = ld(x, i);
-    // f'(x) = alpha*exp(x) for x <= 0, computed from x (not y + alpha, which loses digits near -alpha).
-    st(dx, i, v > 0 ? ld(dy, i) : ld(dy, i) * <f64>alpha * Math.exp(v));
+  const a = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, eluGrad4(v128.load(dy + o), v128.load(x + o), a));
+  }
+  if (i < n) {
+    const o = <usize>i << 2, r = n - i;
+    const g = loadN(dy + o, r);
+    storeN(dx + o, eluGrad4(g, loadN(x + o, r), a), r);
   }
 }
 
@@ -158,29 +214,54 @@ export function gelu_tanh_backward_f32(dx: usize, dy: usize, x: usize, y: usize,
   }
 }
 
+// softplus(x) = max(x, 0) + log1p(e^-|x|), and x itself above the threshold 20 (PyTorch's).
+@inline function softplus4(v: v128): v128 {
+  const s = f32x4.add(f32x4.max(v, f32x4.splat(0)), log1pPos4(exp4(f32x4.neg(f32x4.abs(v)))));
+  return v128.bitselect(v, s, f32x4.gt(v, f32x4.splat(20)));
+}
 export function softplus_f32(y: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const v = ld(x, i);
-    st(y, i, v > 20 ? v : Math.log1p(Math.exp(v)));
-  }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), softplus4(v128.load(x + (<usize>i << 2))));
+  if (i < n) storeN(y + (<usize>i << 2), softplus4(loadN(x + (<usize>i << 2), n - i)), n - i);
+}
+@inline function softplusGrad4(g: v128, v: v128): v128 {
+  return v128.bitselect(g, f32x4.mul(g, sigmoid4(v)), f32x4.gt(v, f32x4.splat(20)));
 }
 export function softplus_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const v = ld(x, i);
-    st(dx, i, v > 20 ? ld(dy, i) : ld(dy, i) * sigmoid(v));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, softplusGrad4(v128.load(dy + o), v128.load(x + o)));
+  }
+  if (i < n) {
+    const o = <usize>i << 2, r = n - i;
+    const g = loadN(dy + o, r);
+    storeN(dx + o, softplusGrad4(g, loadN(x + o, r)), r);
   }
 }
 
+@inline function silu4(v: v128): v128 {
+  return f32x4.mul(v, sigmoid4(v));
+}
 export function silu_f32(y: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const v = ld(x, i);
-    st(y, i, v * sigmoid(v));
-  }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), silu4(v128.load(x + (<usize>i << 2))));
+  if (i < n) storeN(y + (<usize>i << 2), silu4(loadN(x + (<usize>i << 2), n - i)), n - i);
+}
+// silu'(x) = sigmoid(x) + x*sigmoid'(x)
+@inline function siluGrad4(g: v128, v: v128): v128 {
+  return f32x4.mul(g, f32x4.add(sigmoid4(v), f32x4.mul(v, sigmoidGrad4(v))));
 }
 export function silu_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const v = ld(x, i);
-    st(dx, i, ld(dy, i) * (sigmoid(v) + v * sigmoidGrad(v)));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, siluGrad4(v128.load(dy + o), v128.load(x + o)));
+  }
+  if (i < n) {
+    const o = <usize>i << 2, r = n - i;
+    const g = loadN(dy + o, r);
+    storeN(dx + o, siluGrad4(g, loadN(x + o, r)), r);
   }
 }
 

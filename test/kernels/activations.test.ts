@@ -98,6 +98,32 @@ describe('activations: wasm vs twin, awkward sizes, unaligned, aliased', () => {
   });
 });
 
+describe('activations: float32 accuracy over the whole range (dense sweep against the float64 twin)', () => {
+  // -90..90 in steps of 0.0225, and +-10^e for e in -30..0: every branch of the SIMD exp, tanh,
+  // expm1 and log1p, their seams (|x| = 0.625, 20) and the underflow edge at -87.3.
+  const xs: number[] = [];
+  for (let i = -4000; i <= 4000; i++) xs.push(i * 0.0225);
+  for (let e = -30; e <= 0; e += 0.05) xs.push(10 ** e, -(10 ** e));
+  const x = Float32Array.from(xs);
+  for (const name of ['sigmoid', 'tanh', 'elu', 'softplus', 'silu', 'relu', 'leaky_relu']) {
+    it(`${name}: value and derivative within 3 ulp, or 1e-35 absolute where the true value is that small`, () => {
+      const [f, df] = ELEMENTWISE[name];
+      const alpha = name === 'elu' ? 1.3 : 0.2;
+      const { y, d } = run(name, x, alpha, 3);
+      const within = (got: number, want: number, scale = Math.abs(want)) => Math.abs(got - want) <= (scale < 1e-35 ? 1e-35 : 3 * 2 ** -23 * scale);
+      // silu'(x) = sigmoid(x) + x*sigmoid'(x) cancels near x = -1.28 (in PyTorch's float32 too):
+      // there the bound is relative to the two terms, not to their difference.
+      const [sig, dsig] = ELEMENTWISE.sigmoid;
+      const dScale = (v: number, dv: number) => (name === 'silu' ? sig(v, 0) + Math.abs(v * dsig(v, 0)) : Math.abs(dv));
+      x.forEach((v, i) => {
+        const fv = f(v, Math.fround(alpha)), dv = df(v, Math.fround(alpha));
+        if (!within(y[i], fv)) expect.fail(`${name}(${v}) = ${y[i]}, want ${fv}`);
+        if (!within(d[i], dv, dScale(v, dv))) expect.fail(`${name}'(${v}) = ${d[i]}, want ${dv}`);
+      });
+    });
+  }
+});
+
 describe('derivatives by central finite differences (float64 twin)', () => {
   const h = 1e-6;
   for (const [name, [f, df]] of Object.entries(ELEMENTWISE)) {
