@@ -2,11 +2,8 @@
 // Matrix.from accepts nested arrays, flat arrays (a column), or { data, shape },
 // and refuses ragged rows, bad shapes and NaN/Infinity with a message that says where.
 
-export type MatrixLike =
-  | Matrix
-  | readonly (readonly number[])[]
-  | readonly number[]
-  | { data: Float32Array | Float64Array | readonly number[]; shape: readonly [number, number] | readonly [number] };
+export type Shaped = { data: Float32Array | Float64Array | readonly number[]; shape: readonly [number, number] | readonly [number] };
+export type MatrixLike = Matrix | readonly (readonly number[])[] | readonly number[] | Shaped;
 
 export class Matrix {
   readonly data: Float32Array;
@@ -46,6 +43,20 @@ export class Matrix {
     return new Matrix(out, indices.length, this.cols);
   }
 
+  /** `{ data, shape }` input. */
+  static isShaped(x: unknown): x is Shaped {
+    return !!x && typeof x === 'object' && 'data' in x && 'shape' in x;
+  }
+
+  /** Throws a RangeError unless shape holds positive integers whose product is data.length. */
+  static checkShaped(x: Shaped, name: string): void {
+    const rows = x.shape[0], cols = x.shape[1] ?? 1;
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows <= 0 || cols <= 0) {
+      throw new RangeError(`wasmnn: ${name}: shape [${x.shape}] must be positive integers`);
+    }
+    if (x.data.length !== rows * cols) throw new RangeError(`wasmnn: ${name}: shape [${rows}, ${cols}] needs ${rows * cols} values, data has ${x.data.length}`);
+  }
+
   /** Throws a RangeError naming the first NaN or infinite value (row, column). */
   static assertFinite(m: Matrix, name: string): void {
     const d = m.data;
@@ -81,13 +92,9 @@ export class Matrix {
       } else {
         m = new Matrix(Float32Array.from(x as readonly number[]), x.length, 1);
       }
-    } else if (x && typeof x === 'object' && 'data' in x && 'shape' in x) {
-      const [rows, cols = 1] = x.shape;
-      if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows <= 0 || cols <= 0) {
-        throw new RangeError(`wasmnn: ${name}: shape [${x.shape}] must be positive integers`);
-      }
-      if (x.data.length !== rows * cols) throw new RangeError(`wasmnn: ${name}: shape [${rows}, ${cols}] needs ${rows * cols} values, data has ${x.data.length}`);
-      m = new Matrix(x.data instanceof Float32Array ? x.data : Float32Array.from(x.data), rows, cols);
+    } else if (Matrix.isShaped(x)) {
+      Matrix.checkShaped(x, name);
+      m = new Matrix(x.data instanceof Float32Array ? x.data : Float32Array.from(x.data), x.shape[0], x.shape[1] ?? 1);
     } else {
       throw new TypeError(`wasmnn: ${name} must be nested number arrays, a Matrix, or { data, shape }`);
     }

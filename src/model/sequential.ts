@@ -250,33 +250,60 @@ export class Sequential {
     arena.release(this.rngStates);
   }
 
-  private requireCompiled(what: string): { loss: Loss; optimizer: Optimizer } {
+  // An assertion, not a getter: returning { loss, optimizer } allocated on every training step.
+  private requireCompiled(what: string): void {
     if (!this.loss || !this.optimizerRef) throw new Error(`wasmnn: call model.compile({ loss, optimizer }) before ${what}`);
-    return { loss: this.loss, optimizer: this.optimizerRef };
   }
 
   // ---- data ------------------------------------------------------------------
 
   /** Validates x (and y) against the model and decides how targets are stored. */
-  // checkFinite false: the caller scans for NaN/infinity itself (in wasm, after copying).
-  private checkData(xIn: MatrixLike, yIn?: MatrixLike, checkFinite = true): { x: Matrix; y?: Matrix; index: boolean } {
-    const x = Matrix.from(xIn, 'x', checkFinite);
-    if (x.cols !== this.inputUnits) throw new RangeError(`wasmnn: x has ${x.cols} columns but the model takes ${this.inputUnits} inputs (inputDim)`);
-    if (yIn === undefined) return { x, index: false };
-    const y = Matrix.from(yIn, 'y', checkFinite);
-    if (y.rows !== x.rows) throw new RangeError(`wasmnn: x has ${x.rows} rows but y has ${y.rows}`);
-    const index = this.loss?.name === 'softmaxCrossEntropy' && y.cols === 1 && this.outputUnits > 1;
+  private checkData(xIn: MatrixLike, yIn?: MatrixLike): { x: Matrix; y?: Matrix; index: boolean } {
+    const x = Matrix.from(xIn, 'x');
+    if (yIn === undefined) {
+      this.checkShapes(x.rows, x.cols);
+      return { x, index: false };
+    }
+    const y = Matrix.from(yIn, 'y');
+    return { x, y, index: this.checkShapes(x.rows, x.cols, y.data, y.rows, y.cols) };
+  }
+
+  // The shape checks of every entry point; true when y holds class indices (one column into a
+  // softmax cross-entropy over several outputs), which are checked here too.
+  private checkShapes(xRows: number, xCols: number, y?: ArrayLike<number>, yRows = 0, yCols = 0): boolean {
+    if (xCols !== this.inputUnits) throw new RangeError(`wasmnn: x has ${xCols} columns but the model takes ${this.inputUnits} inputs (inputDim)`);
+    if (y === undefined) return false;
+    if (yRows !== xRows) throw new RangeError(`wasmnn: x has ${xRows} rows but y has ${yRows}`);
+    const index = this.loss?.name === 'softmaxCrossEntropy' && yCols === 1 && this.outputUnits > 1;
     if (index) {
-      for (let r = 0; r < y.rows; r++) {
-        const v = y.data[r];
+      for (let r = 0; r < yRows; r++) {
+        const v = y[r];
         if (!Number.isInteger(v) || v < 0 || v >= this.outputUnits) {
           throw new RangeError(`wasmnn: y row ${r}: label ${v} is not a class index in [0, ${this.outputUnits - 1}]`);
         }
       }
-    } else if (y.cols !== this.outputUnits) {
-      throw new RangeError(`wasmnn: y has ${y.cols} columns but the model outputs ${this.outputUnits}`);
+    } else if (yCols !== this.outputUnits) {
+      throw new RangeError(`wasmnn: y has ${yCols} columns but the model outputs ${this.outputUnits}`);
     }
-    return { x, y, index };
+    return index;
+  }
+
+  // trainOnBatch's operands without allocating: a Matrix, or { data: Float32Array, shape }, is
+  // read in place (rows and columns left in batchRows/batchCols); other forms go through Matrix.from.
+  // NaN and infinity are the caller's to check (in wasm, after copying).
+  private batchRows = 0;
+  private batchCols = 0;
+  private batchData(v: MatrixLike, name: string): Float32Array {
+    if (v instanceof Matrix || !(Matrix.isShaped(v) && v.data instanceof Float32Array)) {
+      const m = v instanceof Matrix ? v : Matrix.from(v, name, false);
+      this.batchRows = m.rows;
+      this.batchCols = m.cols;
+      return m.data;
+    }
+    Matrix.checkShaped(v, name);
+    this.batchRows = v.shape[0];
+    this.batchCols = v.shape[1] ?? 1;
+    return v.data as Float32Array;
   }
 
   private makeResident(x: Matrix, y: Matrix | undefined, index: boolean): Resident {
@@ -322,14 +349,19 @@ export class Sequential {
   }
 
   /** Forward, loss and backward for `rows` rows at x/y; parameter gradients are overwritten. */
-  private lossAndBackward(loss: Loss, x: number, y: number, rows: number): number {
+  // The step's loss goes to a field rather than a return value: a double returned from a call
+  // that is not inlined is boxed (16 bytes of garbage per step); a double field is updated in place.
+  private stepLoss = 0.5;
+  private readonly lossSum = new Float64Array(1);
+
+  private lossAndBackward(loss: Loss, x: number, y: number, rows: number): void {
     const out = this.forward(x, rows, true);
     const last = this.layers[this.layers.length - 1];
     const value = loss.compute(this.lossCtx, last.gradOutput, out, y, rows, this.outputUnits);
     for (let i = this.layers.length - 1; i >= 0; i--) {
       this.layers[i].backward(this.ctx, i > 0 ? this.layers[i - 1].gradOutput : 0);
     }
-    return value + this.applyPenalties();
+    this.stepLoss = value + this.applyPenalties();
   }
 
   /** Adds every weight penalty's gradient and returns the summed penalty (part of the reported loss). */
@@ -342,7 +374,8 @@ export class Sequential {
   private readonly lossCtx: LossContext;
 
   private lossFor(index: boolean): Loss {
-    const { loss } = this.requireCompiled('training');
+    this.requireCompiled('training');
+    const loss = this.loss as Loss;
     return index ? (this.indexLoss as Loss) : loss;
   }
 
@@ -353,7 +386,8 @@ export class Sequential {
    * Throws a TrainingError (leaving the weights of the last good step) if the loss becomes NaN or infinite.
    */
   async fit(xIn: MatrixLike, yIn: MatrixLike, options: FitOptions = {}): Promise<History> {
-    const { optimizer } = this.requireCompiled('fit');
+    this.requireCompiled('fit');
+    const optimizer = this.optimizerRef as Optimizer;
     const epochs = options.epochs ?? 1;
     if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`wasmnn: epochs must be a non-negative integer, got ${epochs}`);
     const { x, y, index } = this.checkData(xIn, yIn);
@@ -398,7 +432,10 @@ export class Sequential {
         for (const cb of cbs) cb.onEpochBegin?.(epoch, this);
         if (idx) k.shuffle_i32(idx, n, shuffleState);
         for (const m of metrics) m.reset();
-        let lossSum = 0;
+        // The epoch's loss sum in a typed array: a double local that the optimised loop keeps
+        // tagged is boxed anew on every `+=` (16 bytes a step).
+        const lossSum = this.lossSum;
+        lossSum[0] = 0;
         for (let start = 0, b = 0; start < n; start += batch, b++) {
           const rows = Math.min(batch, n - start);
           let xp: number;
@@ -413,7 +450,8 @@ export class Sequential {
             xp = data.x + start * inCols * 4;
             yp = data.y + start * tCols * 4;
           }
-          const value = this.lossAndBackward(loss, xp, yp, rows);
+          this.lossAndBackward(loss, xp, yp, rows);
+          const value = this.stepLoss;
           if (!Number.isFinite(value)) {
             throw new TrainingError(
               `wasmnn: the loss became ${value} at epoch ${epoch}, batch ${b} (weights are left as they were before this step); lower the learning rate or check the data and loss`,
@@ -427,9 +465,9 @@ export class Sequential {
           }
           if (perBatch) optimizer.scheduleStep = epoch * Math.ceil(n / batch) + b;
           optimizer.step();
-          lossSum += value * rows;
+          lossSum[0] += value * rows;
         }
-        const logs: EpochLogs = { loss: lossSum / n };
+        const logs: EpochLogs = { loss: lossSum[0] / n };
         for (const m of metrics) logs[m.name] = m.result();
         if (valData && val) {
           const v = this.evaluateResident(valData, val.index, metrics);
@@ -462,21 +500,26 @@ export class Sequential {
 
   /** One optimisation step on exactly these rows. Returns the batch's loss. */
   trainOnBatch(xIn: MatrixLike, yIn: MatrixLike): number {
-    const { optimizer } = this.requireCompiled('trainOnBatch');
-    const { x, y, index } = this.checkData(xIn, yIn, false);
-    this.ensurePlan(x.rows);
+    this.requireCompiled('trainOnBatch');
+    const optimizer = this.optimizerRef as Optimizer;
+    const xd = this.batchData(xIn, 'x');
+    const rows = this.batchRows, cols = this.batchCols;
+    const yd = this.batchData(yIn, 'y');
+    const index = this.checkShapes(rows, cols, yd, this.batchRows, this.batchCols);
+    this.ensurePlan(rows);
     // Through the cached heap views: no typed-array view is created per batch.
     this.refreshHeap();
-    this.heapF.set(x.data, this.inputBuf >> 2);
-    const yv = y as Matrix;
+    this.heapF.set(xd, this.inputBuf >> 2);
     // NaN/infinity scans in wasm (SIMD); the JS scan only runs to name the bad value.
-    if (this.rt.kernels.count_non_finite_f32(this.inputBuf, x.data.length) > 0) Matrix.assertFinite(x, 'x');
-    if (index) for (let i = 0; i < yv.data.length; i++) this.heapI[(this.targetBuf >> 2) + i] = yv.data[i];
+    const k = this.rt.kernels;
+    if (k.count_non_finite_f32(this.inputBuf, xd.length) > 0) Matrix.assertFinite(new Matrix(xd, rows, cols), 'x');
+    if (index) for (let i = 0; i < yd.length; i++) this.heapI[(this.targetBuf >> 2) + i] = yd[i];
     else {
-      this.heapF.set(yv.data, this.targetBuf >> 2);
-      if (this.rt.kernels.count_non_finite_f32(this.targetBuf, yv.data.length) > 0) Matrix.assertFinite(yv, 'y');
+      this.heapF.set(yd, this.targetBuf >> 2);
+      if (k.count_non_finite_f32(this.targetBuf, yd.length) > 0) Matrix.assertFinite(new Matrix(yd, rows, yd.length / rows), 'y');
     }
-    const value = this.lossAndBackward(this.lossFor(index), this.inputBuf, this.targetBuf, x.rows);
+    this.lossAndBackward(this.lossFor(index), this.inputBuf, this.targetBuf, rows);
+    const value = this.stepLoss;
     if (!Number.isFinite(value)) throw new TrainingError(`wasmnn: the loss became ${value} (weights left unchanged)`);
     optimizer.step();
     return value;
@@ -489,7 +532,8 @@ export class Sequential {
     this.ensurePlan(x.rows);
     const data = this.makeResident(x, y, index);
     try {
-      const loss = this.lossAndBackward(this.lossFor(index), data.x, data.y, x.rows);
+      this.lossAndBackward(this.lossFor(index), data.x, data.y, x.rows);
+      const loss = this.stepLoss;
       return { loss, grads: this.params.map((p) => p.grad.slice()) };
     } finally {
       data.release();

@@ -144,6 +144,17 @@ describe('errors name the problem', () => {
     }
     expect(model.getWeights().map((w) => Array.from(w))).toEqual(before);
   });
+  it('trainOnBatch on { data: Float32Array, shape } (read in place): the same checks by name', () => {
+    const model = m();
+    model.compile({ loss: 'mse', optimizer: optimizers.sgd({ lr: 0.1 }) });
+    const x = { data: new Float32Array([1, 2, 3, 4]), shape: [2, 2] as [number, number] };
+    const y = { data: new Float32Array([1, 0]), shape: [2, 1] as [number, number] };
+    expect(Number.isFinite(model.trainOnBatch(x, y))).toBe(true);
+    expect(() => model.trainOnBatch({ data: new Float32Array(3), shape: [2, 2] }, y)).toThrow(/x: shape \[2, 2\] needs 4 values, data has 3/);
+    expect(() => model.trainOnBatch({ data: new Float32Array(6), shape: [2, 3] }, y)).toThrow(/x has 3 columns but the model takes 2 inputs/);
+    expect(() => model.trainOnBatch(x, { data: new Float32Array(3), shape: [3, 1] })).toThrow(/x has 2 rows but y has 3/);
+    expect(() => model.trainOnBatch(x, { data: new Float32Array(2), shape: [2.5, 1] as never })).toThrow(/y: shape \[2.5,1\] must be positive integers/);
+  });
   it('unknown names and bad hyper-parameters', () => {
     expect(() => layers.dense({ units: 2, activation: 'relux' as never })).toThrow(/unknown activation 'relux'/);
     expect(() => net(0).compile({ loss: 'msee' as never, optimizer: optimizers.sgd({ lr: 0.1 }) })).toThrow(/unknown loss 'msee'/);
