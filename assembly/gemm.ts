@@ -64,6 +64,71 @@ function gemmRowsB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: 
   }
 }
 
+// The 4x8 micro-kernel, shared by both paths: C[4 x 8 at c, rows ldc bytes apart] =
+// alpha * sum_p A(r,p) B(p,j) + bet*C, with A(r,p) at a + r*ai + p*ap and B(p,j) at
+// b + p*bp + j*4. 8 f32x4 accumulators; per step two B loads and four broadcast loads of A,
+// at fixed offsets when the four values are contiguous (ai == 4: packed panels, and TN).
+// Inlined at each call site: a call per tile, with both loops in one function, cost ~10%.
+@inline function kernel4x8(a: usize, ai: usize, ap: usize, b: usize, bp: usize, kc: i32, c: usize, ldc: usize, alpha: f32, bet: f32): void {
+  let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+  let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+  let pa = a;
+  let pb = b;
+  const pe = a + <usize>kc * ap;
+  if (ai == 4) {
+    while (pa < pe) {
+      const b0 = v128.load(pb);
+      const b1 = v128.load(pb, 16);
+      let s = v128.load32_splat(pa);
+      x00 = madd(s, b0, x00);
+      x01 = madd(s, b1, x01);
+      s = v128.load32_splat(pa, 4);
+      x10 = madd(s, b0, x10);
+      x11 = madd(s, b1, x11);
+      s = v128.load32_splat(pa, 8);
+      x20 = madd(s, b0, x20);
+      x21 = madd(s, b1, x21);
+      s = v128.load32_splat(pa, 12);
+      x30 = madd(s, b0, x30);
+      x31 = madd(s, b1, x31);
+      pb += bp;
+      pa += ap;
+    }
+  } else {
+    const d1 = ai, d2 = ai << 1, d3 = ai * 3;
+    while (pa < pe) {
+      const b0 = v128.load(pb);
+      const b1 = v128.load(pb, 16);
+      let s = v128.load32_splat(pa);
+      x00 = madd(s, b0, x00);
+      x01 = madd(s, b1, x01);
+      s = v128.load32_splat(pa + d1);
+      x10 = madd(s, b0, x10);
+      x11 = madd(s, b1, x11);
+      s = v128.load32_splat(pa + d2);
+      x20 = madd(s, b0, x20);
+      x21 = madd(s, b1, x21);
+      s = v128.load32_splat(pa + d3);
+      x30 = madd(s, b0, x30);
+      x31 = madd(s, b1, x31);
+      pb += bp;
+      pa += ap;
+    }
+  }
+  const av = f32x4.splat(alpha);
+  out4(c, x00, av, bet);
+  out4(c + 16, x01, av, bet);
+  c += ldc;
+  out4(c, x10, av, bet);
+  out4(c + 16, x11, av, bet);
+  c += ldc;
+  out4(c, x20, av, bet);
+  out4(c + 16, x21, av, bet);
+  c += ldc;
+  out4(c, x30, av, bet);
+  out4(c + 16, x31, av, bet);
+}
+
 // Four rows of C, columns j0..j1: the 4x8 micro-kernel, then 4-wide and scalar column tails.
 function rows4(c0: usize, a0: usize, bP: usize, bn: usize, ai: usize, ap: usize, j0: i32, j1: i32, kc: i32, alpha: f32, bet: f32): void {
   const av = f32x4.splat(alpha);
@@ -76,60 +141,7 @@ function rows4(c0: usize, a0: usize, bP: usize, bn: usize, ai: usize, ap: usize,
   let j = j0;
   for (; j + 8 <= j1; j += 8) {
     const jo = <usize>j << 2;
-    let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
-    let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
-    let bp = bP + jo;
-    let pa = a0;
-    const pe = a0 + <usize>kc * ap;
-    if (ai == 4) {
-      // TN: the four rows' A values at step p are contiguous: broadcast loads at fixed offsets.
-      while (pa < pe) {
-        const b0 = v128.load(bp);
-        const b1 = v128.load(bp, 16);
-        let s = v128.load32_splat(pa);
-        x00 = madd(s, b0, x00);
-        x01 = madd(s, b1, x01);
-        s = v128.load32_splat(pa, 4);
-        x10 = madd(s, b0, x10);
-        x11 = madd(s, b1, x11);
-        s = v128.load32_splat(pa, 8);
-        x20 = madd(s, b0, x20);
-        x21 = madd(s, b1, x21);
-        s = v128.load32_splat(pa, 12);
-        x30 = madd(s, b0, x30);
-        x31 = madd(s, b1, x31);
-        bp += bn;
-        pa += ap;
-      }
-    } else {
-      const d1 = ai, d2 = ai << 1, d3 = ai * 3;
-      while (pa < pe) {
-        const b0 = v128.load(bp);
-        const b1 = v128.load(bp, 16);
-        let s = v128.load32_splat(pa);
-        x00 = madd(s, b0, x00);
-        x01 = madd(s, b1, x01);
-        s = v128.load32_splat(pa + d1);
-        x10 = madd(s, b0, x10);
-        x11 = madd(s, b1, x11);
-        s = v128.load32_splat(pa + d2);
-        x20 = madd(s, b0, x20);
-        x21 = madd(s, b1, x21);
-        s = v128.load32_splat(pa + d3);
-        x30 = madd(s, b0, x30);
-        x31 = madd(s, b1, x31);
-        bp += bn;
-        pa += ap;
-      }
-    }
-    out4(c0 + jo, x00, av, bet);
-    out4(c0 + jo + 16, x01, av, bet);
-    out4(c1 + jo, x10, av, bet);
-    out4(c1 + jo + 16, x11, av, bet);
-    out4(c2 + jo, x20, av, bet);
-    out4(c2 + jo + 16, x21, av, bet);
-    out4(c3 + jo, x30, av, bet);
-    out4(c3 + jo + 16, x31, av, bet);
+    kernel4x8(a0, ai, ap, bP + jo, bn, kc, c0 + jo, bn, alpha, bet);
   }
   for (; j + 4 <= j1; j += 4) {
     const jo = <usize>j << 2;
@@ -485,52 +497,14 @@ function packB(dst: usize, b: usize, bp: usize, bj: usize, kc: i32, nc: i32): vo
   }
 }
 
-// C tile (mr x nr, at most 4 x 8) = alpha * PA-panel . PB-panel + bet * C.
+// C tile (mr x nr, at most 4 x 8) = alpha * PA-panel . PB-panel + bet * C. A partial tile (the
+// panels are zero-padded) goes through TILE, then the valid part into C.
 function micro4x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, alpha: f32, bet: f32): void {
-  let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
-  let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
-  const pe = pa + (<usize>kc << 4);
-  while (pa < pe) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    let s = v128.load32_splat(pa);
-    x00 = madd(s, b0, x00);
-    x01 = madd(s, b1, x01);
-    s = v128.load32_splat(pa, 4);
-    x10 = madd(s, b0, x10);
-    x11 = madd(s, b1, x11);
-    s = v128.load32_splat(pa, 8);
-    x20 = madd(s, b0, x20);
-    x21 = madd(s, b1, x21);
-    s = v128.load32_splat(pa, 12);
-    x30 = madd(s, b0, x30);
-    x31 = madd(s, b1, x31);
-    pa += 16;
-    pb += 32;
-  }
-  const av = f32x4.splat(alpha);
   if (mr == 4 && nr == 8) {
-    out4(c, x00, av, bet);
-    out4(c + 16, x01, av, bet);
-    c += ldc;
-    out4(c, x10, av, bet);
-    out4(c + 16, x11, av, bet);
-    c += ldc;
-    out4(c, x20, av, bet);
-    out4(c + 16, x21, av, bet);
-    c += ldc;
-    out4(c, x30, av, bet);
-    out4(c + 16, x31, av, bet);
+    kernel4x8(pa, 4, 16, pb, 32, kc, c, ldc, alpha, bet);
     return;
   }
-  v128.store(TILE, x00);
-  v128.store(TILE, x01, 16);
-  v128.store(TILE, x10, 32);
-  v128.store(TILE, x11, 48);
-  v128.store(TILE, x20, 64);
-  v128.store(TILE, x21, 80);
-  v128.store(TILE, x30, 96);
-  v128.store(TILE, x31, 112);
+  kernel4x8(pa, 4, 16, pb, 32, kc, TILE, 32, 1, 0);
   for (let r = 0; r < mr; r++) {
     const cr = c + <usize>r * ldc;
     const tr = TILE + (<usize>r << 5);
