@@ -69,13 +69,70 @@ function gemmRowsB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: 
 // b + p*bp + j*4. 8 f32x4 accumulators; per step two B loads and four broadcast loads of A,
 // at fixed offsets when the four values are contiguous (ai == 4: packed panels, and TN).
 // Inlined at each call site: a call per tile, with both loops in one function, cost ~10%.
-@inline function kernel4x8(a: usize, ai: usize, ap: usize, b: usize, bp: usize, kc: i32, c: usize, ldc: usize, alpha: f32, bet: f32): void {
+@inline function kernel4x8(a: usize, ai: usize, ap: usize, b: usize, bp: usize, kc: i32, c: usize, ldc: usize, alpha: f32, bet: f32, unroll2: bool = false): void {
   let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
   let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
   let pa = a;
   let pb = b;
   const pe = a + <usize>kc * ap;
-  if (ai == 4) {
+  if (unroll2) {
+    // Packed panels: two steps per iteration (+5-10% here). The second step sits behind a
+    // branch binaryen cannot fold; without it binaryen sinks the first step's arithmetic below
+    // the second step's loads, and V8 then spills. kc is odd at most in a last step.
+    const pe2 = a + <usize>(kc & ~1) * ap;
+    const two = kc > 1;
+    while (pa < pe2) {
+      let b0 = v128.load(pb);
+      let b1 = v128.load(pb, 16);
+      let s = v128.load32_splat(pa);
+      x00 = madd(s, b0, x00);
+      x01 = madd(s, b1, x01);
+      s = v128.load32_splat(pa, 4);
+      x10 = madd(s, b0, x10);
+      x11 = madd(s, b1, x11);
+      s = v128.load32_splat(pa, 8);
+      x20 = madd(s, b0, x20);
+      x21 = madd(s, b1, x21);
+      s = v128.load32_splat(pa, 12);
+      x30 = madd(s, b0, x30);
+      x31 = madd(s, b1, x31);
+      if (two) {
+        const qa = pa + ap, qb = pb + bp;
+        b0 = v128.load(qb);
+        b1 = v128.load(qb, 16);
+        s = v128.load32_splat(qa);
+        x00 = madd(s, b0, x00);
+        x01 = madd(s, b1, x01);
+        s = v128.load32_splat(qa, 4);
+        x10 = madd(s, b0, x10);
+        x11 = madd(s, b1, x11);
+        s = v128.load32_splat(qa, 8);
+        x20 = madd(s, b0, x20);
+        x21 = madd(s, b1, x21);
+        s = v128.load32_splat(qa, 12);
+        x30 = madd(s, b0, x30);
+        x31 = madd(s, b1, x31);
+      }
+      pb += bp << 1;
+      pa += ap << 1;
+    }
+    if (pa < pe) {
+      let b0 = v128.load(pb);
+      let b1 = v128.load(pb, 16);
+      let s = v128.load32_splat(pa);
+      x00 = madd(s, b0, x00);
+      x01 = madd(s, b1, x01);
+      s = v128.load32_splat(pa, 4);
+      x10 = madd(s, b0, x10);
+      x11 = madd(s, b1, x11);
+      s = v128.load32_splat(pa, 8);
+      x20 = madd(s, b0, x20);
+      x21 = madd(s, b1, x21);
+      s = v128.load32_splat(pa, 12);
+      x30 = madd(s, b0, x30);
+      x31 = madd(s, b1, x31);
+    }
+  } else if (ai == 4) {
     while (pa < pe) {
       const b0 = v128.load(pb);
       const b1 = v128.load(pb, 16);
@@ -501,10 +558,10 @@ function packB(dst: usize, b: usize, bp: usize, bj: usize, kc: i32, nc: i32): vo
 // panels are zero-padded) goes through TILE, then the valid part into C.
 function micro4x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, alpha: f32, bet: f32): void {
   if (mr == 4 && nr == 8) {
-    kernel4x8(pa, 4, 16, pb, 32, kc, c, ldc, alpha, bet);
+    kernel4x8(pa, 4, 16, pb, 32, kc, c, ldc, alpha, bet, true);
     return;
   }
-  kernel4x8(pa, 4, 16, pb, 32, kc, TILE, 32, 1, 0);
+  kernel4x8(pa, 4, 16, pb, 32, kc, TILE, 32, 1, 0, true);
   for (let r = 0; r < mr; r++) {
     const cr = c + <usize>r * ldc;
     const tr = TILE + (<usize>r << 5);
