@@ -3,7 +3,6 @@
 // l1 = lambda*sum|w|, l2 = lambda*sum w^2 (Keras), l2Half = lambda/2*sum w^2.
 export type Arr = { [i: number]: number; length: number };
 
-const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 /** name -> (pred, target, param) => [loss, dloss/dpred] for one element. */
 export const ELEMENT_LOSS: Record<string, (p: number, t: number, param: number) => [number, number]> = {
@@ -18,7 +17,11 @@ export const ELEMENT_LOSS: Record<string, (p: number, t: number, param: number) 
     return Math.abs(d) <= delta ? [0.5 * d * d, d] : [delta * (Math.abs(d) - 0.5 * delta), delta * Math.sign(d)];
   },
   bce: (p, t) => [-(t * Math.max(Math.log(p), -100) + (1 - t) * Math.max(Math.log1p(-p), -100)), (p - t) / Math.max(p * (1 - p), 1e-12)],
-  bce_logits: (x, t) => [Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x))), sigmoid(x) - t],
+  // sigmoid(x) - t as (1 - t) - sigmoid(-x) for x >= 0: no cancellation for t = 1 at large x.
+  bce_logits: (x, t) => {
+    const q = 1 / (1 + Math.exp(Math.abs(x))); // sigmoid(-|x|)
+    return [Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x))), x >= 0 ? 1 - t - q : q - t];
+  },
 };
 
 /** Sum over elements of the loss; grad (if given) = scale * dloss/dpred. */

@@ -26,9 +26,10 @@ describe('overfitting on moons: 2-20-3-1, full-batch GD lr 0.2, 50 000 iteration
     const dropped = await moonsOverfitting(g.runs[0], { dropout: 0.3, validation: false });
     expect(none.train - none.test).toBeGreaterThan(0.05);
     expect(dropped.train - dropped.test).toBeLessThan(none.train - none.test);
-    // Until the loss starts to spike (edge of stability at lr 0.2), the float32 run follows PyTorch's
-    // float64 curve; afterwards it is chaotic (see scripts/moons-float64.mjs).
-    g.runs[0].loss_curve.filter(([it]: number[]) => it <= 1500).forEach(([it, want]: number[]) => expect(Math.abs(none.history.loss[it] - want) / want, `iteration ${it}`).toBeLessThan(1e-3));
+    // Until the loss starts to oscillate (edge of stability at lr 0.2, from about step 700), the
+    // float32 run follows PyTorch's float64 curve to float32 rounding (seen: 2e-7); afterwards
+    // the run is chaotic (see scripts/moons-float64.mjs).
+    g.runs[0].loss_curve.filter(([it]: number[]) => it <= 500).forEach(([it, want]: number[]) => expect(Math.abs(none.history.loss[it] - want) / want, `iteration ${it}`).toBeLessThan(1e-5));
   });
 });
 

@@ -72,6 +72,34 @@ describe('losses.json (PyTorch float64): value and gradient', () => {
   });
 });
 
+describe('bce_logits_f32 (float32 lanes): value and gradient keep relative accuracy at large |x|', () => {
+  it('hard labels at x = +-0.5 .. +-80: sigmoid(x) - t without cancellation, the value to 2e-7', () => {
+    const xs = [0.5, 2, 5, 9, 15, 30, 60, 80].flatMap((v) => [v, -v]);
+    for (const t of [0, 1]) {
+      const x = Float32Array.from(xs);
+      const tt = xs.map(() => t);
+      const want = new Float64Array(x.length);
+      elementLoss('bce_logits', want, Array.from(x), tt, 1, 0);
+      const px = w.put(x, 1);
+      const pg = w.out(x.length, 2);
+      w.k.bce_logits_f32(pg, px, w.put(tt, 3), x.length, 1);
+      const got = w.f32(pg, x.length);
+      // The exact gradient: sigmoid(x) - t in float64, rounded once.
+      x.forEach((v, i) => {
+        const g = t === 1 ? -1 / (1 + Math.exp(v)) : 1 / (1 + Math.exp(-v));
+        expect(Math.abs(got[i] - g), `x=${v} t=${t}: ${got[i]} vs ${g}`).toBeLessThanOrEqual(4 * 2 ** -24 * Math.abs(g));
+        expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(4 * 2 ** -24 * Math.abs(g));
+      });
+      // Per-element values, one element at a time: |loss| ranges from 3e-35 to 80.
+      x.forEach((v, i) => {
+        const one = w.k.bce_logits_f32(0, w.put([v]), w.put([t]), 1, 1);
+        const exact = Math.max(v, 0) - v * t + Math.log1p(Math.exp(-Math.abs(v)));
+        expect(Math.abs(one - exact), `loss at x=${v} t=${t}`).toBeLessThanOrEqual(2e-7 * exact + 1e-38);
+      });
+    }
+  });
+});
+
 describe('losses: wasm vs twin at awkward sizes, grad aliasing pred', () => {
   for (const [name, kernel] of [['mse', 'mse_f32'], ['mae', 'mae_f32'], ['smooth_l1', 'smooth_l1_f32'], ['huber', 'huber_f32'], ['bce_logits', 'bce_logits_f32'], ['bce', 'bce_f32']] as const) {
     it(name, () => {
