@@ -116,6 +116,8 @@ function gemmRowsB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: 
       pb += bp << 1;
       pa += ap << 1;
     }
+    // The odd last step, written out again: letting it fall through to the one-step loop below
+    // measured 5-8% slower (side by side, 256x784x256 and 1024^3).
     if (pa < pe) {
       let b0 = v128.load(pb);
       let b1 = v128.load(pb, 16);
