@@ -1,16 +1,16 @@
 // Activations y = f(x) and their backward passes dx = dy * f'(x), elementwise over n
 // floats, plus row-wise softmax / log-softmax over [rows, cols].
 // Layout: contiguous, any 4-byte alignment. y may alias x; dx may alias dy.
-// f32x4 throughout except gelu (exact and tanh forms) and softmax, which are evaluated in f64
-// and rounded once. The SIMD transcendental functions (assembly/simdmath.ts: Cephes' float32
-// exp, tanh, log) are within a few ulp and keep relative accuracy down to the smallest normal
-// float32; results below it (sigmoid(-100) ~ 3.7e-44) come out as 0. The last n%4 elements go
+// f32x4 throughout except softmax, which is evaluated in f64 and rounded once. The SIMD
+// transcendental functions (assembly/simdmath.ts: Cephes' float32 exp, tanh, log; erfc as
+// Numerical Recipes' erfcc) are within a few ulp and keep relative accuracy down to the
+// smallest normal float32; results below it (sigmoid(-100) ~ 3.7e-44) come out as 0. The last n%4 elements go
 // through the same vector code on a zero-padded copy (loadN/storeN), so an element's result
 // does not depend on its position.
 // Conventions (PyTorch): relu'(0) = 0; leaky_relu'(0) = alpha; elu'(x<=0) = y + alpha;
 // softplus(x) = x above 20; gelu exact uses erf, gelu_tanh is approximate='tanh'.
 
-import { ld, st, sigmoid, rowLse } from './scalar';
+import { ld, st, rowLse } from './scalar';
 import { exp4, tanh4, expm1Neg4, log1pPos4, sigmoid4, sigmoidGrad4 } from './simdmath';
 
 const TAIL: usize = memory.data(16, 16);
@@ -26,25 +26,6 @@ const TAIL: usize = memory.data(16, 16);
 @inline function storeN(p: usize, v: v128, r: i32): void {
   v128.store(TAIL, v);
   for (let j = 0; j < r; j++) store<f32>(p + (<usize>j << 2), load<f32>(TAIL + (<usize>j << 2)));
-}
-
-// sigma'(x) = e^-|x| / (1 + e^-|x|)^2, from x: no cancellation where sigma(x) rounds to 1.
-@inline function sigmoidGrad(x: f64): f64 {
-  const e = Math.exp(-Math.abs(x));
-  return e / ((1 + e) * (1 + e));
-}
-
-// erfc with relative error < 1.2e-7 everywhere (Chebyshev fit, Numerical Recipes "erfcc").
-@inline function erfc(x: f64): f64 {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z - 1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
 }
 
 const SQRT1_2: f64 = 0.7071067811865476;
@@ -185,32 +166,86 @@ export function elu_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i3
   }
 }
 
+// gelu(x) = x/2 * erfc(-x/sqrt 2), erfc by Numerical Recipes' erfcc (relative error < 1.2e-7):
+// erfc(z) = t*exp(-z^2 - 1.26551223 + t*P(t)), t = 1/(1 + z/2), z >= 0, and 2 - erfc(-z) below.
+// z^2 = x^2/2 is formed from x split into a high part with 12 mantissa bits (its square is exact)
+// and the rest, as two exponentials: float32 x^2 alone would cost ~1e-5 relative at x = -10.
+// The first factor is also phi(x)*sqrt(2 pi), the normal density the derivative needs.
+@inline function geluParts(x: v128, withGrad: bool): v128 {
+  const ax = f32x4.abs(x);
+  const xh = v128.and(ax, i32x4.splat(<i32>0xfffff000));
+  const xl = f32x4.sub(ax, xh);
+  const e1 = exp4(f32x4.mul(f32x4.mul(xh, xh), f32x4.splat(-0.5))); // exp(-xh^2/2), exact argument
+  const corr = f32x4.mul(f32x4.mul(xl, f32x4.add(ax, xh)), f32x4.splat(-0.5)); // -(x^2 - xh^2)/2
+  const t = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), f32x4.mul(ax, f32x4.splat(<f32>(0.5 * SQRT1_2)))));
+  let p = f32x4.splat(0.17087277);
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.82215223));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.48851587));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.13520398));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.27886807));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.18628806));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.09678418));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.37409196));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.00002368));
+  const arg = f32x4.add(f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.26551223)), corr);
+  const r = f32x4.mul(f32x4.mul(t, e1), exp4(arg)); // erfc(|x|/sqrt 2)
+  // erfc(-x/sqrt 2): r for x <= 0, 2 - r above.
+  const erfcv = v128.bitselect(r, f32x4.sub(f32x4.splat(2), r), f32x4.le(x, f32x4.splat(0)));
+  if (!withGrad) return f32x4.mul(f32x4.mul(f32x4.splat(0.5), x), erfcv);
+  // gelu'(x) = erfc(-x/sqrt 2)/2 + x*phi(x), phi(x) = e1*exp(corr)/sqrt(2 pi)
+  const phi = f32x4.mul(f32x4.mul(e1, exp4(corr)), f32x4.splat(<f32>INV_SQRT_2PI));
+  return f32x4.add(f32x4.mul(f32x4.splat(0.5), erfcv), f32x4.mul(x, phi));
+}
 export function gelu_f32(y: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const v = ld(x, i);
-    st(y, i, 0.5 * v * erfc(-v * SQRT1_2));
-  }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), geluParts(v128.load(x + (<usize>i << 2)), false));
+  if (i < n) storeN(y + (<usize>i << 2), geluParts(loadN(x + (<usize>i << 2), n - i), false), n - i);
 }
 export function gelu_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const v = ld(x, i);
-    st(dx, i, ld(dy, i) * (0.5 * erfc(-v * SQRT1_2) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), geluParts(v128.load(x + o), true)));
+  }
+  if (i < n) {
+    const o = <usize>i << 2, r = n - i;
+    const g = loadN(dy + o, r);
+    storeN(dx + o, f32x4.mul(g, geluParts(loadN(x + o, r), true)), r);
   }
 }
 
-// 1 + tanh(u) = 2*sigmoid(2u): no cancellation for very negative u.
+// gelu_tanh(x) = x*sigmoid(2u), u = k(x + c x^3): 1 + tanh(u) = 2 sigmoid(2u), no cancellation.
+@inline function geluTanhU2(v: v128): v128 {
+  const v3 = f32x4.mul(f32x4.mul(v, v), v);
+  return f32x4.mul(f32x4.splat(<f32>(2 * GELU_K)), f32x4.add(v, f32x4.mul(f32x4.splat(<f32>GELU_C), v3)));
+}
 export function gelu_tanh_f32(y: usize, x: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const v = ld(x, i);
-    st(y, i, v * sigmoid(2 * GELU_K * (v + GELU_C * v * v * v)));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    v128.store(y + (<usize>i << 2), f32x4.mul(v, sigmoid4(geluTanhU2(v))));
+  }
+  if (i < n) {
+    const v = loadN(x + (<usize>i << 2), n - i);
+    storeN(y + (<usize>i << 2), f32x4.mul(v, sigmoid4(geluTanhU2(v))), n - i);
   }
 }
+// d/dx = sigmoid(2u) + x*sigmoid'(2u)*2k(1 + 3c x^2)
+@inline function geluTanhGrad4(g: v128, v: v128): v128 {
+  const u2 = geluTanhU2(v);
+  const du = f32x4.mul(f32x4.splat(<f32>(2 * GELU_K)), f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(<f32>(3 * GELU_C)), f32x4.mul(v, v))));
+  return f32x4.mul(g, f32x4.add(sigmoid4(u2), f32x4.mul(f32x4.mul(v, sigmoidGrad4(u2)), du)));
+}
 export function gelu_tanh_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const v = ld(x, i);
-    const u2 = 2 * GELU_K * (v + GELU_C * v * v * v);
-    const du = 2 * GELU_K * (1 + 3 * GELU_C * v * v);
-    st(dx, i, ld(dy, i) * (sigmoid(u2) + v * sigmoidGrad(u2) * du));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, geluTanhGrad4(v128.load(dy + o), v128.load(x + o)));
+  }
+  if (i < n) {
+    const o = <usize>i << 2, r = n - i;
+    const g = loadN(dy + o, r);
+    storeN(dx + o, geluTanhGrad4(g, loadN(x + o, r)), r);
   }
 }
 
