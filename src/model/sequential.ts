@@ -294,16 +294,17 @@ export class Sequential {
   private batchRows = 0;
   private batchCols = 0;
   private batchData(v: MatrixLike, name: string): Float32Array {
-    if (v instanceof Matrix || !(Matrix.isShaped(v) && v.data instanceof Float32Array)) {
-      const m = v instanceof Matrix ? v : Matrix.from(v, name, false);
-      this.batchRows = m.rows;
-      this.batchCols = m.cols;
-      return m.data;
+    // A Matrix is shaped too, but its `shape` getter builds an array: take its fields instead.
+    if (!(v instanceof Matrix) && Matrix.isShaped(v) && v.data instanceof Float32Array) {
+      Matrix.checkShaped(v, name);
+      this.batchRows = v.shape[0];
+      this.batchCols = v.shape[1] ?? 1;
+      return v.data;
     }
-    Matrix.checkShaped(v, name);
-    this.batchRows = v.shape[0];
-    this.batchCols = v.shape[1] ?? 1;
-    return v.data as Float32Array;
+    const m = v instanceof Matrix ? v : Matrix.from(v, name, false);
+    this.batchRows = m.rows;
+    this.batchCols = m.cols;
+    return m.data;
   }
 
   private makeResident(x: Matrix, y: Matrix | undefined, index: boolean): Resident {
@@ -348,12 +349,12 @@ export class Sequential {
     return p;
   }
 
-  /** Forward, loss and backward for `rows` rows at x/y; parameter gradients are overwritten. */
   // The step's loss goes to a field rather than a return value: a double returned from a call
   // that is not inlined is boxed (16 bytes of garbage per step); a double field is updated in place.
   private stepLoss = 0.5;
   private readonly lossSum = new Float64Array(1);
 
+  /** Forward, loss and backward for `rows` rows at x/y, the loss into stepLoss; parameter gradients are overwritten. */
   private lossAndBackward(loss: Loss, x: number, y: number, rows: number): void {
     const out = this.forward(x, rows, true);
     const last = this.layers[this.layers.length - 1];
