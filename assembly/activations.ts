@@ -10,22 +10,20 @@
 // Conventions (PyTorch): relu'(0) = 0; leaky_relu'(0) = alpha; elu'(x<=0) = y + alpha;
 // softplus(x) = x above 20; gelu exact uses erf, gelu_tanh is approximate='tanh'.
 
-import { ld, st, rowLse } from './scalar';
+import { ld, st, rowLse, padIn, padOut } from './scalar';
 import { exp4, tanh4, expm1Neg4, log1pPos4, sigmoid4, sigmoidGrad4 } from './simdmath';
 
 const TAIL: usize = memory.data(16, 16);
 
 // The r < 4 floats at p as a vector, zero-padded.
 @inline function loadN(p: usize, r: i32): v128 {
-  v128.store(TAIL, f32x4.splat(0));
-  for (let j = 0; j < r; j++) store<f32>(TAIL + (<usize>j << 2), load<f32>(p + (<usize>j << 2)));
-  return v128.load(TAIL);
+  return v128.load(padIn(TAIL, p, r));
 }
 
 // The first r < 4 lanes of v, stored at p.
 @inline function storeN(p: usize, v: v128, r: i32): void {
   v128.store(TAIL, v);
-  for (let j = 0; j < r; j++) store<f32>(p + (<usize>j << 2), load<f32>(TAIL + (<usize>j << 2)));
+  padOut(p, TAIL, r);
 }
 
 const SQRT1_2: f64 = 0.7071067811865476;

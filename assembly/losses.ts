@@ -7,7 +7,7 @@
 // bce_logits max(x,0) - x t + log1p(exp(-|x|)), grad sigmoid(x) - t (f32x4, see below);
 // softmax cross-entropy -sum t*log_softmax(z), grad softmax(z)*sum(t) - t.
 
-import { ld, st, rowLse } from './scalar';
+import { ld, st, rowLse, padIn, padOut } from './scalar';
 import { exp4, log1pPos4 } from './simdmath';
 
 const LANES: usize = memory.data(48, 16); // tail slots: x, t, grad
@@ -108,14 +108,10 @@ export function bce_logits_f32(grad: usize, logits: usize, target: usize, n: i32
   if (r) {
     // The last n%4 through the same code on zero-padded copies; only r lanes count.
     const o = <usize>i << 2;
-    v128.store(LANES, f32x4.splat(0));
-    v128.store(LANES, f32x4.splat(0), 16);
-    for (let j = 0; j < r; j++) {
-      store<f32>(LANES + (<usize>j << 2), load<f32>(logits + o + (<usize>j << 2)));
-      store<f32>(LANES + 16 + (<usize>j << 2), load<f32>(target + o + (<usize>j << 2)));
-    }
-    const l = bceLogits4(grad ? LANES + 32 : 0, v128.load(LANES), v128.load(LANES, 16), sc);
-    if (grad) for (let j = 0; j < r; j++) store<f32>(grad + o + (<usize>j << 2), load<f32>(LANES + 32 + (<usize>j << 2)));
+    const x = v128.load(padIn(LANES, logits + o, r));
+    const t = v128.load(padIn(LANES + 16, target + o, r));
+    const l = bceLogits4(grad ? LANES + 32 : 0, x, t, sc);
+    if (grad) padOut(grad + o, LANES + 32, r);
     v128.store(LANES, l);
     for (let j = 0; j < r; j++) s += <f64>load<f32>(LANES + (<usize>j << 2));
   }

@@ -16,6 +16,7 @@
 //   adadelta: v <- r*v + (1-r)*g^2; d = sqrt(u+eps)/sqrt(v+eps)*g; u <- r*u + (1-r)*d^2; w <- w - lr*d
 // Layout: contiguous, any 4-byte alignment; slots do not alias w or g.
 
+import { padIn, padOut } from './scalar';
 
 export function sgd_f32(w: usize, g: usize, n: i32, lr: f32, decay: f32): void {
   const keep: f32 = 1 - decay;
@@ -45,19 +46,6 @@ export function sgd_f32(w: usize, g: usize, n: i32, lr: f32, decay: f32): void {
 // depend on its position in the region.
 const TAIL: usize = memory.data(16 * 6, 16);
 const T0 = TAIL, T1 = TAIL + 16, T2 = TAIL + 32, T3 = TAIL + 48, T4 = TAIL + 64;
-
-// Copies r < 4 floats at src into the 4-lane slot dst, zero-padded; 0 stays 0 (no slot).
-@inline function tailIn(dst: usize, src: usize, r: i32): usize {
-  if (!src) return 0;
-  v128.store(dst, f32x4.splat(0));
-  for (let j = 0; j < r; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
-  return dst;
-}
-
-@inline function tailOut(dst: usize, src: usize, r: i32): void {
-  if (!dst) return;
-  for (let j = 0; j < r; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
-}
 
 @inline function at(p: usize, o: usize): usize {
   return p ? p + o : 0;
@@ -95,10 +83,10 @@ export function sgd_momentum_f32(w: usize, g: usize, buf: usize, n: i32, lr: f64
   const r = n - i;
   if (r) {
     const o = <usize>i << 2;
-    const tb = tailIn(T2, at(buf, o), r);
-    momentumBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tb, lrv, mu, od, wdv, hasWd, keep, nesterov, first);
-    tailOut(w + o, T0, r);
-    tailOut(at(buf, o), T2, r);
+    const tb = padIn(T2, at(buf, o), r);
+    momentumBody(padIn(T0, w + o, r), padIn(T1, g + o, r), tb, lrv, mu, od, wdv, hasWd, keep, nesterov, first);
+    padOut(w + o, T0, r);
+    padOut(at(buf, o), T2, r);
   }
 }
 
@@ -122,9 +110,9 @@ export function adagrad_f32(w: usize, g: usize, sum: usize, n: i32, lr: f64, eps
   const r = n - i;
   if (r) {
     const o = <usize>i << 2;
-    adagradBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tailIn(T2, sum + o, r), lrv, ev, wdv, hasWd);
-    tailOut(w + o, T0, r);
-    tailOut(sum + o, T2, r);
+    adagradBody(padIn(T0, w + o, r), padIn(T1, g + o, r), padIn(T2, sum + o, r), lrv, ev, wdv, hasWd);
+    padOut(w + o, T0, r);
+    padOut(sum + o, T2, r);
   }
 }
 
@@ -160,12 +148,12 @@ export function rmsprop_f32(w: usize, g: usize, sq: usize, gavg: usize, buf: usi
   const r = n - i;
   if (r) {
     const o = <usize>i << 2;
-    const tm = tailIn(T3, at(gavg, o), r), tb = tailIn(T4, at(buf, o), r);
-    rmspropBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tailIn(T2, sq + o, r), tm, tb, lrv, av, oav, ev, mu, wdv, hasWd);
-    tailOut(w + o, T0, r);
-    tailOut(sq + o, T2, r);
-    tailOut(at(gavg, o), T3, r);
-    tailOut(at(buf, o), T4, r);
+    const tm = padIn(T3, at(gavg, o), r), tb = padIn(T4, at(buf, o), r);
+    rmspropBody(padIn(T0, w + o, r), padIn(T1, g + o, r), padIn(T2, sq + o, r), tm, tb, lrv, av, oav, ev, mu, wdv, hasWd);
+    padOut(w + o, T0, r);
+    padOut(sq + o, T2, r);
+    padOut(at(gavg, o), T3, r);
+    padOut(at(buf, o), T4, r);
   }
 }
 
@@ -200,12 +188,12 @@ export function adam_f32(w: usize, g: usize, m: usize, v: usize, vmax: usize, n:
   const r = n - i;
   if (r) {
     const o = <usize>i << 2;
-    const tv = tailIn(T4, at(vmax, o), r);
-    adamBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tailIn(T2, m + o, r), tailIn(T3, v + o, r), tv, ss, b1, ob1, b2, ob2, ev, ib, wdv, hasWd, kp, hasKeep);
-    tailOut(w + o, T0, r);
-    tailOut(m + o, T2, r);
-    tailOut(v + o, T3, r);
-    tailOut(at(vmax, o), T4, r);
+    const tv = padIn(T4, at(vmax, o), r);
+    adamBody(padIn(T0, w + o, r), padIn(T1, g + o, r), padIn(T2, m + o, r), padIn(T3, v + o, r), tv, ss, b1, ob1, b2, ob2, ev, ib, wdv, hasWd, kp, hasKeep);
+    padOut(w + o, T0, r);
+    padOut(m + o, T2, r);
+    padOut(v + o, T3, r);
+    padOut(at(vmax, o), T4, r);
   }
 }
 
@@ -232,10 +220,10 @@ export function adamax_f32(w: usize, g: usize, m: usize, u: usize, n: i32, clr: 
   const r = n - i;
   if (r) {
     const o = <usize>i << 2;
-    adamaxBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tailIn(T2, m + o, r), tailIn(T3, u + o, r), cv, b1, ob1, b2, ev, wdv, hasWd);
-    tailOut(w + o, T0, r);
-    tailOut(m + o, T2, r);
-    tailOut(u + o, T3, r);
+    adamaxBody(padIn(T0, w + o, r), padIn(T1, g + o, r), padIn(T2, m + o, r), padIn(T3, u + o, r), cv, b1, ob1, b2, ev, wdv, hasWd);
+    padOut(w + o, T0, r);
+    padOut(m + o, T2, r);
+    padOut(u + o, T3, r);
   }
 }
 
@@ -265,10 +253,10 @@ export function nadam_f32(w: usize, g: usize, m: usize, v: usize, n: i32, c1: f6
   const r = n - i;
   if (r) {
     const o = <usize>i << 2;
-    nadamBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tailIn(T2, m + o, r), tailIn(T3, v + o, r), c1v, c2v, b1, ob1, b2, ob2, ev, ib, wdv, hasWd);
-    tailOut(w + o, T0, r);
-    tailOut(m + o, T2, r);
-    tailOut(v + o, T3, r);
+    nadamBody(padIn(T0, w + o, r), padIn(T1, g + o, r), padIn(T2, m + o, r), padIn(T3, v + o, r), c1v, c2v, b1, ob1, b2, ob2, ev, ib, wdv, hasWd);
+    padOut(w + o, T0, r);
+    padOut(m + o, T2, r);
+    padOut(v + o, T3, r);
   }
 }
 
@@ -296,10 +284,10 @@ export function adadelta_f32(w: usize, g: usize, sq: usize, acc: usize, n: i32, 
   const r = n - i;
   if (r) {
     const o = <usize>i << 2;
-    adadeltaBody(tailIn(T0, w + o, r), tailIn(T1, g + o, r), tailIn(T2, sq + o, r), tailIn(T3, acc + o, r), lrv, rv, orv, ev, wdv, hasWd);
-    tailOut(w + o, T0, r);
-    tailOut(sq + o, T2, r);
-    tailOut(acc + o, T3, r);
+    adadeltaBody(padIn(T0, w + o, r), padIn(T1, g + o, r), padIn(T2, sq + o, r), padIn(T3, acc + o, r), lrv, rv, orv, ev, wdv, hasWd);
+    padOut(w + o, T0, r);
+    padOut(sq + o, T2, r);
+    padOut(acc + o, T3, r);
   }
 }
 
