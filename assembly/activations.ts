@@ -11,7 +11,7 @@
 // softplus(x) = x above 20; gelu exact uses erf, gelu_tanh is approximate='tanh'.
 
 import { ld, st, rowLse, padIn, padOut } from './scalar';
-import { exp4, tanh4, expm1Neg4, log1pPos4, sigmoid4, sigmoidGrad4 } from './simdmath';
+import { exp4, tanh4, expm1Neg4, log1pPos4, sigmoid4, sigmoidGrad4, poly } from './simdmath';
 
 const TAIL: usize = memory.data(16, 16);
 
@@ -177,15 +177,15 @@ export function elu_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i3
   const corr = f32x4.mul(f32x4.mul(xl, f32x4.add(ax, xh)), f32x4.splat(-0.5)); // -(x^2 - xh^2)/2
   const t = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), f32x4.mul(ax, f32x4.splat(<f32>(0.5 * SQRT1_2)))));
   let p = f32x4.splat(0.17087277);
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.82215223));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.48851587));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.13520398));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.27886807));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.18628806));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.09678418));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.37409196));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.00002368));
-  const arg = f32x4.add(f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.26551223)), corr);
+  p = poly(t, -0.82215223, p);
+  p = poly(t, 1.48851587, p);
+  p = poly(t, -1.13520398, p);
+  p = poly(t, 0.27886807, p);
+  p = poly(t, -0.18628806, p);
+  p = poly(t, 0.09678418, p);
+  p = poly(t, 0.37409196, p);
+  p = poly(t, 1.00002368, p);
+  const arg = f32x4.add(poly(t, -1.26551223, p), corr);
   const r = f32x4.mul(f32x4.mul(t, e1), exp4(arg)); // erfc(|x|/sqrt 2)
   // erfc(-x/sqrt 2): r for x <= 0, 2 - r above.
   const erfcv = v128.bitselect(r, f32x4.sub(f32x4.splat(2), r), f32x4.le(x, f32x4.splat(0)));

@@ -9,7 +9,8 @@ const EXP_HI: f32 = 88.7228390520683; // exp overflows above
 const EXP_LO: f32 = -87.3365447505531; // the smallest normal result; below it we return 0
 const ROUNDER: f32 = 12582912; // 1.5 * 2^23
 
-@inline function poly(x: v128, c: f32, b: v128): v128 {
+// One Horner step: b*x + c.
+@inline export function poly(x: v128, c: f32, b: v128): v128 {
   return f32x4.add(f32x4.mul(b, x), f32x4.splat(c));
 }
 
