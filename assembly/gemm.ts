@@ -457,6 +457,20 @@ const PACK_A: usize = memory.data(PMC * PKC * 4, 64);
 const PACK_B: usize = memory.data(PKC * PNC * 4, 64);
 const TILE: usize = memory.data(32 * 4, 16);
 
+// Four rows of four floats (at src, rows rs bytes apart) stored as four columns (at dst, ds bytes
+// apart): the 4x4 transpose both packings need when the operand runs along k.
+@inline function transpose4(src: usize, rs: usize, dst: usize, ds: usize): void {
+  const x0 = v128.load(src), x1 = v128.load(src + rs), x2 = v128.load(src + 2 * rs), x3 = v128.load(src + 3 * rs);
+  const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + ds, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * ds, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * ds, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
+
 // A(i,p) at a + i*ai + p*ap; rows 0..mc, steps 0..kc into panels of 4 rows (zero rows past mc).
 function packA(dst: usize, a: usize, ai: usize, ap: usize, mc: i32, kc: i32): void {
   for (let i = 0; i < mc; i += 4) {
@@ -475,16 +489,7 @@ function packA(dst: usize, a: usize, ai: usize, ap: usize, mc: i32, kc: i32): vo
       const r1 = r0 + ai, r2 = r1 + ai, r3 = r2 + ai;
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
-        const o = <usize>p << 2;
-        const x0 = v128.load(r0 + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
-        const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
-        const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
-        const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
-        const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-        v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-        v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
-        v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
-        v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+        transpose4(r0 + (<usize>p << 2), ai, d, 16);
         d += 64;
       }
       for (; p < kc; p++) {
@@ -525,19 +530,8 @@ function packB(dst: usize, b: usize, bp: usize, bj: usize, kc: i32, nc: i32): vo
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
         const o = <usize>p << 2;
-        for (let h: usize = 0; h < 2; h++) {
-          const r0 = s0 + (h << 2) * bj + o;
-          const x0 = v128.load(r0), x1 = v128.load(r0 + bj), x2 = v128.load(r0 + 2 * bj), x3 = v128.load(r0 + 3 * bj);
-          const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
-          const t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
-          const t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
-          const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-          const dh = d + (h << 4);
-          v128.store(dh, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-          v128.store(dh, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
-          v128.store(dh, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
-          v128.store(dh, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
-        }
+        transpose4(s0 + o, bj, d, 32); // columns 0..3
+        transpose4(s0 + 4 * bj + o, bj, d + 16, 32); // columns 4..7
         d += 128;
       }
       for (; p < kc; p++) {
