@@ -4,7 +4,7 @@
 //    (lambda 0.7, as lambda/(2N)*sum W^2) and with decoupled weight decay 0.001. The
 //    reference accuracies were computed by PyTorch in float64 (data/seed_moons.json).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { init, Sequential, layers, optimizers, regularizers, data, plot, schedules } from 'wasmnn';
+import { init, data, plot, schedules } from 'wasmnn';
 import { readData, weightDecayRun, optimizersSideBySide, diabetesL2, moonsOverfitting } from './experiments.js';
 
 const OUT = new URL('../out/', import.meta.url);
