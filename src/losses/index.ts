@@ -9,25 +9,40 @@ export interface LossContext {
   k: Kernels;
   /** Reads a live view of n floats at ptr (for user-defined losses). */
   f32(ptr: number, n: number): Float32Array;
+  /** compute() leaves the batch's mean loss in value[0]. Not a return value: a double returned
+   *  from a call V8 does not inline is boxed, 16 bytes of garbage per training step. */
+  readonly value: Float64Array;
 }
 
 export interface Loss {
   readonly name: string;
   /** True when targets are class indices (stored as i32), one per row. */
   readonly indexTargets?: boolean;
-  /** Mean loss over the batch; writes dLoss/dOutput to `grad` unless it is 0. */
-  compute(ctx: LossContext, grad: number, pred: number, target: number, rows: number, cols: number): number;
+  /** Mean loss over the batch into ctx.value[0]; writes dLoss/dOutput to `grad` unless it is 0. */
+  compute(ctx: LossContext, grad: number, pred: number, target: number, rows: number, cols: number): void;
   getConfig(): Record<string, unknown>;
 }
 
-type Elementwise = (k: Kernels, grad: number, pred: number, target: number, n: number, scale: number) => number;
+type Elementwise = 'mse' | 'mae' | 'smoothL1' | 'huber' | 'bce' | 'bceWithLogits';
 
-function elementwise(name: string, f: Elementwise, config: Record<string, unknown> = {}): Loss {
+// Each kernel is called directly from compute, one call site each: a closure per loss returning
+// the kernel's double would be boxed whenever V8 inlines compute but not the closure, and a
+// call through a looked-up function would be megamorphic once a process uses several losses.
+function elementwise(name: Elementwise, param = 0, config: Record<string, unknown> = {}): Loss {
   return {
     name,
     compute(ctx, grad, pred, target, rows, cols) {
-      const n = rows * cols;
-      return f(ctx.k, grad, pred, target, n, 1 / n) / n;
+      const n = rows * cols, s = 1 / n, k = ctx.k;
+      let sum = 0;
+      switch (name) {
+        case 'mse': sum = k.mse_f32(grad, pred, target, n, s); break;
+        case 'mae': sum = k.mae_f32(grad, pred, target, n, s); break;
+        case 'smoothL1': sum = k.smooth_l1_f32(grad, pred, target, n, s, param); break;
+        case 'huber': sum = k.huber_f32(grad, pred, target, n, s, param); break;
+        case 'bce': sum = k.bce_f32(grad, pred, target, n, s); break;
+        case 'bceWithLogits': sum = k.bce_logits_f32(grad, pred, target, n, s); break;
+      }
+      ctx.value[0] = sum / n;
     },
     getConfig: () => ({ name, ...config }),
   };
@@ -38,24 +53,18 @@ function positive(name: string, v: number): number {
   return v;
 }
 
-export const mse = (): Loss => elementwise('mse', (k, g, p, t, n, s) => k.mse_f32(g, p, t, n, s));
-export const mae = (): Loss => elementwise('mae', (k, g, p, t, n, s) => k.mae_f32(g, p, t, n, s));
-export const smoothL1 = (beta = 1): Loss => {
-  positive('smoothL1 beta', beta);
-  return elementwise('smoothL1', (k, g, p, t, n, s) => k.smooth_l1_f32(g, p, t, n, s, beta), { beta });
-};
-export const huber = (delta = 1): Loss => {
-  positive('huber delta', delta);
-  return elementwise('huber', (k, g, p, t, n, s) => k.huber_f32(g, p, t, n, s, delta), { delta });
-};
-export const bce = (): Loss => elementwise('bce', (k, g, p, t, n, s) => k.bce_f32(g, p, t, n, s));
-export const bceWithLogits = (): Loss => elementwise('bceWithLogits', (k, g, p, t, n, s) => k.bce_logits_f32(g, p, t, n, s));
+export const mse = (): Loss => elementwise('mse');
+export const mae = (): Loss => elementwise('mae');
+export const smoothL1 = (beta = 1): Loss => elementwise('smoothL1', positive('smoothL1 beta', beta), { beta });
+export const huber = (delta = 1): Loss => elementwise('huber', positive('huber delta', delta), { delta });
+export const bce = (): Loss => elementwise('bce');
+export const bceWithLogits = (): Loss => elementwise('bceWithLogits');
 
 /** Softmax cross-entropy over logits, mean over rows (PyTorch CrossEntropyLoss). */
 export const softmaxCrossEntropy = (): Loss => ({
   name: 'softmaxCrossEntropy',
   compute(ctx, grad, pred, target, rows, cols) {
-    return ctx.k.softmax_ce_dense_f32(grad, pred, target, rows, cols, 1 / rows) / rows;
+    ctx.value[0] = ctx.k.softmax_ce_dense_f32(grad, pred, target, rows, cols, 1 / rows) / rows;
   },
   getConfig: () => ({ name: 'softmaxCrossEntropy' }),
 });
@@ -65,7 +74,7 @@ export const softmaxCrossEntropyIndex = (): Loss => ({
   name: 'softmaxCrossEntropy',
   indexTargets: true,
   compute(ctx, grad, pred, target, rows, cols) {
-    return ctx.k.softmax_ce_index_f32(grad, pred, target, rows, cols, 1 / rows) / rows;
+    ctx.value[0] = ctx.k.softmax_ce_index_f32(grad, pred, target, rows, cols, 1 / rows) / rows;
   },
   getConfig: () => ({ name: 'softmaxCrossEntropy' }),
 });
@@ -88,9 +97,8 @@ export function custom(spec: CustomLossSpec): Loss {
     name,
     compute(ctx, grad, pred, target, rows, cols) {
       const n = rows * cols;
-      const v = spec.value(ctx.f32(pred, n), ctx.f32(target, n), rows, cols);
+      ctx.value[0] = spec.value(ctx.f32(pred, n), ctx.f32(target, n), rows, cols);
       if (grad !== 0) spec.gradient(ctx.f32(pred, n), ctx.f32(target, n), ctx.f32(grad, n), rows, cols);
-      return v;
     },
     getConfig: () => ({ name }),
   };

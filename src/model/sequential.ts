@@ -142,7 +142,7 @@ export class Sequential {
     });
     k.fill_f32(this.gradRegion, this.paramCount, 0);
     this.ctx = { k, rows: 0, training: false, dropoutState: this.rngStates + 32 };
-    this.lossCtx = { k, f32: (ptr, n) => arena.f32(ptr, n) };
+    this.lossCtx = { k, f32: (ptr, n) => arena.f32(ptr, n), value: new Float64Array(1) };
   }
 
   /** The three PRNG states (init, shuffle, dropout) as 12 unsigned 32-bit words, for save(). */
@@ -358,19 +358,21 @@ export class Sequential {
   private lossAndBackward(loss: Loss, x: number, y: number, rows: number): void {
     const out = this.forward(x, rows, true);
     const last = this.layers[this.layers.length - 1];
-    const value = loss.compute(this.lossCtx, last.gradOutput, out, y, rows, this.outputUnits);
+    loss.compute(this.lossCtx, last.gradOutput, out, y, rows, this.outputUnits);
     for (let i = this.layers.length - 1; i >= 0; i--) {
       this.layers[i].backward(this.ctx, i > 0 ? this.layers[i - 1].gradOutput : 0);
     }
-    this.stepLoss = value + this.applyPenalties();
+    // Every weight penalty's gradient, and the summed penalty (part of the reported loss).
+    const penalty = this.penaltySum;
+    penalty[0] = 0;
+    for (let i = 0; i < this.penalties.length; i++) {
+      const { p, r } = this.penalties[i];
+      r.apply(this.rt.kernels, p.gradPtr, p.valuePtr, p.size, penalty);
+    }
+    this.stepLoss = this.lossCtx.value[0] + penalty[0];
   }
 
-  /** Adds every weight penalty's gradient and returns the summed penalty (part of the reported loss). */
-  private applyPenalties(): number {
-    let sum = 0;
-    for (const { p, r } of this.penalties) sum += r.apply(this.rt.kernels, p.gradPtr, p.valuePtr, p.size);
-    return sum;
-  }
+  private readonly penaltySum = new Float64Array(1);
 
   private readonly lossCtx: LossContext;
 
@@ -501,6 +503,13 @@ export class Sequential {
 
   /** One optimisation step on exactly these rows. Returns the batch's loss. */
   trainOnBatch(xIn: MatrixLike, yIn: MatrixLike): number {
+    // Small enough for V8 to inline into the caller's loop, so the returned double need not be
+    // boxed there (a double returned from a call that is not inlined is 16 bytes of garbage).
+    this.trainStep(xIn, yIn);
+    return this.stepLoss;
+  }
+
+  private trainStep(xIn: MatrixLike, yIn: MatrixLike): void {
     this.requireCompiled('trainOnBatch');
     const optimizer = this.optimizerRef as Optimizer;
     const xd = this.batchData(xIn, 'x');
@@ -523,7 +532,6 @@ export class Sequential {
     const value = this.stepLoss;
     if (!Number.isFinite(value)) throw new TrainingError(`wasmnn: the loss became ${value} (weights left unchanged)`);
     optimizer.step();
-    return value;
   }
 
   /** The mean loss of the batch and the gradient of every parameter (getWeights() order), without updating. */
@@ -551,7 +559,8 @@ export class Sequential {
       const rows = Math.min(this.maxRows, data.rows - start);
       const yp = data.y + start * tCols * 4;
       const out = this.forward(data.x + start * this.inputUnits * 4, rows, false);
-      sum += loss.compute(this.lossCtx, 0, out, yp, rows, this.outputUnits) * rows;
+      loss.compute(this.lossCtx, 0, out, yp, rows, this.outputUnits);
+      sum += this.lossCtx.value[0] * rows;
       if (metrics.length) {
         this.refreshHeap();
         for (const m of metrics) m.add(this.heapF, this.heapI, out >> 2, yp >> 2, rows, this.outputUnits, index);

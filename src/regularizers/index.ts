@@ -8,8 +8,9 @@ export interface Regularizer {
   readonly name: string;
   readonly l1: number;
   readonly l2: number;
-  /** Adds the penalty's gradient into g and returns the penalty, for n weights at w. */
-  apply(k: Kernels, g: number, w: number, n: number): number;
+  /** Adds the penalty's gradient into g and the penalty into sum[0], for n weights at w (into a
+   *  field, not returned: a double returned from a call V8 does not inline is garbage per step). */
+  apply(k: Kernels, g: number, w: number, n: number, sum: Float64Array): void;
   /** The penalty alone. */
   value(k: Kernels, w: number, n: number): number;
   getConfig(): Record<string, unknown>;
@@ -24,17 +25,15 @@ function make(l1: number, l2: number): Regularizer {
     name,
     l1,
     l2,
-    apply(k, g, w, n) {
-      let p = 0;
+    apply(k, g, w, n, sum) {
       if (l1) {
-        p += l1 * k.sum_abs_f32(w, n);
+        sum[0] += l1 * k.sum_abs_f32(w, n);
         k.add_sign_f32(g, w, n, l1);
       }
       if (l2) {
-        p += l2 * k.sum_sq_f32(w, n);
+        sum[0] += l2 * k.sum_sq_f32(w, n);
         k.axpy_f32(g, w, n, 2 * l2);
       }
-      return p;
     },
     value: (k, w, n) => (l1 ? l1 * k.sum_abs_f32(w, n) : 0) + (l2 ? l2 * k.sum_sq_f32(w, n) : 0),
     getConfig: () => ({ name, l1, l2 }),
