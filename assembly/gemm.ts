@@ -10,7 +10,8 @@
 //   few long columns uses a dot-product kernel (2 rows of A x 4 rows of B, horizontal sums).
 // - Packed (large NN/TN, most NT): GotoBLAS order, op(A) and op(B) blocks copied into static
 //   panels, then the same 4x8 kernel over two sequential streams whatever the layouts.
-// Tails: 4-wide then scalar columns, single rows; scalar k tail in NT; zero-padded panels.
+// Tails: 4-wide columns, the last 1-3 through a zero-padded copy (NARROW); single rows; scalar k
+// tail in NT; zero-padded panels.
 // The relaxed build (ASC_FEATURE_RELAXED_SIMD) fuses multiply-add with relaxed_madd,
 // which may round differently in the last bit.
 
@@ -57,6 +58,8 @@ function gemmRowsB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: 
     const bP = b + <usize>p0 * bn;
     for (let j0 = 0; j0 < n; j0 += NC) {
       const j1 = min(j0 + NC, n);
+      const jt = j1 - ((j1 - j0) & 3);
+      if (jt < j1 && m >= 4) packNarrow(bP + (<usize>jt << 2), bn, kc, j1 - jt); // for rows4 only
       let i = 0;
       for (; i + 4 <= m; i += 4) rows4(c + <usize>i * bn, aP + <usize>i * ai, bP, bn, ai, ap, j0, j1, kc, alpha, bet);
       for (; i < m; i++) row1(c + <usize>i * bn, aP + <usize>i * ai, bP, bn, ap, j0, j1, kc, alpha, bet);
@@ -188,7 +191,29 @@ function gemmRowsB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: 
   out4(c + 16, x31, av, bet);
 }
 
-// Four rows of C, columns j0..j1: the 4x8 micro-kernel, then 4-wide and scalar column tails.
+// The last 1-3 columns of a B block (kc rows, w columns at b, rows bn bytes apart), copied once
+// per block into NARROW as kc rows of four floats, zero-padded: rows4's 4-wide kernel then covers
+// them, at the price of lanes it discards (200x3x20 7.0 -> 3.6 us). Each kept lane sums in the same
+// order as a scalar loop. row1 (at most 3 rows, where the copy would not pay) stays scalar.
+const NARROW: usize = memory.data(KC * 16, 16);
+function packNarrow(b: usize, bn: usize, kc: i32, w: i32): void {
+  for (let p = 0; p < kc; p++) {
+    const s = b + <usize>p * bn;
+    const d = NARROW + (<usize>p << 4);
+    v128.store(d, f32x4.splat(0));
+    for (let l = 0; l < w; l++) store<f32>(d + (<usize>l << 2), load<f32>(s + (<usize>l << 2)));
+  }
+}
+
+// The first w (1-3) lanes of acc into C at cp (alpha, beta as out1).
+@inline function outNarrow(cp: usize, acc: v128, w: i32, alpha: f32, beta: f32): void {
+  out1(cp, f32x4.extract_lane(acc, 0), alpha, beta);
+  if (w > 1) out1(cp + 4, f32x4.extract_lane(acc, 1), alpha, beta);
+  if (w > 2) out1(cp + 8, f32x4.extract_lane(acc, 2), alpha, beta);
+}
+
+// Four rows of C, columns j0..j1: the 4x8 micro-kernel, then 4-wide columns, the last of them
+// (1-3 columns, from NARROW) partly stored.
 function rows4(c0: usize, a0: usize, bP: usize, bn: usize, ai: usize, ap: usize, j0: i32, j1: i32, kc: i32, alpha: f32, bet: f32): void {
   const av = f32x4.splat(alpha);
   const a1 = a0 + ai;
@@ -202,10 +227,12 @@ function rows4(c0: usize, a0: usize, bP: usize, bn: usize, ai: usize, ap: usize,
     const jo = <usize>j << 2;
     kernel4x8(a0, ai, ap, bP + jo, bn, kc, c0 + jo, bn, alpha, bet);
   }
-  for (; j + 4 <= j1; j += 4) {
+  for (; j < j1; j += 4) {
     const jo = <usize>j << 2;
+    const w = j1 - j;
     let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
-    let bp = bP + jo;
+    let bp = w >= 4 ? bP + jo : NARROW;
+    const bs = w >= 4 ? bn : 16;
     let po: usize = 0;
     for (let p = 0; p < kc; p++) {
       const b0 = v128.load(bp);
@@ -213,32 +240,20 @@ function rows4(c0: usize, a0: usize, bP: usize, bn: usize, ai: usize, ap: usize,
       x1 = madd(v128.load32_splat(a1 + po), b0, x1);
       x2 = madd(v128.load32_splat(a2 + po), b0, x2);
       x3 = madd(v128.load32_splat(a3 + po), b0, x3);
-      bp += bn;
+      bp += bs;
       po += ap;
     }
-    out4(c0 + jo, x0, av, bet);
-    out4(c1 + jo, x1, av, bet);
-    out4(c2 + jo, x2, av, bet);
-    out4(c3 + jo, x3, av, bet);
-  }
-  for (; j < j1; j++) {
-    const jo = <usize>j << 2;
-    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
-    let bp = bP + jo;
-    let po: usize = 0;
-    for (let p = 0; p < kc; p++) {
-      const bv = load<f32>(bp);
-      s0 += load<f32>(a0 + po) * bv;
-      s1 += load<f32>(a1 + po) * bv;
-      s2 += load<f32>(a2 + po) * bv;
-      s3 += load<f32>(a3 + po) * bv;
-      bp += bn;
-      po += ap;
+    if (w >= 4) {
+      out4(c0 + jo, x0, av, bet);
+      out4(c1 + jo, x1, av, bet);
+      out4(c2 + jo, x2, av, bet);
+      out4(c3 + jo, x3, av, bet);
+    } else {
+      outNarrow(c0 + jo, x0, w, alpha, bet);
+      outNarrow(c1 + jo, x1, w, alpha, bet);
+      outNarrow(c2 + jo, x2, w, alpha, bet);
+      outNarrow(c3 + jo, x3, w, alpha, bet);
     }
-    out1(c0 + jo, s0, alpha, bet);
-    out1(c1 + jo, s1, alpha, bet);
-    out1(c2 + jo, s2, alpha, bet);
-    out1(c3 + jo, s3, alpha, bet);
   }
 }
 
@@ -274,16 +289,18 @@ function row1(c0: usize, a0: usize, bP: usize, bn: usize, ap: usize, j0: i32, j1
     out4(c0 + jo, x0, av, bet);
   }
   for (; j < j1; j++) {
+    // One lane of the same multiply-add as rows4's NARROW lanes, so that a row's result does not
+    // depend on whether it fell in a block of four (with relaxed_madd a scalar a*b+s would differ).
     const jo = <usize>j << 2;
-    let s0: f32 = 0;
+    let x0 = f32x4.splat(0);
     let bp = bP + jo;
     let po: usize = 0;
     for (let p = 0; p < kc; p++) {
-      s0 += load<f32>(a0 + po) * load<f32>(bp);
+      x0 = madd(v128.load32_splat(a0 + po), v128.load32_splat(bp), x0);
       bp += bn;
       po += ap;
     }
-    out1(c0 + jo, s0, alpha, bet);
+    out1(c0 + jo, f32x4.extract_lane(x0, 0), alpha, bet);
   }
 }
 
@@ -337,6 +354,12 @@ export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
 export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
   // The packed path beats the dot-product kernel except for a few long columns (n < 8, k large),
   // e.g. 200x20x3 5.2 vs 1.9 GFLOP/s, 128x128x10 17.0 vs 6.9, but 20x3x200 4.8 vs 7.9.
+  if (k < 16 && !bigEnough(m, n, k) && n * k <= PKC * PNC) {
+    // Short rows of B: its transpose (k x n) into PACK_B, then the unpacked NN kernels.
+    transposeRows(PACK_B, b, n, k);
+    gemmRowsB(c, a, PACK_B, m, n, k, alpha, beta, <usize>k << 2, 4);
+    return;
+  }
   if (n >= 8 || k < 16) {
     gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 1);
     return;
@@ -469,6 +492,23 @@ const TILE: usize = memory.data(32 * 4, 16);
   v128.store(dst + ds, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
   v128.store(dst + 2 * ds, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
   v128.store(dst + 3 * ds, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
+
+// dst (k x n) = B^T for B (n x k) at b, both row-major.
+function transposeRows(dst: usize, b: usize, n: i32, k: i32): void {
+  const rk = <usize>k << 2, dn = <usize>n << 2;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const s = b + <usize>j * rk, d = dst + (<usize>j << 2);
+    let p = 0;
+    for (; p + 4 <= k; p += 4) transpose4(s + (<usize>p << 2), rk, d + <usize>p * dn, dn);
+    for (; p < k; p++) {
+      for (let r = 0; r < 4; r++) store<f32>(d + <usize>p * dn + (<usize>r << 2), load<f32>(s + <usize>r * rk + (<usize>p << 2)));
+    }
+  }
+  for (; j < n; j++) {
+    for (let p = 0; p < k; p++) store<f32>(dst + <usize>p * dn + (<usize>j << 2), load<f32>(b + <usize>j * rk + (<usize>p << 2)));
+  }
 }
 
 // A(i,p) at a + i*ai + p*ap; rows 0..mc, steps 0..kc into panels of 4 rows (zero rows past mc).

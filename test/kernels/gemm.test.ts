@@ -1,6 +1,6 @@
 // The wasm GEMM against the naive TS twin: every mix of awkward sizes, unaligned
 // offsets, alpha/beta, NaN in C with beta 0, and both builds where the runtime has them.
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { relaxedSimdSupported } from '../../src/wasm/init.js';
 import { loadWasm, randn } from '../helpers/wasm.js';
 import { gemmNN, gemmNT, gemmTN } from '../../src/reference/gemm.js';
@@ -53,6 +53,27 @@ describe.each(BUILDS)('%s', (file) => {
     if (file.includes('relaxed') && !relaxedSimdSupported()) throw new Error('relaxed SIMD unavailable: run vitest with --experimental-wasm-relaxed-simd (vitest.config.ts sets it)');
     w = loadWasm(file);
   });
+  // A model's output for one sample must not depend on the batch it came in: every row of C is
+  // computed with the same operations whether it falls in a block of four rows, a leftover row,
+  // or a packed panel. Bit for bit, in both builds (relaxed_madd fuses where a scalar a*b+s would not).
+  it.each([['gemm_nn_f32', 0], ['gemm_nt_f32', 1], ['gemm_tn_f32', 2]] as const)('%s: each row of C is the same, bit for bit, whatever the number of rows', (name, variant) => {
+    for (const [m, n, k] of [[9, 1, 3], [9, 3, 17], [7, 10, 300], [6, 13, 5], [5, 7, 2], [130, 521, 301]]) {
+      const A = Float32Array.from(randn(m * k, m + 2 * k));
+      const B = Float32Array.from(randn(k * n, n + 3 * k));
+      const pb = w.put(B);
+      const all = w.out(m * n);
+      w.k[name](all, w.put(A), pb, m, n, k, 1, 0);
+      const whole = Array.from(w.f32(all, m * n));
+      for (const i of [0, 3, 4, m - 1]) {
+        // Row i of op(A) alone: a row of A, or (tn) a column of A^T stored k x m.
+        const row = variant === 2 ? Float32Array.from({ length: k }, (_, p) => A[p * m + i]) : A.subarray(i * k, (i + 1) * k);
+        const one = w.out(n);
+        w.k[name](one, w.put(row), pb, 1, n, k, 1, 0);
+        expect(Array.from(w.f32(one, n)), `${name} ${m}x${n}x${k} row ${i}`).toEqual(whole.slice(i * n, (i + 1) * n));
+      }
+    }
+  });
+
 describe.each(VARIANTS)('%s', (name, ref) => {
   it('matches the twin for every combination of awkward m, n, k (beta 0: NaN in C ignored)', () => {
     for (const m of SMALL) for (const n of SMALL) for (const k of SMALL) check(name, ref, m, n, k, 1, 0, (m + n + k) % 4);
