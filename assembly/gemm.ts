@@ -7,8 +7,9 @@
 //   accumulators, within V8's ~15 vector registers) reading the operands in place: B rows are
 //   contiguous in j, A(i,p) is read through strides (v128.load32_splat: one broadcast load per
 //   row and step), so the transposed A costs nothing extra; k and n blocked by KC x NC. NT with
-//   few long columns uses a dot-product kernel (2 rows of A x 4 rows of B, horizontal sums).
-// - Packed (large NN/TN, most NT): GotoBLAS order, op(A) and op(B) blocks copied into static
+//   short rows (k < 16) transposes B into a static buffer and takes this path too; NT with few
+//   long columns uses a dot-product kernel (2 rows of A x 4 rows of B, horizontal sums).
+// - Packed (large NN/TN, the other NT): GotoBLAS order, op(A) and op(B) blocks copied into static
 //   panels, then the same 4x8 kernel over two sequential streams whatever the layouts.
 // Tails: 4-wide columns, the last 1-3 through a zero-padded copy (NARROW); single rows; scalar k
 // tail in NT; zero-padded panels.
@@ -352,10 +353,11 @@ export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
 // straight into C[i, j..j+3]; k and n blocked by KC x NC like NN. Tails: 1 row of A x 4 of
 // B, then single dot products for the last n%4 columns; scalar k tail.
 export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
-  // The packed path beats the dot-product kernel except for a few long columns (n < 8, k large),
-  // e.g. 200x20x3 5.2 vs 1.9 GFLOP/s, 128x128x10 17.0 vs 6.9, but 20x3x200 4.8 vs 7.9.
+  // Short rows of B (k < 16): its transpose (k x n) into PACK_B, then the unpacked NN kernels,
+  // which beat the packed path there (200x20x3 8.5 vs 4.6 GFLOP/s, 128x128x10 17.4 vs 14.7,
+  // 1000x1000x8 18.0 vs 13.9). Otherwise the packed path beats the dot-product kernel except for
+  // a few long columns (n < 8, k large): 20x3x200 4.8 vs 7.9.
   if (k < 16 && !bigEnough(m, n, k) && n * k <= PKC * PNC) {
-    // Short rows of B: its transpose (k x n) into PACK_B, then the unpacked NN kernels.
     transposeRows(PACK_B, b, n, k);
     gemmRowsB(c, a, PACK_B, m, n, k, alpha, beta, <usize>k << 2, 4);
     return;
