@@ -2,8 +2,32 @@
 // Layout: contiguous, any 4-byte alignment (v128.load/store need none). Outputs may
 // alias inputs where noted. SIMD loops handle 4 lanes; a scalar tail does the rest.
 
+// Rows whose width is not a multiple of 4 (a layer of 1, 3 or 10 units) run as one flat
+// stream of vectors instead: lane l of vector v is column (4v + l) mod cols, so the columns
+// repeat every `cols` vectors, and a pattern of cols vectors (PERIOD) stands for bias (add) or
+// holds per-lane partial sums (col_sum). Up to PERIOD_COLS columns; wider rows loop per row.
+const PERIOD_COLS: i32 = 256;
+const PERIOD: usize = memory.data(PERIOD_COLS * 16, 16);
+
 export function bias_add_f32(y: usize, x: usize, bias: usize, rows: i32, cols: i32): void {
   // y[r,c] = x[r,c] + bias[c]; y may alias x.
+  if ((cols & 3) != 0 && cols <= PERIOD_COLS && rows >= 4) {
+    for (let q = 0; q < cols << 2; q++) store<f32>(PERIOD + (<usize>q << 2), load<f32>(bias + (<usize>(q % cols) << 2)));
+    const n = rows * cols;
+    const end = <usize>(n & ~3) << 2;
+    const pe = PERIOD + (<usize>cols << 4);
+    let pp = PERIOD;
+    for (let o: usize = 0; o < end; o += 16) {
+      v128.store(y + o, f32x4.add(v128.load(x + o), v128.load(pp)));
+      pp += 16;
+      if (pp == pe) pp = PERIOD;
+    }
+    for (let i = n & ~3; i < n; i++) {
+      const o = <usize>i << 2;
+      store<f32>(y + o, load<f32>(x + o) + load<f32>(bias + (<usize>(i % cols) << 2)));
+    }
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * <usize>cols << 2;
     let c = 0;
@@ -20,6 +44,26 @@ export function bias_add_f32(y: usize, x: usize, bias: usize, rows: i32, cols: i
 
 export function col_sum_f32(out: usize, x: usize, rows: i32, cols: i32, beta: f32): void {
   // out[c] = beta*out[c] + sum_r x[r,c]; beta == 0 makes out write-only.
+  if ((cols & 3) != 0 && cols <= PERIOD_COLS && rows >= 4) {
+    const pe = PERIOD + (<usize>cols << 4);
+    for (let pp = PERIOD; pp < pe; pp += 16) v128.store(pp, f32x4.splat(0));
+    const n = rows * cols;
+    const end = <usize>(n & ~3) << 2;
+    let pp = PERIOD;
+    for (let o: usize = 0; o < end; o += 16) {
+      v128.store(pp, f32x4.add(v128.load(pp), v128.load(x + o)));
+      pp += 16;
+      if (pp == pe) pp = PERIOD;
+    }
+    for (let c = 0; c < cols; c++) {
+      let acc: f32 = 0;
+      for (let q = c; q < cols << 2; q += cols) acc += load<f32>(PERIOD + (<usize>q << 2));
+      for (let i = (n & ~3) + ((c - (n & ~3) % cols + cols) % cols); i < n; i += cols) acc += load<f32>(x + (<usize>i << 2));
+      const o = out + (<usize>c << 2);
+      store<f32>(o, beta != 0 ? acc + beta * load<f32>(o) : acc);
+    }
+    return;
+  }
   let c = 0;
   for (; c + 4 <= cols; c += 4) {
     let acc = f32x4.splat(0);

@@ -34,7 +34,7 @@ describe('reduce kernels', () => {
     }
   });
 
-  it.each([[0, 5], [1, 1], [3, 4], [5, 5], [17, 3], [1023, 9]])('bias_add and col_sum on %ix%i, unaligned and aliased', (rows, cols) => {
+  it.each([[0, 5], [1, 1], [3, 4], [5, 5], [17, 3], [1023, 9], [9, 2], [7, 1], [4, 6], [6, 255], [5, 257], [3, 300]])('bias_add and col_sum on %ix%i, unaligned and aliased', (rows, cols) => {
     const x = f32(randn(rows * cols, rows + cols));
     const b = f32(randn(cols, 9));
     const px = w.put(x, 1);
