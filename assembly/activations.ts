@@ -81,16 +81,19 @@ export function tanh_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i
   }
 }
 
+// relu(x) = (x < 0 ? 0 : x) + 0: NaN passes through and -0 gives +0, as PyTorch's. pmax is that
+// select in one instruction; f32x4.max, which agrees, costs V8 eight for its NaN and zero rules
+// (4000 floats: 1.26 -> 0.5 us).
 export function relu_f32(y: usize, x: usize, n: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(y + o, f32x4.max(v128.load(x + o), zero));
+    v128.store(y + o, f32x4.add(f32x4.pmax(v128.load(x + o), zero), zero));
   }
   for (; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
-    store<f32>(y + (<usize>i << 2), v > 0 ? v : 0);
+    store<f32>(y + (<usize>i << 2), (v < 0 ? 0 : v) + 0);
   }
 }
 export function relu_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32): void {
