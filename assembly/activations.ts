@@ -251,8 +251,9 @@ export function gelu_tanh_backward_f32(dx: usize, dy: usize, x: usize, y: usize,
 }
 
 // softplus(x) = max(x, 0) + log1p(e^-|x|), and x itself above the threshold 20 (PyTorch's).
+// max as pmax (one instruction, see relu_f32): a NaN x still gives NaN through the sum.
 @inline function softplus4(v: v128): v128 {
-  const s = f32x4.add(f32x4.max(v, f32x4.splat(0)), log1pPos4(exp4(f32x4.neg(f32x4.abs(v)))));
+  const s = f32x4.add(f32x4.pmax(v, f32x4.splat(0)), log1pPos4(exp4(f32x4.neg(f32x4.abs(v)))));
   return v128.bitselect(v, s, f32x4.gt(v, f32x4.splat(20)));
 }
 export function softplus_f32(y: usize, x: usize, n: i32): void {

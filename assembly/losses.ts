@@ -91,7 +91,8 @@ export function bce_f32(grad: usize, prob: usize, target: usize, n: i32, scale: 
     const g = v128.bitselect(f32x4.sub(f32x4.sub(one, t), q), f32x4.sub(q, t), f32x4.ge(x, zero));
     v128.store(gp, f32x4.mul(sc, g));
   }
-  return f32x4.add(f32x4.sub(f32x4.max(x, zero), f32x4.mul(x, t)), log1pPos4(e));
+  // max(x, 0) as pmax, one instruction: a NaN x still gives NaN through x*t.
+  return f32x4.add(f32x4.sub(f32x4.pmax(x, zero), f32x4.mul(x, t)), log1pPos4(e));
 }
 
 export function bce_logits_f32(grad: usize, logits: usize, target: usize, n: i32, scale: f64): f64 {
