@@ -113,6 +113,21 @@ export function resolveLoss(spec: LossName | Loss | CustomLossSpec): Loss {
     if (!f) throw new RangeError(`wasmnn: unknown loss '${spec}'; known: ${Object.keys(BY_NAME).join(', ')}, or a custom loss`);
     return f();
   }
-  if (spec && typeof (spec as Loss).compute === 'function') return spec as Loss;
+  if (spec && typeof (spec as Loss).compute === 'function') return acceptReturned(spec as Loss);
   return custom(spec as CustomLossSpec);
+}
+
+// A Loss object from outside (or one of ours passed as an object) may return its value instead of
+// writing ctx.value[0], as the interface once asked: take it either way rather than train on a
+// stale value.
+function acceptReturned(loss: Loss): Loss {
+  return {
+    name: loss.name,
+    indexTargets: loss.indexTargets,
+    compute(ctx, grad, pred, target, rows, cols) {
+      const v: unknown = loss.compute(ctx, grad, pred, target, rows, cols);
+      if (typeof v === 'number') ctx.value[0] = v;
+    },
+    getConfig: () => loss.getConfig(),
+  };
 }

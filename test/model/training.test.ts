@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, Sequential, layers, optimizers, parameter, TrainingError, data } from 'wasmnn';
+import { init, Sequential, layers, losses, optimizers, parameter, TrainingError, data } from 'wasmnn';
 import { csvRows } from '../helpers/fixtures.js';
 
 let arena: { grows: number; bytesInUse: number; liveBlocks: number };
@@ -35,6 +35,28 @@ describe('training', () => {
     const a = await bits(7);
     expect(await bits(7)).toEqual(a);
     expect(await bits(8)).not.toEqual(a);
+  });
+
+  it('a Loss object that returns its value (the older interface) trains exactly as one that writes ctx.value', async () => {
+    const { x, y } = moons();
+    const run = async (loss: any) => {
+      const m = net(3);
+      m.compile({ loss, optimizer: optimizers.sgd({ lr: 0.2 }) });
+      const h = await m.fit(x, y, { epochs: 3, batchSize: 50 });
+      return { loss: h.loss, w: m.getWeights().map((w) => Array.from(w)) };
+    };
+    const returning = {
+      name: 'bceReturning',
+      compute: (ctx: any, grad: number, pred: number, target: number, rows: number, cols: number) => {
+        const n = rows * cols;
+        return ctx.k.bce_logits_f32(grad, pred, target, n, 1 / n) / n;
+      },
+      getConfig: () => ({ name: 'bceReturning' }),
+    };
+    const want = await run('bceWithLogits');
+    expect(want.loss.every(Number.isFinite)).toBe(true);
+    expect(await run(returning)).toEqual(want);
+    expect(await run(losses.bceWithLogits())).toEqual(want);
   });
 
   it('100 training steps grow neither wasm memory nor the arena', async () => {
