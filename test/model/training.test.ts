@@ -59,6 +59,27 @@ describe('training', () => {
     expect(await run(losses.bceWithLogits())).toEqual(want);
   });
 
+  it("a sample's prediction does not depend on the batch it comes in, bit for bit", async () => {
+    const { x, y } = moons();
+    const m = new Sequential([
+      layers.dense({ inputDim: 2, units: 16, activation: 'gelu' }),
+      layers.batchNorm(),
+      layers.dense({ units: 3, activation: 'tanh' }),
+      layers.dense({ units: 1 }),
+    ], { seed: 5 });
+    m.compile({ loss: 'bceWithLogits', optimizer: optimizers.adam({ lr: 0.01 }) });
+    await m.fit(x, y, { epochs: 2, batchSize: 64 });
+    const whole = Array.from(m.predict(x).data);
+    const parts: number[] = [];
+    // Single rows, blocks of four and their leftovers, and larger batches.
+    for (let i = 0, call = 0; i < x.length; call++) {
+      const size = [1, 7, 3, 4, 50][call % 5];
+      parts.push(...m.predict(x.slice(i, i + size)).data);
+      i += size;
+    }
+    expect(parts).toEqual(whole);
+  });
+
   it('100 training steps grow neither wasm memory nor the arena', async () => {
     const { x, y } = moons();
     const m = net(1);
