@@ -198,11 +198,14 @@ function gemmRowsB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: 
 // order as a scalar loop. row1 (at most 3 rows, where the copy would not pay) stays scalar.
 const NARROW: usize = memory.data(KC * 16, 16);
 function packNarrow(b: usize, bn: usize, kc: i32, w: i32): void {
-  for (let p = 0; p < kc; p++) {
-    const s = b + <usize>p * bn;
-    const d = NARROW + (<usize>p << 4);
-    v128.store(d, f32x4.splat(0));
-    for (let l = 0; l < w; l++) store<f32>(d + (<usize>l << 2), load<f32>(s + (<usize>l << 2)));
+  let s = b;
+  const end = NARROW + (<usize>kc << 4);
+  for (let d = NARROW; d < end; d += 16) {
+    let v = v128.load32_zero(s);
+    if (w > 1) v = f32x4.replace_lane(v, 1, load<f32>(s, 4));
+    if (w > 2) v = f32x4.replace_lane(v, 2, load<f32>(s, 8));
+    v128.store(d, v);
+    s += bn;
   }
 }
 
@@ -216,45 +219,59 @@ function packNarrow(b: usize, bn: usize, kc: i32, w: i32): void {
 // Four rows of C, columns j0..j1: the 4x8 micro-kernel, then 4-wide columns, the last of them
 // (1-3 columns, from NARROW) partly stored.
 function rows4(c0: usize, a0: usize, bP: usize, bn: usize, ai: usize, ap: usize, j0: i32, j1: i32, kc: i32, alpha: f32, bet: f32): void {
-  const av = f32x4.splat(alpha);
-  const a1 = a0 + ai;
-  const a2 = a1 + ai;
-  const a3 = a2 + ai;
-  const c1 = c0 + bn;
-  const c2 = c1 + bn;
-  const c3 = c2 + bn;
   let j = j0;
   for (; j + 8 <= j1; j += 8) {
     const jo = <usize>j << 2;
     kernel4x8(a0, ai, ap, bP + jo, bn, kc, c0 + jo, bn, alpha, bet);
   }
-  for (; j < j1; j += 4) {
+  for (; j + 4 <= j1; j += 4) {
     const jo = <usize>j << 2;
-    const w = j1 - j;
-    let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
-    let bp = w >= 4 ? bP + jo : NARROW;
-    const bs = w >= 4 ? bn : 16;
-    let po: usize = 0;
-    for (let p = 0; p < kc; p++) {
-      const b0 = v128.load(bp);
-      x0 = madd(v128.load32_splat(a0 + po), b0, x0);
-      x1 = madd(v128.load32_splat(a1 + po), b0, x1);
-      x2 = madd(v128.load32_splat(a2 + po), b0, x2);
-      x3 = madd(v128.load32_splat(a3 + po), b0, x3);
-      bp += bs;
-      po += ap;
+    kernel4x4(a0, ai, ap, bP + jo, bn, kc, c0 + jo, bn, 4, alpha, bet);
+  }
+  if (j < j1) kernel4x4(a0, ai, ap, NARROW, 16, kc, c0 + (<usize>j << 2), bn, j1 - j, alpha, bet);
+}
+
+// C[4 x w at c] (w <= 4) = alpha * sum_p A(r,p) B(p,j) + bet*C, A as in kernel4x8, B(p,j) at
+// b + p*bp + j*4 (four columns read, w kept). One pointer per operand and the stride chosen
+// before the loop: with a select and four row pointers inside it V8 took ~7 cycles a step.
+@inline function kernel4x4(a: usize, ai: usize, ap: usize, b: usize, bp: usize, kc: i32, c: usize, ldc: usize, w: i32, alpha: f32, bet: f32): void {
+  let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+  let pa = a;
+  let pb = b;
+  const pe = a + <usize>kc * ap;
+  if (ai == 4) {
+    while (pa < pe) {
+      const b0 = v128.load(pb);
+      x0 = madd(v128.load32_splat(pa), b0, x0);
+      x1 = madd(v128.load32_splat(pa, 4), b0, x1);
+      x2 = madd(v128.load32_splat(pa, 8), b0, x2);
+      x3 = madd(v128.load32_splat(pa, 12), b0, x3);
+      pb += bp;
+      pa += ap;
     }
-    if (w >= 4) {
-      out4(c0 + jo, x0, av, bet);
-      out4(c1 + jo, x1, av, bet);
-      out4(c2 + jo, x2, av, bet);
-      out4(c3 + jo, x3, av, bet);
-    } else {
-      outNarrow(c0 + jo, x0, w, alpha, bet);
-      outNarrow(c1 + jo, x1, w, alpha, bet);
-      outNarrow(c2 + jo, x2, w, alpha, bet);
-      outNarrow(c3 + jo, x3, w, alpha, bet);
+  } else {
+    const d1 = ai, d2 = ai << 1, d3 = ai * 3;
+    while (pa < pe) {
+      const b0 = v128.load(pb);
+      x0 = madd(v128.load32_splat(pa), b0, x0);
+      x1 = madd(v128.load32_splat(pa + d1), b0, x1);
+      x2 = madd(v128.load32_splat(pa + d2), b0, x2);
+      x3 = madd(v128.load32_splat(pa + d3), b0, x3);
+      pb += bp;
+      pa += ap;
     }
+  }
+  if (w >= 4) {
+    const av = f32x4.splat(alpha);
+    out4(c, x0, av, bet);
+    out4(c + ldc, x1, av, bet);
+    out4(c + 2 * ldc, x2, av, bet);
+    out4(c + 3 * ldc, x3, av, bet);
+  } else {
+    outNarrow(c, x0, w, alpha, bet);
+    outNarrow(c + ldc, x1, w, alpha, bet);
+    outNarrow(c + 2 * ldc, x2, w, alpha, bet);
+    outNarrow(c + 3 * ldc, x3, w, alpha, bet);
   }
 }
 
