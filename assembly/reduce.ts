@@ -1,6 +1,7 @@
 // Elementwise helpers and reductions over f32 arrays. Sums accumulate in f64.
 // Layout: contiguous, any 4-byte alignment (v128.load/store need none). Outputs may
 // alias inputs where noted. SIMD loops handle 4 lanes; a scalar tail does the rest.
+import { relu4, relu1 } from './simdmath';
 
 // Rows whose width is not a multiple of 4 (a layer of 1, 3 or 10 units) run as one flat
 // stream of vectors instead: lane l of vector v is column (4v + l) mod cols, so the columns
@@ -11,6 +12,15 @@ const PERIOD: usize = memory.data(PERIOD_COLS * 16, 16);
 
 export function bias_add_f32(y: usize, x: usize, bias: usize, rows: i32, cols: i32): void {
   // y[r,c] = x[r,c] + bias[c]; y may alias x.
+  biasAdd(y, x, bias, rows, cols, false);
+}
+
+// y[r,c] = relu(x[r,c] + bias[c]), a dense layer's bias and ReLU in one pass; y may alias x.
+export function bias_relu_f32(y: usize, x: usize, bias: usize, rows: i32, cols: i32): void {
+  biasAdd(y, x, bias, rows, cols, true);
+}
+
+@inline function biasAdd(y: usize, x: usize, bias: usize, rows: i32, cols: i32, relu: bool): void {
   if ((cols & 3) != 0 && cols <= PERIOD_COLS && rows >= 4) {
     for (let q = 0; q < cols << 2; q++) store<f32>(PERIOD + (<usize>q << 2), load<f32>(bias + (<usize>(q % cols) << 2)));
     const n = rows * cols;
@@ -18,13 +28,15 @@ export function bias_add_f32(y: usize, x: usize, bias: usize, rows: i32, cols: i
     const pe = PERIOD + (<usize>cols << 4);
     let pp = PERIOD;
     for (let o: usize = 0; o < end; o += 16) {
-      v128.store(y + o, f32x4.add(v128.load(x + o), v128.load(pp)));
+      const v = f32x4.add(v128.load(x + o), v128.load(pp));
+      v128.store(y + o, relu ? relu4(v) : v);
       pp += 16;
       if (pp == pe) pp = PERIOD;
     }
     for (let i = n & ~3; i < n; i++) {
       const o = <usize>i << 2;
-      store<f32>(y + o, load<f32>(x + o) + load<f32>(bias + (<usize>(i % cols) << 2)));
+      const v = load<f32>(x + o) + load<f32>(bias + (<usize>(i % cols) << 2));
+      store<f32>(y + o, relu ? relu1(v) : v);
     }
     return;
   }
@@ -33,11 +45,13 @@ export function bias_add_f32(y: usize, x: usize, bias: usize, rows: i32, cols: i
     let c = 0;
     for (; c + 4 <= cols; c += 4) {
       const o = <usize>c << 2;
-      v128.store(y + off + o, f32x4.add(v128.load(x + off + o), v128.load(bias + o)));
+      const v = f32x4.add(v128.load(x + off + o), v128.load(bias + o));
+      v128.store(y + off + o, relu ? relu4(v) : v);
     }
     for (; c < cols; c++) {
       const o = <usize>c << 2;
-      store<f32>(y + off + o, load<f32>(x + off + o) + load<f32>(bias + o));
+      const v = load<f32>(x + off + o) + load<f32>(bias + o);
+      store<f32>(y + off + o, relu ? relu1(v) : v);
     }
   }
 }

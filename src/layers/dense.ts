@@ -72,11 +72,17 @@ export class Dense implements Layer {
     [this.W, this.b] = params;
   }
 
+  // ReLU runs in place, fused with the bias (bias_relu_f32): its derivative reads the output as
+  // well as the pre-activation (relu(z) > 0 exactly when z > 0), so z needs no buffer of its own.
+  private get inPlace(): boolean {
+    return this.activation.isIdentity || this.activation.name === 'relu';
+  }
+
   plan(arena: Arena, maxRows: number): void {
     const bytes = maxRows * this.outputUnits * 4;
     this.output = arena.alloc(bytes);
     this.gradOutput = arena.alloc(bytes);
-    this.pre = this.activation.isIdentity ? this.output : arena.alloc(bytes);
+    this.pre = this.inPlace ? this.output : arena.alloc(bytes);
   }
 
   release(arena: Arena): void {
@@ -92,8 +98,11 @@ export class Dense implements Layer {
     const out = this.outputUnits;
     this.input = input;
     k.gemm_nn_f32(this.pre, input, this.W.valuePtr, rows, out, this.inputUnits, 1, 0);
-    if (this.b) k.bias_add_f32(this.pre, this.pre, this.b.valuePtr, rows, out);
-    this.activation.forward(k, this.output, this.pre, rows, out);
+    if (this.activation.name === 'relu' && this.b) k.bias_relu_f32(this.output, this.pre, this.b.valuePtr, rows, out);
+    else {
+      if (this.b) k.bias_add_f32(this.pre, this.pre, this.b.valuePtr, rows, out);
+      this.activation.forward(k, this.output, this.pre, rows, out);
+    }
   }
 
   backward(ctx: StepContext, gradInput: number): void {

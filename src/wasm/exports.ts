@@ -19,6 +19,7 @@ export const KERNEL_ARITY = {
 
   // reduce.ts — elementwise helpers and reductions (sums accumulate in f64).
   bias_add_f32: 5, // (y, x, bias, rows, cols): y[r,c] = x[r,c] + bias[c]; y may alias x
+  bias_relu_f32: 5, // (y, x, bias, rows, cols): y[r,c] = relu(x[r,c] + bias[c]); y may alias x
   col_sum_f32: 5, // (out, x, rows, cols, beta): out[c] = beta*out[c] + sum_r x[r,c]
   sum_f32: 2, // (x, n) -> f64
   sum_sq_f32: 2, // (x, n) -> f64

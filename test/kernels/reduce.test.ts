@@ -42,6 +42,15 @@ describe('reduce kernels', () => {
     w.k.bias_add_f32(px, px, pb, rows, cols);
     const want = x.map((v, i) => Math.fround(v + b[i % cols]));
     expect(Array.from(w.f32(px, rows * cols))).toEqual(Array.from(want));
+    // The fused bias and ReLU: exactly relu(x + bias), NaN passing through, -0 as +0.
+    const xr = f32(randn(rows * cols, rows + 2 * cols)).map((v, i) => (i % 11 === 5 ? NaN : v));
+    const pr = w.put(xr, 2);
+    const py = w.out(rows * cols, 3);
+    w.k.bias_relu_f32(py, pr, pb, rows, cols);
+    const relu = (v: number) => (v < 0 ? 0 : v) + 0;
+    expect(Array.from(w.f32(py, rows * cols))).toEqual(Array.from(xr.map((v, i) => relu(Math.fround(v + b[i % cols])))));
+    w.k.bias_relu_f32(pr, pr, pb, rows, cols); // in place
+    expect(Array.from(w.f32(pr, rows * cols))).toEqual(Array.from(w.f32(py, rows * cols)));
     const out = w.put(f32(randn(cols, 4)), 2);
     const before = Array.from(w.f32(out, cols));
     w.k.col_sum_f32(out, px, rows, cols, 0.5);
