@@ -193,7 +193,7 @@ function gemmRowsB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: 
 }
 
 // The last 1-3 columns of a B block (kc rows, w columns at b, rows bn bytes apart), copied once
-// per block into NARROW as kc rows of four floats, zero-padded: rows4's 4-wide kernel then covers
+// per block into NARROW as kc rows of four floats, zero-padded: rows4's kernel4x4 then covers
 // them, at the price of lanes it discards (200x3x20 7.0 -> 3.6 us). Each kept lane sums in the same
 // order as a scalar loop. row1 (at most 3 rows, where the copy would not pay) stays scalar.
 const NARROW: usize = memory.data(KC * 16, 16);

@@ -30,7 +30,10 @@ export class Dense implements Layer {
   readonly outputUnits: number;
   output = 0;
   gradOutput = 0;
-  private pre = 0; // pre-activation z; equals output when the activation is the identity
+  private pre = 0; // pre-activation z; equals output when the activation is the identity or ReLU
+  // ReLU runs in place, fused with the bias (bias_relu_f32): its derivative reads the output as
+  // well as the pre-activation (relu(z) > 0 exactly when z > 0), so z needs no buffer of its own.
+  private readonly relu: boolean;
   private input = 0;
   private W!: Parameter;
   private b: Parameter | undefined;
@@ -45,6 +48,7 @@ export class Dense implements Layer {
     this.options = options;
     this.outputUnits = options.units;
     this.activation = resolveActivation(options.activation);
+    this.relu = this.activation.name === 'relu';
     this.name = options.name ?? 'dense';
   }
 
@@ -72,17 +76,11 @@ export class Dense implements Layer {
     [this.W, this.b] = params;
   }
 
-  // ReLU runs in place, fused with the bias (bias_relu_f32): its derivative reads the output as
-  // well as the pre-activation (relu(z) > 0 exactly when z > 0), so z needs no buffer of its own.
-  private get inPlace(): boolean {
-    return this.activation.isIdentity || this.activation.name === 'relu';
-  }
-
   plan(arena: Arena, maxRows: number): void {
     const bytes = maxRows * this.outputUnits * 4;
     this.output = arena.alloc(bytes);
     this.gradOutput = arena.alloc(bytes);
-    this.pre = this.inPlace ? this.output : arena.alloc(bytes);
+    this.pre = this.activation.isIdentity || this.relu ? this.output : arena.alloc(bytes);
   }
 
   release(arena: Arena): void {
@@ -98,7 +96,7 @@ export class Dense implements Layer {
     const out = this.outputUnits;
     this.input = input;
     k.gemm_nn_f32(this.pre, input, this.W.valuePtr, rows, out, this.inputUnits, 1, 0);
-    if (this.activation.name === 'relu' && this.b) k.bias_relu_f32(this.output, this.pre, this.b.valuePtr, rows, out);
+    if (this.relu && this.b) k.bias_relu_f32(this.output, this.pre, this.b.valuePtr, rows, out);
     else {
       if (this.b) k.bias_add_f32(this.pre, this.pre, this.b.valuePtr, rows, out);
       this.activation.forward(k, this.output, this.pre, rows, out);
