@@ -7,8 +7,9 @@
 // smallest normal float32; results below it (sigmoid(-100) ~ 3.7e-44) come out as 0. The last n%4 elements go
 // through the same vector code on a zero-padded copy (loadN/storeN), so an element's result
 // does not depend on its position.
-// Conventions (PyTorch): relu'(0) = 0; leaky_relu'(0) = alpha; elu'(x<=0) = y + alpha;
-// softplus(x) = x above 20; gelu exact uses erf, gelu_tanh is approximate='tanh'.
+// Conventions (PyTorch): relu'(0) = 0, relu'(NaN) passes the gradient; leaky_relu'(0) = alpha;
+// elu'(x<=0) = y + alpha; softplus(x) = x above 20; gelu exact uses erf, gelu_tanh is
+// approximate='tanh'.
 
 import { ld, st, rowLse, padIn, padOut } from './scalar';
 import { exp4, tanh4, expm1Neg4, log1pPos4, sigmoid4, sigmoidGrad4, poly, relu4, relu1 } from './simdmath';
@@ -90,16 +91,17 @@ export function relu_f32(y: usize, x: usize, n: i32): void {
   }
   for (; i < n; i++) store<f32>(y + (<usize>i << 2), relu1(load<f32>(x + (<usize>i << 2))));
 }
+// dx = x <= 0 ? 0 : dy, as PyTorch's threshold_backward: a NaN x passes the gradient on.
 export function relu_backward_f32(dx: usize, dy: usize, x: usize, y: usize, n: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(x + o), zero)));
+    v128.store(dx + o, v128.andnot(v128.load(dy + o), f32x4.le(v128.load(x + o), zero)));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    store<f32>(dx + o, load<f32>(x + o) > 0 ? load<f32>(dy + o) : 0);
+    store<f32>(dx + o, load<f32>(x + o) <= 0 ? 0 : load<f32>(dy + o));
   }
 }
 

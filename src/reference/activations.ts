@@ -42,7 +42,7 @@ export const ELEMENTWISE: Record<string, [(x: number, a: number) => number, (x: 
   identity: [(x) => x, () => 1],
   sigmoid: [sigmoid, sigmoidGrad],
   tanh: [Math.tanh, (x) => 1 / Math.cosh(x) ** 2],
-  relu: [(x) => (x < 0 ? 0 : x) + 0, (x) => (x > 0 ? 1 : 0)],
+  relu: [(x) => (x < 0 ? 0 : x) + 0, (x) => (x <= 0 ? 0 : 1)],
   leaky_relu: [(x, a) => (x > 0 ? x : a * x), (x, a) => (x > 0 ? 1 : a)],
   elu: [(x, a) => (x > 0 ? x : a * Math.expm1(x)), (x, a) => (x > 0 ? 1 : a * Math.exp(x))],
   gelu: [(x) => 0.5 * x * erfc(-x / Math.SQRT2), (x) => 0.5 * erfc(-x / Math.SQRT2) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI)],

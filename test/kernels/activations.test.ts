@@ -175,12 +175,13 @@ describe('derivatives by central finite differences (float64 twin)', () => {
 });
 
 describe('relu at NaN, signed zeros and infinities, in the SIMD body and the scalar tail', () => {
-  it('passes NaN through and maps -0 to +0, as PyTorch', () => {
+  it('passes NaN through and maps -0 to +0, as PyTorch; the derivative passes the gradient at NaN (threshold_backward)', () => {
     // Seven values: the first four go through the 4-lane body, the last three through the tail.
     const x = [NaN, -0, -Infinity, 2.5, NaN, -0, Infinity];
     const want = [NaN, 0, 0, 2.5, NaN, 0, Infinity];
-    const { y } = run('relu', Float32Array.from(x), 0, 1);
+    const { y, d } = run('relu', Float32Array.from(x), 0, 1);
     expect(y).toEqual(want);
     expect(y.map((v) => Object.is(v, -0))).toEqual(x.map(() => false));
+    expect(d).toEqual([1, 0, 0, 1, 1, 0, 1]); // dy = 1 everywhere
   });
 });
