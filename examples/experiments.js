@@ -112,6 +112,13 @@ export async function diabetesL2(variants, epochs = 100) {
   return out;
 }
 
+/** The unregularised moons run is chaotic: its figures are read over these starts, the reference
+ * weights moved by 0 and by +-1, +-2 float32 ulps in W2[0][0] (moonsOverfitting's `perturb`). */
+export const MOONS_STARTS = [0, -2, -1, 1, 2];
+
+/** The mean train-test accuracy gap of moonsOverfitting results. */
+export const meanGap = (results) => results.reduce((s, r) => s + r.train - r.test, 0) / results.length;
+
 /**
  * The overfitting experiment on moons (seed_moons.json): 2-20-3-1 ReLU network, logits and
  * binary cross-entropy, full-batch gradient descent for run.iterations steps from the run's

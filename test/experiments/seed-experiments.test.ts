@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init } from 'wasmnn';
 // examples/experiments.js is plain JavaScript, shared with npm start.
-import { readData, weightDecayRun, diabetesL2, moonsOverfitting } from '../../examples/experiments.js';
+import { readData, weightDecayRun, diabetesL2, moonsOverfitting, MOONS_STARTS, meanGap } from '../../examples/experiments.js';
 
 beforeAll(async () => {
   await init();
@@ -26,20 +26,19 @@ describe('overfitting on moons: 2-20-3-1, full-batch GD lr 0.2, 50 000 iteration
     // gap anywhere between 0.02 and 0.18 (seen; scripts/moons-float64.mjs shows the same in float64),
     // so one run's gap says little. Both claims are about the mean over the same five starts, which
     // npm start prints as its spread row. Dropout's runs stay within 0.065-0.075.
-    const starts = [0, -2, -1, 1, 2];
-    const meanGap = async (dropout: number) => {
+    const overStarts = async (dropout: number) => {
       const runs = [];
-      for (const perturb of starts) runs.push(await moonsOverfitting(g.runs[0], { perturb, dropout, validation: false }));
-      return { runs, gap: runs.reduce((s, r) => s + r.train - r.test, 0) / runs.length };
+      for (const perturb of MOONS_STARTS) runs.push(await moonsOverfitting(g.runs[0], { perturb, dropout, validation: false }));
+      return { runs, gap: meanGap(runs) };
     };
-    const none = await meanGap(0);
-    const dropped = await meanGap(0.3);
+    const none = await overStarts(0);
+    const dropped = await overStarts(0.3);
     expect(none.gap).toBeGreaterThan(0.05);
     expect(dropped.gap).toBeLessThan(none.gap);
     // Until the loss starts to oscillate (edge of stability at lr 0.2, from about step 700), the
     // float32 run follows PyTorch's float64 curve to float32 rounding (seen: 2e-7); afterwards
     // the run is chaotic.
-    const first = none.runs[0];
+    const first = none.runs[MOONS_STARTS.indexOf(0)]; // the reference weights, unmoved
     g.runs[0].loss_curve.filter(([it]: number[]) => it <= 500).forEach(([it, want]: number[]) => expect(Math.abs(first.history.loss[it] - want) / want, `iteration ${it}`).toBeLessThan(1e-5));
   });
 });
