@@ -1,10 +1,10 @@
 // Training throughput: wasmnn's trainOnBatch / full-batch fit step against tfjs-layers'
-// trainOnBatch on the wasm and cpu backends, in one tinybench run with rounds interleaved.
+// trainOnBatch on the wasm and cpu backends, in interleaved rounds (bench/rounds.js).
 //   MLP 784-256-128-10, batch 128, Adam, softmax cross-entropy: samples/s
 //   the seed's 2-20-3-1 network, full batch of 200, SGD lr 0.2: steps/s
-import { Bench } from 'tinybench';
 import { init, Sequential, layers, optimizers } from '../dist/node.js';
 import { rand } from './data.js';
+import { interleaved, speedup } from './rounds.js';
 
 
 async function tfjs(backend) {
@@ -18,7 +18,7 @@ async function tfjs(backend) {
   return { tf, tfl };
 }
 
-export async function benchTraining({ time = 1500 } = {}) {
+export async function benchTraining({ time = 300 } = {}) {
   await init(undefined, { simd: 'plain' });
   const cases = [
     { name: 'MLP 784-256-128-10, batch 128, Adam', sizes: [784, 256, 128, 10], batch: 128, act: 'relu', unit: 'samples/s' },
@@ -29,14 +29,14 @@ export async function benchTraining({ time = 1500 } = {}) {
     const out = rest.at(-1);
     const x = rand(c.batch * inp, 1);
     const yIdx = Float32Array.from({ length: c.batch }, (_, i) => i % out);
-    const bench = new Bench({ time, warmupTime: 300 });
+    const tasks = [];
     const multi = out > 1;
     // wasmnn
     const model = new Sequential(rest.map((u, i) => layers.dense({ inputDim: i === 0 ? inp : undefined, units: u, activation: i < rest.length - 1 ? c.act : 'linear' })), { seed: 0 });
     model.compile({ loss: multi ? 'softmaxCrossEntropy' : 'bceWithLogits', optimizer: multi ? optimizers.adam({ lr: 1e-3 }) : optimizers.sgd({ lr: 0.2 }), batchSize: c.batch });
     const xs = { data: x, shape: [c.batch, inp] };
     const ys = { data: multi ? yIdx : yIdx.map((v) => v % 2), shape: [c.batch, 1] };
-    bench.add('wasmnn', () => model.trainOnBatch(xs, ys));
+    tasks.push({ name: 'wasmnn', fn: () => model.trainOnBatch(xs, ys) });
     for (const backend of ['wasm', 'cpu']) {
       const { tf, tfl } = await tfjs(backend);
       const m = tfl.sequential();
@@ -44,13 +44,11 @@ export async function benchTraining({ time = 1500 } = {}) {
       m.compile({ optimizer: multi ? tf.train.adam(1e-3) : tf.train.sgd(0.2), loss: multi ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy' });
       const tx = tf.tensor2d(x, [c.batch, inp]);
       const ty = tf.tensor2d(multi ? yIdx : yIdx.map((v) => v % 2), [c.batch, 1]);
-      bench.add(`tfjs-layers ${backend}`, async () => {
-        await tf.setBackend(backend);
-        await m.trainOnBatch(tx, ty);
-      });
+      // The backend is selected before the timed calls: selecting it re-runs every kernel's setup.
+      tasks.push({ name: `tfjs-layers ${backend}`, before: () => tf.setBackend(backend), fn: () => m.trainOnBatch(tx, ty), async: true });
     }
-    await bench.run();
-    const rate = Object.fromEntries(bench.tasks.map((t) => [t.name, (c.unit === 'samples/s' ? c.batch : 1) * (1000 / t.result.latency.p50)]));
-    console.log(`${c.name}: ` + Object.entries(rate).map(([n, r]) => `${n} ${r.toFixed(0)} ${c.unit} (${(rate.wasmnn / r).toFixed(1)}x)`).join(', '));
+    const result = await interleaved(tasks, { time });
+    const rate = (n) => (c.unit === 'samples/s' ? c.batch : 1) * (1000 / result[n].ms);
+    console.log(`${c.name}: ` + tasks.map(({ name: n }) => `${n} ${rate(n).toFixed(0)} ${c.unit} (${speedup(result, 'wasmnn', n).toFixed(1)}x)`).join(', '));
   }
 }
