@@ -370,11 +370,15 @@ export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
 // straight into C[i, j..j+3]; k and n blocked by KC x NC like NN. Tails: 1 row of A x 4 of
 // B, then single dot products for the last n%4 columns; scalar k tail.
 export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
-  // Short rows of B (k < 16): its transpose (k x n) into PACK_B, then the unpacked NN kernels,
-  // which beat the packed path there (200x20x3 8.5 vs 4.6 GFLOP/s, 128x128x10 17.4 vs 14.7,
-  // 1000x1000x8 18.0 vs 13.9). Otherwise the packed path beats the dot-product kernel except for
-  // a few long columns (n < 8, k large): 20x3x200 4.8 vs 7.9.
-  if (k < 16 && !bigEnough(m, n, k) && n * k <= PKC * PNC) {
+  // Short rows of B (k < 16), or few of them (8 <= n < 64) against at least as many rows of A:
+  // B's transpose (k x n) into PACK_B, then the unpacked NN kernels, which beat the packed path
+  // there (200x20x3 8.5 vs 4.6 GFLOP/s, 128x128x10 17.4 vs 14.7, 1000x1000x8 18.0 vs 13.9;
+  // 128x10x128 15.8 vs 12.2, 200x20x200 21.4 vs 17.9, 128x36x128 21.6 vs 19.5): the packed path
+  // copies all of A for few columns, the transpose copies B once for all rows. Both sum each
+  // element in the same order, so the choice by m keeps a row's result independent of the batch.
+  // Otherwise the packed path beats the dot-product kernel except for a few long columns (n < 8,
+  // k large): 20x3x200 4.8 vs 7.9.
+  if (!bigEnough(m, n, k) && n * k <= PKC * PNC && (k < 16 || (n >= 8 && n < 64 && n <= m))) {
     transposeRows(PACK_B, b, n, k);
     gemmRowsB(c, a, PACK_B, m, n, k, alpha, beta, <usize>k << 2, 4);
     return;
@@ -660,3 +664,4 @@ export function gemm_packed_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k:
   else if (variant == 1) gemmPacked(c, a, b, m, n, k, alpha, beta, k4, 4, 4, k4); // nt
   else gemmPacked(c, a, b, m, n, k, alpha, beta, 4, m4, n4, 4); // tn
 }
+
