@@ -500,7 +500,7 @@ const PMC: i32 = 128;
 const PKC: i32 = 256;
 const PNC: i32 = 512;
 const PACK_A: usize = memory.data(PMC * PKC * 4 + (PMC >> 2) * 64, 64);
-const PACK_B: usize = memory.data(PKC * PNC * 4, 64);
+const PACK_B: usize = memory.data(PKC * PNC * 4 + (PNC >> 3) * 64, 64);
 const TILE: usize = memory.data(32 * 4, 16);
 
 // Four rows of four floats (at src, rows rs bytes apart) stored as four columns (at dst, ds bytes
@@ -539,6 +539,11 @@ function transposeRows(dst: usize, b: usize, n: i32, k: i32): void {
 // lines of one set at each step: 2.2 ns a float against 0.2).
 @inline function panelA(i: i32, kc: i32): usize {
   return <usize>(i >> 2) * ((<usize>kc << 4) + 64);
+}
+
+// The same for PACK_B's panels of 8 columns (kc*32 bytes, 8 KiB at kc = 256).
+@inline function panelB(j: i32, kc: i32): usize {
+  return <usize>(j >> 3) * ((<usize>kc << 5) + 64);
 }
 
 // A(i,p) at a + i*ai + p*ap; rows 0..mc, steps 0..kc into panels of 4 rows (zero rows past mc).
@@ -593,18 +598,28 @@ function packA(dst: usize, a: usize, ai: usize, ap: usize, mc: i32, kc: i32): vo
 // B(p,j) at b + p*bp + j*bj; steps 0..kc, columns 0..nc into panels of 8 columns (zero columns
 // past nc).
 function packB(dst: usize, b: usize, bp: usize, bj: usize, kc: i32, nc: i32): void {
-  for (let j = 0; j < nc; j += 8) {
-    let d = dst + <usize>j * <usize>kc * 4;
-    const s0 = b + <usize>j * bj;
-    if (nc - j >= 8 && bj == 4) {
-      let s = s0;
-      for (let p = 0; p < kc; p++) {
-        v128.store(d, v128.load(s));
-        v128.store(d, v128.load(s, 16), 16);
-        d += 32;
-        s += bp;
+  let j = 0;
+  if (bj == 4) {
+    // Rows of op(B) contiguous along j (NN, TN): each row read once, in order, its groups of
+    // eight scattered to the panels. Panel by panel instead walked down B one cache line per
+    // step (rows 4 KiB apart at n = 1024: one L1 set) and read each line twice.
+    j = nc & ~7;
+    const panel = panelB(8, kc);
+    for (let p = 0; p < kc; p++) {
+      const s = b + <usize>p * bp;
+      let d = dst + (<usize>p << 5);
+      for (let c = 0; c < j; c += 8) {
+        const o = <usize>c << 2;
+        v128.store(d, v128.load(s + o));
+        v128.store(d, v128.load(s + o, 16), 16);
+        d += panel;
       }
-    } else if (nc - j >= 8 && bp == 4) {
+    }
+  }
+  for (; j < nc; j += 8) {
+    let d = dst + panelB(j, kc);
+    const s0 = b + <usize>j * bj;
+    if (nc - j >= 8 && bp == 4) {
       // op(B) = B^T (NT): eight rows contiguous along p, two 4x4 transposes per 4 steps.
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
@@ -658,7 +673,7 @@ function gemmPacked(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha:
         packA(PACK_A, a + <usize>ic * ai + <usize>pc * ap, ai, ap, mc, kc);
         const cBlock = c + <usize>ic * ldc + (<usize>jc << 2);
         for (let jr = 0; jr < nc; jr += 8) {
-          const pb = PACK_B + <usize>jr * <usize>kc * 4;
+          const pb = PACK_B + panelB(jr, kc);
           for (let ir = 0; ir < mc; ir += 4) {
             micro4x8(PACK_A + panelA(ir, kc), pb, kc, cBlock + <usize>ir * ldc + (<usize>jr << 2), ldc, min(4, mc - ir), min(8, nc - jr), alpha, bet);
           }
