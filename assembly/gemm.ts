@@ -322,6 +322,131 @@ function row1(c0: usize, a0: usize, bP: usize, bn: usize, ap: usize, j0: i32, j1
   }
 }
 
+// One column of C (n == 1: a layer of one unit), where the 4-wide kernels keep one lane in four
+// (8192x1x1024 NN 1.4 GFLOP/s, TN 1.5).
+// gemvN: C[i] = alpha * dot(A[i,:], b) + beta*C[i], rows of A contiguous along k: NN, and NT,
+// whose 1 x k B is the same k floats. Four rows at a time, one accumulator each along k; their
+// lanes reduced by hsum4, then the k % 4 tail in order. A lone row goes through the same
+// hsum4 and tail, so a row's result does not depend on the rows that come with it.
+@inline function gemvTail(ar: usize, b: usize, k4: usize, rk: usize): f32 {
+  let t: f32 = 0;
+  for (let o = k4; o < rk; o += 4) t += load<f32>(ar + o) * load<f32>(b + o);
+  return t;
+}
+
+function gemvN(c: usize, a: usize, b: usize, m: i32, k: i32, alpha: f32, beta: f32): void {
+  const rk = <usize>k << 2;
+  const k4 = <usize>(k & ~3) << 2;
+  const av = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const a0 = a + <usize>i * rk, a1 = a0 + rk, a2 = a1 + rk, a3 = a2 + rk;
+    let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+    for (let o: usize = 0; o < k4; o += 16) {
+      const bv = v128.load(b + o);
+      x0 = madd(v128.load(a0 + o), bv, x0);
+      x1 = madd(v128.load(a1 + o), bv, x1);
+      x2 = madd(v128.load(a2 + o), bv, x2);
+      x3 = madd(v128.load(a3 + o), bv, x3);
+    }
+    let r = hsum4(x0, x1, x2, x3);
+    if (k4 < rk) {
+      const t = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(gemvTail(a0, b, k4, rk)), 1, gemvTail(a1, b, k4, rk)), 2, gemvTail(a2, b, k4, rk)), 3, gemvTail(a3, b, k4, rk));
+      r = f32x4.add(r, t);
+    }
+    out4(c + (<usize>i << 2), r, av, beta);
+  }
+  for (; i < m; i++) {
+    const a0 = a + <usize>i * rk;
+    let x0 = f32x4.splat(0);
+    for (let o: usize = 0; o < k4; o += 16) x0 = madd(v128.load(a0 + o), v128.load(b + o), x0);
+    let r = f32x4.extract_lane(hsum4(x0, x0, x0, x0), 0);
+    if (k4 < rk) r += gemvTail(a0, b, k4, rk);
+    out1(c + (<usize>i << 2), r, alpha, beta);
+  }
+}
+
+// gemvT (TN): C[i] = alpha * sum_p A(p,i) b[p] + beta*C[i], A stored k x m: step p's values are
+// a contiguous row. Long columns accumulate in PACK_A while the rows stream by; shorter ones keep
+// sixteen entries in four vector accumulators. Each entry sums over p in order either way, with
+// the same multiply-add, as the 4-wide kernels do.
+function gemvT(c: usize, a: usize, b: usize, m: i32, k: i32, alpha: f32, beta: f32): void {
+  const rm = <usize>m << 2;
+  const be = b + (<usize>k << 2);
+  const av = f32x4.splat(alpha);
+  let i = 0;
+  if (m >= 1024 && m <= PMC * PKC) {
+    // Long columns (m >= 1024): the rows streamed once, in order, into accumulators in PACK_A;
+    // walking down 16 columns at a time re-fetched rows 4 KiB or more apart for every block
+    // (1024x1x256 7.7 -> 15.2 GFLOP/s, 8192x1x1024 1.8 -> 7.2; up to 784 rows the registers win).
+    i = m & ~3;
+    const end = PACK_A + (<usize>i << 2);
+    for (let q = PACK_A; q < end; q += 16) v128.store(q, f32x4.splat(0));
+    let pa = a;
+    let pb = b;
+    // Four rows a pass (each entry still takes them in order): one load and store of the
+    // accumulators per four multiply-adds.
+    for (; pb + 16 <= be; pb += 16) {
+      const s0 = v128.load32_splat(pb), s1 = v128.load32_splat(pb, 4), s2 = v128.load32_splat(pb, 8), s3 = v128.load32_splat(pb, 12);
+      let r = pa;
+      for (let q = PACK_A; q < end; q += 16) {
+        let x = madd(v128.load(r), s0, v128.load(q));
+        x = madd(v128.load(r + rm), s1, x);
+        x = madd(v128.load(r + 2 * rm), s2, x);
+        v128.store(q, madd(v128.load(r + 3 * rm), s3, x));
+        r += 16;
+      }
+      pa += rm << 2;
+    }
+    for (; pb < be; pb += 4) {
+      const s = v128.load32_splat(pb);
+      let r = pa;
+      for (let q = PACK_A; q < end; q += 16) {
+        v128.store(q, madd(v128.load(r), s, v128.load(q)));
+        r += 16;
+      }
+      pa += rm;
+    }
+    for (let q = PACK_A; q < end; q += 16) out4(c + (q - PACK_A), v128.load(q), av, beta);
+  }
+  for (; i + 16 <= m; i += 16) {
+    let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+    let pa = a + (<usize>i << 2);
+    for (let pb = b; pb < be; pb += 4) {
+      const s = v128.load32_splat(pb);
+      x0 = madd(v128.load(pa), s, x0);
+      x1 = madd(v128.load(pa, 16), s, x1);
+      x2 = madd(v128.load(pa, 32), s, x2);
+      x3 = madd(v128.load(pa, 48), s, x3);
+      pa += rm;
+    }
+    const cp = c + (<usize>i << 2);
+    out4(cp, x0, av, beta);
+    out4(cp + 16, x1, av, beta);
+    out4(cp + 32, x2, av, beta);
+    out4(cp + 48, x3, av, beta);
+  }
+  for (; i + 4 <= m; i += 4) {
+    let x0 = f32x4.splat(0);
+    let pa = a + (<usize>i << 2);
+    for (let pb = b; pb < be; pb += 4) {
+      x0 = madd(v128.load(pa), v128.load32_splat(pb), x0);
+      pa += rm;
+    }
+    out4(c + (<usize>i << 2), x0, av, beta);
+  }
+  // The last 1-3 entries: one lane of the same multiply-add (relaxed: fused), in the same order.
+  for (; i < m; i++) {
+    let x0 = f32x4.splat(0);
+    let pa = a + (<usize>i << 2);
+    for (let pb = b; pb < be; pb += 4) {
+      x0 = madd(v128.load32_splat(pa), v128.load32_splat(pb), x0);
+      pa += rm;
+    }
+    out1(c + (<usize>i << 2), f32x4.extract_lane(x0, 0), alpha, beta);
+  }
+}
+
 // Which path: packing pays once the operands outgrow the caches (rows of 1024 floats put a
 // strip's rows in the same L1 sets) and is about even below; measured on this project's
 // machine (bench/gemm-quick.mjs with pnn/pnt/ptn): 256x784x256 even, 1024^3 +40-60%.
@@ -340,12 +465,14 @@ const PACK_MIN_WORK: i64 = 1 << 23; // m*n*k
 }
 
 export function gemm_nn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
-  if (bigEnough(m, n, k) || (k >= 128 && m >= 8 && setConflict(n))) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 0);
+  if (n == 1 && k >= 16) gemvN(c, a, b, m, k, alpha, beta);
+  else if (bigEnough(m, n, k) || (k >= 128 && m >= 8 && setConflict(n))) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 0);
   else gemmRowsB(c, a, b, m, n, k, alpha, beta, <usize>k << 2, 4);
 }
 
 export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
-  if (bigEnough(m, n, k) || (k >= 128 && n >= 8 && (setConflict(m) || setConflict(n)))) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 2);
+  if (n == 1 && k >= 16) gemvT(c, a, b, m, k, alpha, beta);
+  else if (bigEnough(m, n, k) || (k >= 128 && n >= 8 && (setConflict(m) || setConflict(n)))) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 2);
   else gemmRowsB(c, a, b, m, n, k, alpha, beta, 4, <usize>m << 2);
 }
 
@@ -379,6 +506,10 @@ export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
 // straight into C[i, j..j+3]; k and n blocked by KC x NC like NN. Tails: 1 row of A x 4 of
 // B, then single dot products for the last n%4 columns; scalar k tail.
 export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
+  if (n == 1 && k >= 16) {
+    gemvN(c, a, b, m, k, alpha, beta);
+    return;
+  }
   // Short rows of B (k < 16), or few of them (8 <= n < 64) against at least as many rows of A:
   // B's transpose (k x n) into PACK_B, then the unpacked NN kernels, which beat the packed path
   // there (200x20x3 8.5 vs 4.6 GFLOP/s, 128x128x10 17.4 vs 14.7, 1000x1000x8 18.0 vs 13.9;
