@@ -456,23 +456,42 @@ const PACK_MIN_WORK: i64 = 1 << 23; // m*n*k
 }
 
 // Rows of w floats, w a multiple of 512 from 1024 up: rows 4 KiB (or a multiple of 2 KiB) apart,
-// which the unpacked kernels walk down one per step, fall in one or two L1 sets. From 128 steps
-// on, the packed path then wins even on small products (NN 16x1024x128 15.8 -> 19.7 GFLOP/s,
-// 32x1024x128 16.2 -> 20.8; TN 1024x32x128 16.3 -> 20.7, 2048x10x256 9.8 -> 12.1); below 128
-// steps, or with fewer than 8 rows (NN) or columns (TN), it does not (8x1024x64 20.8 vs 15.8).
+// which the unpacked kernels walk down one per step, fall in one or two L1 sets.
 @inline function setConflict(w: i32): bool {
   return w >= 1024 && (w & 511) == 0;
 }
 
+// Whether NN and TN take the packed path (measured on this project's machine, GFLOP/s):
+// - past the size threshold, except for 8-23 columns, where the packed path computes whole
+//   8-column panels and copies all of A for few columns (NN 1000x10x1000 12.8 vs 15.6 unpacked,
+//   2048x8x1024 13.7 vs 16.0, 2000x16x512 19.8 vs 21.8; TN 1000x10x1000 10.9 vs 13.1; at 24-31
+//   even; below 8, mixed);
+// - rows that conflict in L1 (above), from 128 steps on even below the threshold, with at least 8
+//   rows (NN) or columns (TN) (NN 16x1024x128 15.8 -> 19.7, 32x1024x128 16.2 -> 20.8; TN
+//   1024x32x128 16.3 -> 20.7, 2048x10x256 9.8 -> 12.1; but NN 8x1024x64 20.8 vs 15.8).
+@inline function narrow(n: i32): bool {
+  return n >= 8 && n < 24;
+}
+
+@inline function packedNN(m: i32, n: i32, k: i32): bool {
+  if (setConflict(n)) return (k >= 128 && m >= 8) || bigEnough(m, n, k);
+  return bigEnough(m, n, k) && !narrow(n);
+}
+
+@inline function packedTN(m: i32, n: i32, k: i32): bool {
+  if (n >= 8 && (setConflict(m) || setConflict(n))) return k >= 128 || bigEnough(m, n, k);
+  return bigEnough(m, n, k) && !narrow(n);
+}
+
 export function gemm_nn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
   if (n == 1 && k >= 16) gemvN(c, a, b, m, k, alpha, beta);
-  else if (bigEnough(m, n, k) || (k >= 128 && m >= 8 && setConflict(n))) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 0);
+  else if (packedNN(m, n, k)) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 0);
   else gemmRowsB(c, a, b, m, n, k, alpha, beta, <usize>k << 2, 4);
 }
 
 export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
   if (n == 1 && k >= 16) gemvT(c, a, b, m, k, alpha, beta);
-  else if (bigEnough(m, n, k) || (k >= 128 && n >= 8 && (setConflict(m) || setConflict(n)))) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 2);
+  else if (packedTN(m, n, k)) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 2);
   else gemmRowsB(c, a, b, m, n, k, alpha, beta, 4, <usize>m << 2);
 }
 
