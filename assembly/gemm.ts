@@ -532,12 +532,13 @@ export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
   // Short rows of B (k < 16), or few of them (8 <= n < 64) against at least as many rows of A:
   // B's transpose (k x n) into PACK_B, then the unpacked NN kernels, which beat the packed path
   // there (200x20x3 8.5 vs 4.6 GFLOP/s, 128x128x10 17.4 vs 14.7, 1000x1000x8 18.0 vs 13.9;
-  // 128x10x128 15.8 vs 12.2, 200x20x200 21.4 vs 17.9, 128x36x128 21.6 vs 19.5): the packed path
+  // 128x10x128 15.8 vs 12.2, 200x20x200 21.4 vs 17.9, 128x36x128 21.6 vs 19.5, and past the size
+  // threshold 784x10x2048 15.3 vs 11.9, 2048x10x1024 12.2 vs 9.8): the packed path
   // copies all of A for few columns, the transpose copies B once for all rows. Both sum each
   // element in the same order, so the choice by m keeps a row's result independent of the batch.
   // Otherwise the packed path beats the dot-product kernel except for a few long columns (n < 8,
   // k large): 20x3x200 4.8 vs 7.9.
-  if (!bigEnough(m, n, k) && n * k <= PKC * PNC && (k < 16 || (n >= 8 && n < 64 && n <= m))) {
+  if (n * k <= PKC * PNC && ((k < 16 && !bigEnough(m, n, k)) || (n >= 8 && n < 64 && n <= m))) {
     transposeRows(PACK_B, b, n, k);
     gemmRowsB(c, a, PACK_B, m, n, k, alpha, beta, <usize>k << 2, 4);
     return;
