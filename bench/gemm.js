@@ -22,6 +22,56 @@ async function tfBackend(name) {
 }
 
 
+// Shapes the layers of a network produce, each with the product backprop or inference runs on it
+// (m x n x k; NN forward, TN weight gradient, NT input gradient): thin, wide and one-unit layers
+// take other paths than the square grid above. wasmnn against tfjs-wasm only.
+const LAYERS = [
+  ['batch 32 into 1024 units (forward)', 32, 1024, 128, 'nn'],
+  ['small batch through a 1024x1024 layer', 16, 1024, 1024, 'nn'],
+  ['weight gradient, 1024 -> 32, batch 128', 1024, 32, 128, 'tn'],
+  ['10-unit output, batch 1000 (forward)', 1000, 10, 1000, 'nn'],
+  ['its weight gradient', 1000, 10, 1000, 'tn'],
+  ['its input gradient', 1000, 1000, 10, 'nt'],
+  ['1-unit output, batch 1024 (forward)', 1024, 1, 256, 'nn'],
+  ['its weight gradient', 256, 1, 1024, 'tn'],
+];
+
+async function gemmRow(m, n, k, v, { plain, relaxed, tfs, pureTS, cpu, time }) {
+  const tasks = [];
+  const flops = 2 * m * n * k;
+  for (const [name, w] of [['wasmnn plain', plain], ['wasmnn relaxed', relaxed]]) {
+    if (!w) continue;
+    const a = w.put(rand(m * k)), b = w.put(rand(k * n)), c = w.put(new Float32Array(m * n));
+    const fn = w.k[`gemm_${v}_f32`];
+    tasks.push({ name, fn: () => fn(c, a, b, m, n, k, 1, 0) });
+  }
+  if (pureTS) {
+    const A = rand(m * k), B = rand(k * n), C = new Float32Array(m * n);
+    tasks.push({ name: 'pure TS (blocked)', fn: () => gemmNNBlocked(C, A, B, m, n, k) });
+  }
+  for (const backend of cpu ? ['wasm', 'cpu'] : ['wasm']) {
+    const tf = tfs[backend];
+    await tf.setBackend(backend);
+    const A = tf.tensor2d(rand(m * k), v === 'tn' ? [k, m] : [m, k]);
+    const B = tf.tensor2d(rand(k * n), v === 'nt' ? [n, k] : [k, n]);
+    // The backend is selected before the timed calls (selecting it re-runs every kernel's
+    // setup: ~0.3 ms, more than a 64^3 product takes), and the result read synchronously.
+    tasks.push({
+      name: `tfjs-${backend}`,
+      before: () => tf.setBackend(backend),
+      fn: () => {
+        const C = tf.matMul(A, B, v === 'tn', v === 'nt');
+        C.dataSync();
+        C.dispose();
+      },
+    });
+  }
+  const result = await interleaved(tasks, { time });
+  const gflops = Object.fromEntries(tasks.map((t) => [t.name, flops / (result[t.name].ms * 1e6)]));
+  const line = tasks.map((t) => `${t.name} ${gflops[t.name].toFixed(1)} GFLOP/s (${speedup(result, 'wasmnn plain', t.name).toFixed(1)}x)`).join(', ');
+  return { gflops, line };
+}
+
 export async function benchGemm({ time = 200 } = {}) {
   const plain = loadKernels('build/wasmnn.wasm');
   const relaxed = loadKernels('build/wasmnn-relaxed.wasm');
@@ -29,41 +79,17 @@ export async function benchGemm({ time = 200 } = {}) {
   const rows = [];
   for (const [m, n, k] of SIZES) {
     for (const v of VARIANTS) {
-      const tasks = [];
-      const flops = 2 * m * n * k;
-      for (const [name, w] of [['wasmnn plain', plain], ['wasmnn relaxed', relaxed]]) {
-        if (!w) continue;
-        const a = w.put(rand(m * k)), b = w.put(rand(k * n)), c = w.put(new Float32Array(m * n));
-        const fn = w.k[`gemm_${v}_f32`];
-        tasks.push({ name, fn: () => fn(c, a, b, m, n, k, 1, 0) });
-      }
-      if (v === 'nn' && m * n * k <= 256 * 784 * 256) {
-        const A = rand(m * k), B = rand(k * n), C = new Float32Array(m * n);
-        tasks.push({ name: 'pure TS (blocked)', fn: () => gemmNNBlocked(C, A, B, m, n, k) });
-      }
-      for (const backend of ['wasm', 'cpu']) {
-        if (backend === 'cpu' && m * n * k > 256 * 784 * 256) continue;
-        const tf = tfs[backend];
-        await tf.setBackend(backend);
-        const A = tf.tensor2d(rand(m * k), v === 'tn' ? [k, m] : [m, k]);
-        const B = tf.tensor2d(rand(k * n), v === 'nt' ? [n, k] : [k, n]);
-        // The backend is selected before the timed calls (selecting it re-runs every kernel's
-        // setup: ~0.3 ms, more than a 64^3 product takes), and the result read synchronously.
-        tasks.push({
-          name: `tfjs-${backend}`,
-          before: () => tf.setBackend(backend),
-          fn: () => {
-            const C = tf.matMul(A, B, v === 'tn', v === 'nt');
-            C.dataSync();
-            C.dispose();
-          },
-        });
-      }
-      const result = await interleaved(tasks, { time });
-      const gflops = Object.fromEntries(tasks.map((t) => [t.name, flops / (result[t.name].ms * 1e6)]));
-      const ratios = Object.fromEntries(tasks.map((t) => [t.name, speedup(result, 'wasmnn plain', t.name)]));
+      const small = m * n * k <= 256 * 784 * 256;
+      const { gflops, line } = await gemmRow(m, n, k, v, { plain, relaxed, tfs, pureTS: v === 'nn' && small, cpu: small, time });
       rows.push({ shape: `${m}x${n}x${k}`, variant: v.toUpperCase(), ...gflops });
-      console.log(`${m}x${n}x${k} ${v.toUpperCase()}: ` + tasks.map((t) => `${t.name} ${gflops[t.name].toFixed(1)} GFLOP/s (${ratios[t.name].toFixed(1)}x)`).join(', '));
+      console.log(`${m}x${n}x${k} ${v.toUpperCase()}: ${line}`);
+    }
+  }
+  if (process.env.BENCH_LAYERS !== '0') {
+    console.log('\nLayer shapes (m x n x k):');
+    for (const [label, m, n, k, v] of LAYERS) {
+      const { line } = await gemmRow(m, n, k, v, { plain, relaxed, tfs, time });
+      console.log(`${label}, ${m}x${n}x${k} ${v.toUpperCase()}: ${line}`);
     }
   }
   return rows;
