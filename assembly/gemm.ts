@@ -2,15 +2,22 @@
 //   nn: A[m,k] B[k,n]   nt: A[m,k] B[n,k]   tn: A[k,m] B[k,n]
 // beta == 0 makes C write-only (NaN in C does not propagate). C must not alias A or B.
 // Any 4-byte alignment (v128.load/store need none).
-// Two paths, chosen per call by shape (see the entries at the end):
-// - Unpacked (small NN/TN): a register-blocked micro-kernel of 4 rows x 8 columns (8 f32x4
-//   accumulators, within V8's ~15 vector registers) reading the operands in place: B rows are
-//   contiguous in j, A(i,p) is read through strides (v128.load32_splat: one broadcast load per
-//   row and step), so the transposed A costs nothing extra; k and n blocked by KC x NC. NT with
-//   short rows (k < 16) transposes B into a static buffer and takes this path too; NT with few
-//   long columns uses a dot-product kernel (2 rows of A x 4 rows of B, horizontal sums).
-// - Packed (large NN/TN, the other NT): GotoBLAS order, op(A) and op(B) blocks copied into static
-//   panels, then the same 4x8 kernel over two sequential streams whatever the layouts.
+// Paths, chosen per call by shape (packedNN, packedTN and the entries at the end say which, with
+// the measurements behind each choice):
+// - Unpacked (small NN/TN, and NN/TN with 8-23 columns): a register-blocked micro-kernel of 4
+//   rows x 8 columns (8 f32x4 accumulators, within V8's ~15 vector registers) reading the operands
+//   in place: B rows are contiguous in j, A(i,p) is read through strides (v128.load32_splat: one
+//   broadcast load per row and step), so the transposed A costs nothing extra; k and n blocked by
+//   KC x NC. NT with short rows (k < 16), or with 8-63 rows of B against at least as many of A,
+//   transposes B into a static buffer and takes this path too; NT with few long columns uses a
+//   dot-product kernel (2 rows of A x 4 rows of B, horizontal sums).
+// - Packed (large NN/TN, NN/TN whose rows are 4 KiB apart, the other NT): GotoBLAS order, op(A)
+//   and op(B) blocks copied into static panels, then the same 4x8 kernel over two sequential
+//   streams whatever the layouts.
+// - One output column (n == 1, k >= 16): gemvN (NN, NT) and gemvT (TN).
+// The 4x8-kernel paths sum each element of C in the same order (over p, in blocks of 256 steps);
+// the others (n == 1, and NT's dot products for n < 8) are chosen by n and k alone: either way a
+// row of C never depends on how many rows come with it (tested bit for bit).
 // Tails: 4-wide columns, the last 1-3 through a zero-padded copy (NARROW); single rows; scalar k
 // tail in NT; zero-padded panels.
 // The relaxed build (ASC_FEATURE_RELAXED_SIMD) fuses multiply-add with relaxed_madd,
