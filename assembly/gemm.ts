@@ -713,6 +713,23 @@ function transposeRows(dst: usize, b: usize, n: i32, k: i32): void {
   return <usize>(j >> 3) * ((<usize>kc << 5) + 64);
 }
 
+// Both packings' rows that run along the panel's width (TN's A, NN's and TN's B): row p at
+// src + p*sp, its first `count` values cut into groups of `lanes` (4 or 8) that go to panels
+// `panel` bytes apart, lanes*4 bytes a step. Each row is read once, in order.
+@inline function scatterRows(dst: usize, src: usize, sp: usize, kc: i32, count: i32, lanes: i32, panel: usize): void {
+  const step = <usize>lanes << 2;
+  for (let p = 0; p < kc; p++) {
+    const s = src + <usize>p * sp;
+    let d = dst + <usize>p * step;
+    for (let r = 0; r < count; r += lanes) {
+      const o = <usize>r << 2;
+      v128.store(d, v128.load(s + o));
+      if (lanes == 8) v128.store(d, v128.load(s + o, 16), 16);
+      d += panel;
+    }
+  }
+}
+
 // A(i,p) at a + i*ai + p*ap; rows 0..mc, steps 0..kc into panels of 4 rows (zero rows past mc).
 function packA(dst: usize, a: usize, ai: usize, ap: usize, mc: i32, kc: i32): void {
   let i = 0;
@@ -722,15 +739,7 @@ function packA(dst: usize, a: usize, ai: usize, ap: usize, mc: i32, kc: i32): vo
     // line per step, lines that m = 1024 puts in one L1 set, and re-read each for every panel
     // (TN 1024x32x1024 13.6 -> 21 GFLOP/s).
     i = mc & ~3;
-    const panel = panelA(4, kc);
-    for (let p = 0; p < kc; p++) {
-      const s = a + <usize>p * ap;
-      let d = dst + (<usize>p << 4);
-      for (let r = 0; r < i; r += 4) {
-        v128.store(d, v128.load(s + (<usize>r << 2)));
-        d += panel;
-      }
-    }
+    scatterRows(dst, a, ap, kc, i, 4, panelA(4, kc));
   }
   for (; i < mc; i += 4) {
     let d = dst + panelA(i, kc);
@@ -771,17 +780,7 @@ function packB(dst: usize, b: usize, bp: usize, bj: usize, kc: i32, nc: i32): vo
     // eight scattered to the panels. Panel by panel instead walked down B one cache line per
     // step (rows 4 KiB apart at n = 1024: one L1 set) and read each line twice.
     j = nc & ~7;
-    const panel = panelB(8, kc);
-    for (let p = 0; p < kc; p++) {
-      const s = b + <usize>p * bp;
-      let d = dst + (<usize>p << 5);
-      for (let c = 0; c < j; c += 8) {
-        const o = <usize>c << 2;
-        v128.store(d, v128.load(s + o));
-        v128.store(d, v128.load(s + o, 16), 16);
-        d += panel;
-      }
-    }
+    scatterRows(dst, b, bp, kc, j, 8, panelB(8, kc));
   }
   for (; j < nc; j += 8) {
     let d = dst + panelB(j, kc);
