@@ -471,8 +471,9 @@ const PACK_MIN_WORK: i64 = 1 << 23; // m*n*k
 // Whether NN and TN take the packed path (measured on this project's machine, GFLOP/s):
 // - past the size threshold, except for 8-23 columns, where the packed path computes whole
 //   8-column panels and copies all of A for few columns (NN 1000x10x1000 12.8 vs 15.6 unpacked,
-//   2048x8x1024 13.7 vs 16.0, 2000x16x512 19.8 vs 21.8; TN 1000x10x1000 10.9 vs 13.1; at 24-31
-//   even; below 8, mixed);
+//   2048x8x1024 13.7 vs 16.0, 2000x16x512 19.8 vs 21.8; TN 784x12x1000 14.0 vs 17-20, 960x10x1000
+//   10.4 vs 14.6, 2000x16x512 16-19 vs 20-21, but 1000x10x1000 10-11 vs 9.5; at 24-31 even;
+//   below 8, mixed);
 // - rows that conflict in L1 (above), from 128 steps on even below the threshold, with at least 8
 //   rows (NN) or columns (TN) (NN 16x1024x128 15.8 -> 19.7, 32x1024x128 16.2 -> 20.8; TN
 //   1024x32x128 16.3 -> 20.7, 2048x10x256 9.8 -> 12.1; but NN 8x1024x64 20.8 vs 15.8).
@@ -861,4 +862,3 @@ export function gemm_packed_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k:
   else if (variant == 1) gemmPacked(c, a, b, m, n, k, alpha, beta, k4, 4, 4, k4); // nt
   else gemmPacked(c, a, b, m, n, k, alpha, beta, 4, m4, n4, 4); // tn
 }
-
