@@ -454,6 +454,146 @@ function gemvT(c: usize, a: usize, b: usize, m: i32, k: i32, alpha: f32, beta: f
   }
 }
 
+// TN with 2-4 columns (a layer of 2-4 units' weight gradient), where the 4-wide kernels walk
+// down A^T four values a step: C[i,j] = alpha * sum_p A(p,i) B(p,j) + beta*C[i,j], A stored k x m.
+// Blocks of rows of C, 16 (n = 2) or 8 (n = 3, 4), sit in n columns of vector accumulators
+// while the rows of A go by, each multiplied by the broadcast B(p,j); the block is then
+// interleaved into C's rows. Each entry sums over p in order, as gemvT.
+function gemmFewT(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
+  const rm = <usize>m << 2;
+  const rn = <usize>n << 2;
+  const be = b + <usize>k * rn;
+  const av = f32x4.splat(alpha);
+  let i = 0;
+  if (n == 2) {
+    for (; i + 16 <= m; i += 16) {
+      let x0 = f32x4.splat(0), x1 = f32x4.splat(0), x2 = f32x4.splat(0), x3 = f32x4.splat(0);
+      let y0 = f32x4.splat(0), y1 = f32x4.splat(0), y2 = f32x4.splat(0), y3 = f32x4.splat(0);
+      let pa = a + (<usize>i << 2);
+      for (let pb = b; pb < be; pb += 8) {
+        const a0 = v128.load(pa), a1 = v128.load(pa, 16), a2 = v128.load(pa, 32), a3 = v128.load(pa, 48);
+        const s = v128.load32_splat(pb), t = v128.load32_splat(pb, 4);
+        x0 = madd(a0, s, x0);
+        x1 = madd(a1, s, x1);
+        x2 = madd(a2, s, x2);
+        x3 = madd(a3, s, x3);
+        y0 = madd(a0, t, y0);
+        y1 = madd(a1, t, y1);
+        y2 = madd(a2, t, y2);
+        y3 = madd(a3, t, y3);
+        pa += rm;
+      }
+      const cp = c + <usize>i * rn;
+      out4(cp, v128.shuffle<f32>(x0, y0, 0, 4, 1, 5), av, beta);
+      out4(cp + 16, v128.shuffle<f32>(x0, y0, 2, 6, 3, 7), av, beta);
+      out4(cp + 32, v128.shuffle<f32>(x1, y1, 0, 4, 1, 5), av, beta);
+      out4(cp + 48, v128.shuffle<f32>(x1, y1, 2, 6, 3, 7), av, beta);
+      out4(cp + 64, v128.shuffle<f32>(x2, y2, 0, 4, 1, 5), av, beta);
+      out4(cp + 80, v128.shuffle<f32>(x2, y2, 2, 6, 3, 7), av, beta);
+      out4(cp + 96, v128.shuffle<f32>(x3, y3, 0, 4, 1, 5), av, beta);
+      out4(cp + 112, v128.shuffle<f32>(x3, y3, 2, 6, 3, 7), av, beta);
+    }
+  } else {
+    const four = n == 4;
+    for (; i + 8 <= m; i += 8) {
+      let x0 = f32x4.splat(0), x1 = f32x4.splat(0), y0 = f32x4.splat(0), y1 = f32x4.splat(0);
+      let z0 = f32x4.splat(0), z1 = f32x4.splat(0), w0 = f32x4.splat(0), w1 = f32x4.splat(0);
+      let pa = a + (<usize>i << 2);
+      for (let pb = b; pb < be; pb += rn) {
+        const a0 = v128.load(pa), a1 = v128.load(pa, 16);
+        const s = v128.load32_splat(pb), t = v128.load32_splat(pb, 4), u = v128.load32_splat(pb, 8);
+        x0 = madd(a0, s, x0);
+        x1 = madd(a1, s, x1);
+        y0 = madd(a0, t, y0);
+        y1 = madd(a1, t, y1);
+        z0 = madd(a0, u, z0);
+        z1 = madd(a1, u, z1);
+        if (four) {
+          const v = v128.load32_splat(pb, 12);
+          w0 = madd(a0, v, w0);
+          w1 = madd(a1, v, w1);
+        }
+        pa += rm;
+      }
+      const cp = c + <usize>i * rn;
+      if (four) {
+        // Two 4x4 transposes: (x, y, z, w) columns -> four rows of four.
+        transposeOut(cp, x0, y0, z0, w0, av, beta);
+        transposeOut(cp + 64, x1, y1, z1, w1, av, beta);
+      } else {
+        interleave3(cp, x0, y0, z0, av, beta);
+        interleave3(cp + 48, x1, y1, z1, av, beta);
+      }
+    }
+  }
+  // Four rows at a time, one vector a column, then the last 1-3 rows: one lane of the same
+  // multiply-add, in the same order.
+  for (; i + 4 <= m; i += 4) {
+    let x = f32x4.splat(0), y = f32x4.splat(0), z = f32x4.splat(0), w = f32x4.splat(0);
+    let pa = a + (<usize>i << 2);
+    for (let pb = b; pb < be; pb += rn) {
+      const a0 = v128.load(pa);
+      x = madd(a0, v128.load32_splat(pb), x);
+      y = madd(a0, v128.load32_splat(pb, 4), y);
+      if (n >= 3) z = madd(a0, v128.load32_splat(pb, 8), z);
+      if (n == 4) w = madd(a0, v128.load32_splat(pb, 12), w);
+      pa += rm;
+    }
+    const cp = c + <usize>i * rn;
+    if (n == 2) {
+      out4(cp, v128.shuffle<f32>(x, y, 0, 4, 1, 5), av, beta);
+      out4(cp + 16, v128.shuffle<f32>(x, y, 2, 6, 3, 7), av, beta);
+    } else if (n == 3) interleave3(cp, x, y, z, av, beta);
+    else transposeOut(cp, x, y, z, w, av, beta);
+  }
+  for (; i < m; i++) {
+    let x = f32x4.splat(0), y = f32x4.splat(0), z = f32x4.splat(0);
+    let pa = a + (<usize>i << 2);
+    if (n == 4) {
+      // B's rows are exactly one vector: the four columns in its lanes.
+      for (let pb = b; pb < be; pb += 16) {
+        x = madd(v128.load32_splat(pa), v128.load(pb), x);
+        pa += rm;
+      }
+      out4(c + <usize>i * rn, x, av, beta);
+      continue;
+    }
+    for (let pb = b; pb < be; pb += rn) {
+      const a0 = v128.load32_splat(pa);
+      x = madd(a0, v128.load32_splat(pb), x);
+      y = madd(a0, v128.load32_splat(pb, 4), y);
+      if (n == 3) z = madd(a0, v128.load32_splat(pb, 8), z);
+      pa += rm;
+    }
+    const cp = c + <usize>i * rn;
+    out1(cp, f32x4.extract_lane(x, 0), alpha, beta);
+    out1(cp + 4, f32x4.extract_lane(y, 0), alpha, beta);
+    if (n == 3) out1(cp + 8, f32x4.extract_lane(z, 0), alpha, beta);
+  }
+}
+
+// Columns x, y, z, w of a 4x4 block of C (rows at cp, 16 bytes apart) stored as its rows.
+@inline function transposeOut(cp: usize, x: v128, y: v128, z: v128, w: v128, av: v128, beta: f32): void {
+  const t0 = v128.shuffle<f32>(x, y, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(x, y, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(z, w, 0, 4, 1, 5);
+  const t3 = v128.shuffle<f32>(z, w, 2, 6, 3, 7);
+  out4(cp, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), av, beta);
+  out4(cp + 16, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), av, beta);
+  out4(cp + 32, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), av, beta);
+  out4(cp + 48, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), av, beta);
+}
+
+// Columns x, y, z of four rows of C with 3 columns (12 floats at cp) stored row after row.
+@inline function interleave3(cp: usize, x: v128, y: v128, z: v128, av: v128, beta: f32): void {
+  const t = v128.shuffle<f32>(x, y, 0, 4, 1, 5); // x0 y0 x1 y1
+  const t2 = v128.shuffle<f32>(x, y, 2, 6, 3, 7); // x2 y2 x3 y3
+  const u = v128.shuffle<f32>(y, z, 1, 5, 2, 6); // y1 z1 .. ..
+  out4(cp, v128.shuffle<f32>(t, z, 0, 1, 4, 2), av, beta); // x0 y0 z0 x1
+  out4(cp + 16, v128.shuffle<f32>(u, t2, 0, 1, 4, 5), av, beta); // y1 z1 x2 y2
+  out4(cp + 32, v128.shuffle<f32>(z, t2, 2, 6, 7, 3), av, beta); // z2 x3 y3 z3
+}
+
 // Which path: packing pays once the operands outgrow the caches (rows of 1024 floats put a
 // strip's rows in the same L1 sets) and is about even below; measured on this project's
 // machine (bench/gemm-quick.mjs with pnn/pnt/ptn): 256x784x256 even, 1024^3 +40-60%.
@@ -499,6 +639,7 @@ export function gemm_nn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
 
 export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
   if (n == 1 && k >= 16) gemvT(c, a, b, m, k, alpha, beta);
+  else if (n <= 4 && k >= 16) gemmFewT(c, a, b, m, n, k, alpha, beta);
   else if (packedTN(m, n, k)) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 2);
   else gemmRowsB(c, a, b, m, n, k, alpha, beta, 4, <usize>m << 2);
 }
