@@ -14,10 +14,11 @@
 // - Packed (large NN/TN, NN/TN whose rows are 4 KiB apart, the other NT): GotoBLAS order, op(A)
 //   and op(B) blocks copied into static panels, then the same 4x8 kernel over two sequential
 //   streams whatever the layouts.
-// - One output column (n == 1, k >= 16): gemvN (NN, NT) and gemvT (TN).
+// - One output column (n == 1, k >= 16): gemvN (NN, NT) and gemvT (TN); TN with 2-4 columns
+//   (k >= 16): gemmFewT.
 // The 4x8-kernel paths sum each element of C in the same order (over p, in blocks of 256 steps);
-// the others (n == 1, and NT's dot products for n < 8) are chosen by n and k alone: either way a
-// row of C never depends on how many rows come with it (tested bit for bit).
+// the others (n <= 4 above, and NT's dot products for n < 8) are chosen by n and k alone: either
+// way a row of C never depends on how many rows come with it (tested bit for bit).
 // Tails: 4-wide columns, the last 1-3 through a zero-padded copy (NARROW); single rows; scalar k
 // tail in NT; zero-padded panels.
 // The relaxed build (ASC_FEATURE_RELAXED_SIMD) fuses multiply-add with relaxed_madd,

@@ -32,6 +32,7 @@ const LAYERS = [
   ['10-unit output, batch 1000 (forward)', 1000, 10, 1000, 'nn'],
   ['its weight gradient', 1000, 10, 1000, 'tn'],
   ['its input gradient', 1000, 1000, 10, 'nt'],
+  ['3-unit output, 1000 inputs, batch 784: weight gradient', 1000, 3, 784, 'tn'],
   ['1-unit output, batch 1024 (forward)', 1024, 1, 256, 'nn'],
   ['its weight gradient', 256, 1, 1024, 'tn'],
 ];
