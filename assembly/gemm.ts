@@ -618,18 +618,18 @@ const PACK_MIN_WORK: i64 = 1 << 23; // m*n*k
 // - rows that conflict in L1 (above), from 128 steps on even below the threshold, with at least 8
 //   rows (NN) or columns (TN) (NN 16x1024x128 15.8 -> 19.7, 32x1024x128 16.2 -> 20.8; TN
 //   1024x32x128 16.3 -> 20.7, 2048x10x256 9.8 -> 12.1; but NN 8x1024x64 20.8 vs 15.8).
-@inline function narrow(n: i32): bool {
+@inline function fewColumns(n: i32): bool {
   return n >= 8 && n < 24;
 }
 
 @inline function packedNN(m: i32, n: i32, k: i32): bool {
   if (setConflict(n)) return (k >= 128 && m >= 8) || bigEnough(m, n, k);
-  return bigEnough(m, n, k) && !narrow(n);
+  return bigEnough(m, n, k) && !fewColumns(n);
 }
 
 @inline function packedTN(m: i32, n: i32, k: i32): bool {
   if (n >= 8 && (setConflict(m) || setConflict(n))) return k >= 128 || bigEnough(m, n, k);
-  return bigEnough(m, n, k) && !narrow(n);
+  return bigEnough(m, n, k) && !fewColumns(n);
 }
 
 export function gemm_nn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
