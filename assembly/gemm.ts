@@ -844,113 +844,83 @@ function transposeRows(dst: usize, b: usize, n: i32, k: i32): void {
   }
 }
 
-// Where the panel of rows i..i+3 starts in PACK_A: panels are kc*16 bytes plus a cache line, so
-// that with kc = 256 they do not start 4 KiB apart, in one L1 set (packA's TN stores went to 32
-// lines of one set at each step: 2.2 ns a float against 0.2).
+// Where the panel holding rows r..r+lanes-1 of an operand starts: panels of `lanes` (4 for op(A),
+// 8 for op(B)) are kc*lanes*4 bytes plus a cache line, so that with kc = 256 they do not start
+// 4 KiB apart, in one L1 set (packing TN's A, the stores went to 32 lines of one set at each step:
+// 2.2 ns a float against 0.32).
+@inline function panelAt(r: i32, kc: i32, lanes: i32): usize {
+  return <usize>r / <usize>lanes * ((<usize>kc * <usize>lanes << 2) + 64);
+}
+
 @inline function panelA(i: i32, kc: i32): usize {
-  return <usize>(i >> 2) * ((<usize>kc << 4) + 64);
+  return panelAt(i, kc, 4);
 }
 
-// The same for PACK_B's panels of 8 columns (kc*32 bytes, 8 KiB at kc = 256).
 @inline function panelB(j: i32, kc: i32): usize {
-  return <usize>(j >> 3) * ((<usize>kc << 5) + 64);
+  return panelAt(j, kc, 8);
 }
 
-// Both packings' rows that run along the panel's width (TN's A, NN's and TN's B): row p at
-// src + p*sp, its first `count` values cut into groups of `lanes` (4 or 8) that go to panels
-// `panel` bytes apart, lanes*4 bytes a step. Each row is read once, in order.
-@inline function scatterRows(dst: usize, src: usize, sp: usize, kc: i32, count: i32, lanes: i32, panel: usize): void {
+// Both packings: X(p,r) at x + p*sp + r*sr, steps 0..kc and rows (of op(A)) or columns (of op(B))
+// 0..count, into panels of `lanes` (4: op(A), 8: op(B)) laid out [p][lanes], zero-padded past
+// count. Inlined with a constant `lanes`, so each packing gets its own loops.
+@inline function packPanels(dst: usize, x: usize, sp: usize, sr: usize, kc: i32, count: i32, lanes: i32): void {
   const step = <usize>lanes << 2;
-  for (let p = 0; p < kc; p++) {
-    const s = src + <usize>p * sp;
-    let d = dst + <usize>p * step;
-    for (let r = 0; r < count; r += lanes) {
-      const o = <usize>r << 2;
-      v128.store(d, v128.load(s + o));
-      if (lanes == 8) v128.store(d, v128.load(s + o, 16), 16);
-      d += panel;
+  let r = 0;
+  if (sr == 4) {
+    // Runs along the panel's width (TN's A, NN's and TN's B): each row p read once, in order, its
+    // groups of `lanes` scattered to the panels. Panel by panel instead walked down the operand
+    // one cache line per step, lines that 1024 floats a row put in one L1 set, and read each line
+    // again for every panel (TN 1024x32x1024 13.6 -> 21 GFLOP/s, NN 16x1024x1024 15.2 -> 19.7).
+    r = count & ~(lanes - 1);
+    const panel = panelAt(lanes, kc, lanes);
+    for (let p = 0; p < kc; p++) {
+      const s = x + <usize>p * sp;
+      let d = dst + <usize>p * step;
+      for (let q = 0; q < r; q += lanes) {
+        const o = <usize>q << 2;
+        v128.store(d, v128.load(s + o));
+        if (lanes == 8) v128.store(d, v128.load(s + o, 16), 16);
+        d += panel;
+      }
+    }
+  }
+  for (; r < count; r += lanes) {
+    let d = dst + panelAt(r, kc, lanes);
+    const s0 = x + <usize>r * sr;
+    if (count - r >= lanes && sp == 4) {
+      // Runs along p (NN's A, NT's B): 4x4 transposes, lanes/4 of them per 4 steps.
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p << 2;
+        transpose4(s0 + o, sr, d, step);
+        if (lanes == 8) transpose4(s0 + 4 * sr + o, sr, d + 16, step);
+        d += step << 2;
+      }
+      for (; p < kc; p++) {
+        const o = <usize>p << 2;
+        for (let q = 0; q < lanes; q++) store<f32>(d + (<usize>q << 2), load<f32>(s0 + <usize>q * sr + o));
+        d += step;
+      }
+    } else {
+      const valid = min(lanes, count - r);
+      for (let p = 0; p < kc; p++) {
+        const s = s0 + <usize>p * sp;
+        for (let q = 0; q < lanes; q++) store<f32>(d + (<usize>q << 2), q < valid ? load<f32>(s + <usize>q * sr) : 0);
+        d += step;
+      }
     }
   }
 }
 
 // A(i,p) at a + i*ai + p*ap; rows 0..mc, steps 0..kc into panels of 4 rows (zero rows past mc).
 function packA(dst: usize, a: usize, ai: usize, ap: usize, mc: i32, kc: i32): void {
-  let i = 0;
-  if (ai == 4) {
-    // op(A) = A^T: step p's values are contiguous (a row of A). Each row is read once, in order,
-    // its groups of four scattered to the panels; panel by panel instead walked down A one cache
-    // line per step, lines that m = 1024 puts in one L1 set, and re-read each for every panel
-    // (TN 1024x32x1024 13.6 -> 21 GFLOP/s).
-    i = mc & ~3;
-    scatterRows(dst, a, ap, kc, i, 4, panelA(4, kc));
-  }
-  for (; i < mc; i += 4) {
-    let d = dst + panelA(i, kc);
-    const r0 = a + <usize>i * ai;
-    if (mc - i >= 4 && ap == 4) {
-      // Rows contiguous along p: 4x4 transposes.
-      const r1 = r0 + ai, r2 = r1 + ai, r3 = r2 + ai;
-      let p = 0;
-      for (; p + 4 <= kc; p += 4) {
-        transpose4(r0 + (<usize>p << 2), ai, d, 16);
-        d += 64;
-      }
-      for (; p < kc; p++) {
-        const o = <usize>p << 2;
-        store<f32>(d, load<f32>(r0 + o));
-        store<f32>(d, load<f32>(r1 + o), 4);
-        store<f32>(d, load<f32>(r2 + o), 8);
-        store<f32>(d, load<f32>(r3 + o), 12);
-        d += 16;
-      }
-    } else {
-      const rows = min(4, mc - i);
-      for (let p = 0; p < kc; p++) {
-        const s = r0 + <usize>p * ap;
-        for (let r = 0; r < 4; r++) store<f32>(d + (<usize>r << 2), r < rows ? load<f32>(s + <usize>r * ai) : 0);
-        d += 16;
-      }
-    }
-  }
+  packPanels(dst, a, ap, ai, kc, mc, 4);
 }
 
 // B(p,j) at b + p*bp + j*bj; steps 0..kc, columns 0..nc into panels of 8 columns (zero columns
 // past nc).
 function packB(dst: usize, b: usize, bp: usize, bj: usize, kc: i32, nc: i32): void {
-  let j = 0;
-  if (bj == 4) {
-    // Rows of op(B) contiguous along j (NN, TN): each row read once, in order, its groups of
-    // eight scattered to the panels. Panel by panel instead walked down B one cache line per
-    // step (rows 4 KiB apart at n = 1024: one L1 set) and read each line twice.
-    j = nc & ~7;
-    scatterRows(dst, b, bp, kc, j, 8, panelB(8, kc));
-  }
-  for (; j < nc; j += 8) {
-    let d = dst + panelB(j, kc);
-    const s0 = b + <usize>j * bj;
-    if (nc - j >= 8 && bp == 4) {
-      // op(B) = B^T (NT): eight rows contiguous along p, two 4x4 transposes per 4 steps.
-      let p = 0;
-      for (; p + 4 <= kc; p += 4) {
-        const o = <usize>p << 2;
-        transpose4(s0 + o, bj, d, 32); // columns 0..3
-        transpose4(s0 + 4 * bj + o, bj, d + 16, 32); // columns 4..7
-        d += 128;
-      }
-      for (; p < kc; p++) {
-        const o = <usize>p << 2;
-        for (let cI = 0; cI < 8; cI++) store<f32>(d + (<usize>cI << 2), load<f32>(s0 + <usize>cI * bj + o));
-        d += 32;
-      }
-    } else {
-      const cols = min(8, nc - j);
-      for (let p = 0; p < kc; p++) {
-        const s = s0 + <usize>p * bp;
-        for (let cI = 0; cI < 8; cI++) store<f32>(d + (<usize>cI << 2), cI < cols ? load<f32>(s + <usize>cI * bj) : 0);
-        d += 32;
-      }
-    }
-  }
+  packPanels(dst, b, bp, bj, kc, nc, 8);
 }
 
 // C tile (mr x nr, at most 4 x 8) = alpha * PA-panel . PB-panel + bet * C. A partial tile (the
