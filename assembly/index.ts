@@ -9,3 +9,4 @@ export * from './losses';
 export * from './rng';
 export * from './optim';
 export * from './norm';
+export * from './elementwise';

@@ -86,6 +86,20 @@ export const KERNEL_ARITY = {
   batchnorm_eval_f32: 9, // (y, x, gamma, beta, runMean, runVar, rows, cols, eps)
   batchnorm_backward_f32: 9, // (dx|0, dgamma, dbeta, dy, xhat, invstd, gamma, rows, cols)
 
+  // elementwise.ts — the graph engine's elementwise primitives, f32, exact IEEE results but for
+  // exp/log/pow. A 2-bit mode per broadcast operand: 0 full [rows, cols], 1 row [1, cols],
+  // 2 column [rows, 1], 3 scalar [1, 1]; modes = aMode | bMode << 2. An op or mode out of range traps.
+  binary_f32: 7, // (y, a, b, rows, cols, op, modes): op 0 add, 1 sub, 2 mul, 3 div, 4 maximum, 5 minimum (NaN propagates); y may alias a full operand
+  unary_f32: 5, // (y, x, n, op, p): op 0 neg, 1 square, 2 sqrt, 3 exp, 4 log, 5 abs, 6 pow (x^p), 7 sign; y may alias x
+  unary_backward_f32: 7, // (dx, dy, x, y, n, op, p): dx = dy * f'(x) for unary_f32's op, given y = f(x); dx may alias dy
+  clamp_f32: 5, // (y, x, n, lo, hi): y = min(max(x, lo), hi); NaN stays NaN; y may alias x
+  clamp_backward_f32: 6, // (dx, dy, x, n, lo, hi): dx = lo <= x <= hi ? dy : 0; dx may alias dy
+  minmax_backward_f32: 7, // (dx, dy, x, o, n, oScalar, isMin): d maximum(x, o)/dx (isMin 0) or minimum's: dy, dy/2 at a tie, 0 where x loses
+  row_sum_f32: 5, // (out, x, rows, cols, scale): out[r] = scale * sum_c x[r,c], in f64; out may alias x
+  sum_all_f32: 4, // (out, x, n, scale) -> f64: s = scale * sum x in f64 (sum_f32's order); out[0] = f32(s)
+  broadcast_f32: 6, // (y, x, rows, cols, mode, scale): y[r,c] = scale * X(r,c), x in the given mode; y may alias x in mode 0 only
+  copy_block_f32: 6, // (dst, dstStride, src, srcStride, rows, cols): dst[r*dstStride + c] = src[r*srcStride + c]; strides in elements; no overlap
+
   // optim.ts — fused updates over one flat region of n parameters.
   sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g
   sgd_momentum_f32: 10, // (w, g, buf, n, lr, momentum, dampening, wd, decay, flags)
