@@ -1,7 +1,13 @@
 // The public surface of wasmnn: everything a user imports comes from here.
 export { init, relaxedSimdSupported, type WasmSource, type InitOptions } from './wasm/init.js';
 export { OutOfMemoryError } from './memory/arena.js';
-export { Sequential, TrainingError, type SequentialOptions, type CompileOptions, type FitOptions, type History, type EpochLogs } from './model/sequential.js';
+export { Sequential, type SequentialOptions } from './model/sequential.js';
+export { Model, type ModelOptions, type ModelGraph, type CompileOptions, type GraphLoss } from './model/model.js';
+export { TrainingError, type FitOptions, type History, type EpochLogs } from './model/types.js';
+export { input, SymbolicTensor, type InputOptions } from './graph/symbolic.js';
+export { ShapeError } from './graph/op.js';
+export { valueAndGrad, type ValueAndGrad, type ValueAndGradOptions } from './graph/value-and-grad.js';
+export * as ops from './graph/api.js';
 export { Parameter, parameter } from './optimizers/parameter.js';
 export type { SavedModel, Topology } from './model/serialize.js';
 export { Matrix, type MatrixLike } from './data/matrix.js';

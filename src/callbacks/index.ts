@@ -1,6 +1,6 @@
 // Callbacks: hooks fit calls at the start of training and after every epoch. A callback
 // stops training by returning false from onEpochEnd.
-import type { EpochLogs } from '../model/sequential.js';
+import type { EpochLogs } from '../model/types.js';
 
 export interface CallbackModel {
   getWeights(): Float32Array[];

@@ -17,5 +17,5 @@ export const batchNorm = (options: BatchNormOptions = {}): BatchNorm => new Batc
 export const activation = (options: { activation: ActivationSpec; name?: string }): ActivationLayer => new ActivationLayer(options);
 
 export { Dense, type DenseOptions, Dropout, type DropoutOptions, BatchNorm, type BatchNormOptions, ActivationLayer };
-export type { Layer, ParamSpec, StepContext } from './layer.js';
+export { Layer, type ParamSpec } from './layer.js';
 export type { ActivationName, ActivationSpec } from './activations.js';

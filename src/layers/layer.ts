@@ -1,9 +1,11 @@
-// What a layer is to a Sequential model. A layer declares its parameters (the model
-// places them in one flat region), plans its activation buffers for a maximum batch
-// size, and runs forward/backward on pointers. Training mode and randomness are
-// passed in explicitly: there is no global "training" flag.
+// What a layer is: a graph builder with weights. `apply(x)` records one layer call in the graph
+// (what a model's summary, getWeights() order and saved topology see); `lower(x)` writes the
+// call as primitive ops (src/graph/ops/), which the engine differentiates, fuses and plans.
+// A layer's weights are bound to memory by the model it belongs to: in one flat region, in the
+// order the layers are first applied. Applying one layer twice shares its weights.
+import { makeEqn, SymbolicTensor, type ParamSlot, type Shape } from '../graph/symbolic.js';
+import { ShapeError } from '../graph/op.js';
 import type { Arena } from '../memory/arena.js';
-import type { Kernels } from '../wasm/exports.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
 import type { Parameter } from '../optimizers/parameter.js';
@@ -17,37 +19,90 @@ export interface ParamSpec {
   regularizer?: Regularizer;
 }
 
-export interface StepContext {
-  k: Kernels;
-  rows: number;
-  training: boolean;
-  /** Pointer to the PRNG state for dropout masks. */
-  dropoutState: number;
-}
+export abstract class Layer {
+  abstract readonly kind: string;
+  name: string;
+  inputUnits = 0;
+  outputUnits = 0;
+  /** The model the layer's weights belong to, once bound. */
+  owner: object | undefined;
+  private readonly named: boolean;
+  private readonly weights: { slot: ParamSlot; tensor: SymbolicTensor }[] = [];
 
-export interface Layer {
-  readonly kind: string;
-  readonly name: string;
-  readonly inputUnits: number;
-  readonly outputUnits: number;
-  /** Sets the input width (from the previous layer) and validates the layer's options. */
-  build(inputUnits: number, index: number): void;
-  paramSpecs(): ParamSpec[];
+  constructor(name: string | undefined, fallback: string) {
+    this.named = name !== undefined;
+    this.name = name ?? fallback;
+  }
+
+  /** A call of this layer on x, as one equation of the graph; the first call fixes the input width. */
+  apply(x: SymbolicTensor): SymbolicTensor {
+    if (!(x instanceof SymbolicTensor)) throw new TypeError(`wasmnn: ${this.name}.apply takes a symbolic tensor (from input(), ops or another layer), got ${typeof x}`);
+    if (x.dtype !== 'float32') throw new ShapeError(`wasmnn: ${this.name} takes float32 values, got an ${x.dtype} input`);
+    if (this.inputUnits === 0) this.build(x.cols, -1);
+    else if (x.cols !== this.inputUnits) {
+      throw new ShapeError(`wasmnn: ${this.name} was first applied to ${this.inputUnits} columns, now to ${x} (a layer applied again shares its weights, so its input width is fixed)`);
+    }
+    return makeEqn(this, [x], [[x.rows, this.outputUnits] as Shape]).outputs[0];
+  }
+
+  /**
+   * Fixes the input width and validates the options (index: the layer's position in a
+   * Sequential model, for messages; -1 in a functional graph). Names an unnamed layer `kind_index`.
+   */
+  build(inputUnits: number, index: number): void {
+    this.configure(inputUnits, index);
+    this.inputUnits = inputUnits;
+    if (index >= 0) this.rename(index);
+  }
+
+  /** Names an unnamed layer by its position in its model (`dense_0`). */
+  rename(index: number): void {
+    if (!this.named) this.name = `${this.prefix}_${index}`;
+  }
+
+  protected get prefix(): string {
+    return this.kind;
+  }
+
+  /** Sets outputUnits from the input width, or refuses it. */
+  protected abstract configure(inputUnits: number, index: number): void;
+
+  abstract paramSpecs(): ParamSpec[];
+
+  /** The symbolic tensor of weight i (paramSpecs() order), created on first use. */
+  protected weight(i: number): SymbolicTensor {
+    let w = this.weights[i];
+    if (!w) {
+      const spec = this.paramSpecs()[i];
+      const shape: Shape = spec.shape.length === 1 ? [1, spec.shape[0]] : [spec.shape[0], spec.shape[1]];
+      const layer = this;
+      const slot: ParamSlot = { param: undefined, shape, get label() { return `${layer.name}'s ${spec.name.split('/').pop()}`; } };
+      w = { slot, tensor: new SymbolicTensor({ shape, kind: 'param', slot }) };
+      this.weights[i] = w;
+    }
+    return w.tensor;
+  }
+
   /** The model hands back the parameters it allocated, in paramSpecs() order. */
-  bindParams(params: Parameter[]): void;
-  /** Allocates buffers for up to maxRows rows; `output` and `gradOutput` are valid after it. */
-  plan(arena: Arena, maxRows: number): void;
-  release(arena: Arena): void;
-  /** Frees what the layer holds beyond its plan (e.g. running statistics), when the model is disposed. */
+  bindParams(params: Parameter[]): void {
+    params.forEach((p, i) => {
+      this.weight(i).slot!.param = p;
+    });
+  }
+
+  /** The weight tensor bound to parameter p, if p is one of this layer's. */
+  weightTensorOf(p: Parameter): SymbolicTensor | undefined {
+    return this.weights.find((w) => w.slot.param === p)?.tensor;
+  }
+
+  /** The call as primitive ops. */
+  abstract lower(x: SymbolicTensor): SymbolicTensor;
+
+  /** Frees what the layer holds besides its parameters (running statistics), when its model is disposed. */
   dispose?(arena: Arena): void;
-  /** Pointer to this layer's output [maxRows, outputUnits]. */
-  readonly output: number;
-  /** Pointer to dLoss/dOutput [maxRows, outputUnits], written by the next layer or the loss. */
-  readonly gradOutput: number;
-  forward(ctx: StepContext, input: number): void;
-  /** Consumes gradOutput (may overwrite it); writes parameter gradients and, unless gradInput is 0, dLoss/dInput. */
-  backward(ctx: StepContext, gradInput: number): void;
+
   /** Multiply-accumulates per sample. */
-  macsPerSample(): number;
-  getConfig(): Record<string, unknown>;
+  abstract macsPerSample(): number;
+
+  abstract getConfig(): Record<string, unknown>;
 }

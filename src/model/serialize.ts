@@ -4,7 +4,7 @@
 // A file from anywhere is untrusted: load checks the format and version, every layer kind and
 // option, that each shape agrees with the buffer and that no value is NaN or infinite, all
 // before it builds anything, so it returns a whole model or throws an error saying which part is wrong.
-import { Sequential } from './sequential.js';
+import type { Model, ModelOptions } from './model.js';
 import * as layers from '../layers/index.js';
 import * as optimizers from '../optimizers/index.js';
 import * as regularizers from '../regularizers/index.js';
@@ -43,7 +43,7 @@ const bad = (msg: string): never => {
   throw new ModelFileError(`wasmnn: cannot load model: ${msg}`);
 };
 
-export function saveModel(model: Sequential, { includeOptimizer = false } = {}): SavedModel {
+export function saveModel(model: Model, { includeOptimizer = false } = {}): SavedModel {
   const params = model.parameters().map((p) => ({ name: p.name, shape: [...p.shape] }));
   const parts: Float32Array[] = model.getWeights();
   const buffers: { name: string; length: number }[] = [];
@@ -137,7 +137,10 @@ const OPTIMIZERS: Record<string, (o: any) => Optimizer> = {
   adamax: optimizers.adamax, nadam: optimizers.nadam, adadelta: optimizers.adadelta,
 };
 
-export function loadModel(saved: SavedModel): Sequential {
+/** Builds the model from layers in a chain (Sequential.load passes `new Sequential`). */
+export type ChainBuilder = (layers: Layer[], options: ModelOptions) => Model;
+
+export function loadModel(saved: SavedModel, build: ChainBuilder): Model {
   const t = saved?.topology;
   if (!t || typeof t !== 'object') bad('no topology');
   if (t.format !== FORMAT) bad(`format '${String(t.format)}' is not '${FORMAT}'`);
@@ -158,7 +161,7 @@ export function loadModel(saved: SavedModel): Sequential {
   const values = readFloats(saved.weights);
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) bad(`value ${i} of the weight buffer is ${values[i]}`);
 
-  const model = new Sequential(t.layers.map(layerFrom), { seed: num(t.seed, 'seed', (n) => Number.isSafeInteger(n) && n >= 0), name: typeof t.name === 'string' ? t.name : undefined });
+  const model = build(t.layers.map(layerFrom), { seed: num(t.seed, 'seed', (n) => Number.isSafeInteger(n) && n >= 0), name: typeof t.name === 'string' ? t.name : undefined });
   try {
     const mine = model.parameters();
     if (mine.length !== t.params.length) bad(`the layers have ${mine.length} parameters but the file lists ${t.params.length}`);

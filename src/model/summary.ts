@@ -1,8 +1,8 @@
 // model.summary(): per layer the output shape, parameter count and multiply-accumulates
 // per sample (FLOPs = 2 x MACs), then totals and the memory of parameters and gradients.
-import type { Sequential } from './sequential.js';
+import type { Model } from './model.js';
 
-export function summarize(model: Sequential, plannedRows: number): string {
+export function summarize(model: Model, plannedRows: number): string {
   const rows: string[][] = [['Layer', 'Output shape', 'Params', 'MACs/sample', 'FLOPs/sample']];
   let params = 0;
   let macs = 0;

@@ -1,0 +1,45 @@
+// A loss as one op of (prediction, target): its fused kernel computes the mean loss and
+// dLoss/dPrediction in one call, so the forward step also writes the gradient (output 1),
+// which the backward reads: dpred = grad * dy (just grad when dy is the seed 1).
+// Targets are data: the op gives them no gradient.
+import { fixedRows, ShapeError, type PrimitiveOp } from '../op.js';
+import { makeEqn, isScalarOne, showShape, type SymbolicTensor } from '../symbolic.js';
+import type { Loss, LossContext } from '../../losses/index.js';
+import { binary } from './elementwise.js';
+
+const lossOp: PrimitiveOp = {
+  name: 'loss',
+  emit(e, c) {
+    const [pred, target] = e.inputs;
+    const [v, g] = e.outputs;
+    const loss = e.attrs.loss as Loss;
+    const P = c.run.ptrs, run = c.run, k = c.k, S = run.scalars;
+    const sv = c.slot(v), sp = c.slot(pred), st = c.slot(target), sg = c.used(g) ? c.slot(g) : -1;
+    const fr = fixedRows(pred), cols = pred.cols;
+    const ctx: LossContext = { k, f32: (ptr, n) => new Float32Array(run.heapF.buffer, ptr, n), value: new Float64Array(1) };
+    return () => {
+      loss.compute(ctx, sg < 0 ? 0 : P[sg], P[sp], P[st], fr || run.rows, cols);
+      const value = ctx.value[0];
+      S[sv] = value;
+      run.heapF[P[sv] / 4] = value;
+    };
+  },
+  vjp(e, [dv]) {
+    if (!dv) return [undefined, undefined];
+    const g = e.outputs[1];
+    return [isScalarOne(dv) ? g : binary('mul', g, dv), undefined];
+  },
+};
+
+/** The loss of pred against target as a [1, 1] tensor (mean reduction). */
+export function lossOf(loss: Loss, pred: SymbolicTensor, target: SymbolicTensor): SymbolicTensor {
+  if (target.kind === 'param') throw new ShapeError(`wasmnn: ${loss.name}: the target must be data, not a parameter (losses give targets no gradient)`);
+  if (loss.indexTargets) {
+    if (target.cols !== 1) throw new ShapeError(`wasmnn: ${loss.name}: class-index targets are one column, got ${showShape(target.shape)}`);
+  } else if (target.cols !== pred.cols) {
+    throw new ShapeError(`wasmnn: ${loss.name}: prediction ${showShape(pred.shape)} and target ${showShape(target.shape)} differ in columns`);
+  }
+  if (target.rows !== pred.rows) throw new ShapeError(`wasmnn: ${loss.name}: prediction ${showShape(pred.shape)} and target ${showShape(target.shape)} differ in rows`);
+  return makeEqn(lossOp, [pred, target], [[1, 1], pred.shape], { loss }).outputs[0];
+}
+

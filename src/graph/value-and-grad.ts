@@ -1,0 +1,106 @@
+// valueAndGrad(fn, inputs): the value of a scalar function of parameters and data, and its
+// gradient in every parameter it reaches (as tf.GradientTape, loss.backward(), jax.value_and_grad).
+// fn is traced once into a graph; its gradient is built into the same graph, planned and compiled
+// to one program. Each call feeds the data, runs the steps and returns the value: no allocation,
+// no wasm growth (a larger batch than any before replans once). Memory is freed with the
+// returned function (FinalizationRegistry), or at once with its dispose().
+import { runtime } from '../wasm/init.js';
+import type { MatrixLike } from '../data/matrix.js';
+import { collect, leavesOf, SymbolicTensor } from './symbolic.js';
+import { toTensor, type Operand } from './api.js';
+import { lower } from './lower.js';
+import { gradients } from './autodiff.js';
+import { Program } from './program.js';
+import { pinGradients } from './pins.js';
+import { Feed } from './feed.js';
+import { ShapeError } from './op.js';
+
+export interface ValueAndGradOptions {
+  /** Seed of the dropout stream, when the function applies dropout. Default 0. */
+  seed?: number;
+}
+
+export interface ValueAndGrad {
+  (...data: MatrixLike[]): number;
+  /** Frees the function's memory now (it is freed when the function is garbage-collected otherwise). */
+  dispose(): void;
+  /** Bytes of the planned memory (activations and their gradients). */
+  readonly planBytes: number;
+}
+
+const registry = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<() => void>((free) => free()) : undefined;
+
+export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, inputs: readonly SymbolicTensor[] = [], options: ValueAndGradOptions = {}): ValueAndGrad {
+  if (typeof fn !== 'function') throw new TypeError('wasmnn: valueAndGrad takes a function that builds a scalar from ops');
+  if (!Array.isArray(inputs) || inputs.some((t) => !(t instanceof SymbolicTensor) || t.kind !== 'input')) {
+    throw new TypeError('wasmnn: valueAndGrad(fn, inputs): inputs must be a list of input(...) tensors, one per argument of fn');
+  }
+  const seed = options.seed ?? 0;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`wasmnn: seed must be a non-negative integer, got ${seed}`);
+  const rt = runtime();
+  const traced = toTensor(fn(...inputs), "the function's result");
+  if (traced.rows !== 1 || traced.cols !== 1) throw new ShapeError(`wasmnn: valueAndGrad needs a function whose result is a single value, got shape ${traced} (reduce it with ops.sum or ops.mean)`);
+  const [out] = lower([traced]);
+  const eqns = collect([out]);
+  const leaves = leavesOf(eqns, [out]);
+  for (const t of leaves) {
+    if (t.kind === 'input' && !inputs.includes(t)) throw new RangeError(`wasmnn: the function reads an input${t.name ? ` '${t.name}'` : ''} of shape ${t} that is not in valueAndGrad's list of inputs`);
+  }
+  const params = leaves.filter((t) => t.kind === 'param');
+  const grads = gradients(eqns, out, params);
+  const { pins, unreached } = pinGradients(params, grads);
+  const dropoutState = rt.arena.alloc(16, 16);
+  rt.kernels.rng_seed(dropoutState, seed >>> 0, (Math.floor(seed / 2 ** 32) + 3 * 0x9e3779b9) >>> 0);
+  const prog = new Program(rt, { roots: [out], pins, training: true, dropoutState });
+  prog.plan(1);
+  const feed = new Feed(rt);
+  const k = rt.kernels;
+  const n = inputs.length;
+
+  const result = new Float64Array(1);
+  // The value goes to result[0], read by the small wrappers below, which V8 inlines into the
+  // caller's loop: a double returned from a call that is not inlined is boxed (garbage per call).
+  const run = (data: ArrayLike<MatrixLike>): void => {
+    if (data.length !== n) throw new RangeError(`wasmnn: this function takes ${n} data argument${n === 1 ? '' : 's'} (one per input), got ${data.length}`);
+    let rows = n === 0 ? 1 : -1;
+    for (let i = 0; i < n; i++) {
+      feed.read(data[i], `argument ${i}`);
+      if (rows >= 0 && feed.rows !== rows) throw new ShapeError(`wasmnn: argument ${i} has ${feed.rows} rows, argument 0 has ${rows}`);
+      rows = feed.rows;
+    }
+    prog.ensure(rows);
+    for (let i = 0; i < n; i++) {
+      const values = feed.read(data[i], `argument ${i}`);
+      feed.check(inputs[i], values, `argument ${i}`);
+      feed.write(prog, inputs[i], values, `argument ${i}`);
+    }
+    for (let i = 0; i < unreached.length; i++) k.fill_f32(unreached[i].gradPtr, unreached[i].size, 0);
+    prog.exec(rows);
+    prog.scalarInto(out, result, 0);
+  };
+  // Fixed arities: a rest parameter would allocate an array per call.
+  const args: MatrixLike[] = new Array(n).fill(undefined);
+  const f = (
+    n === 0 ? () => (run(NONE), result[0])
+    : n === 1 ? (a: MatrixLike) => ((args[0] = a), run(args), result[0])
+    : n === 2 ? (a: MatrixLike, b: MatrixLike) => ((args[0] = a), (args[1] = b), run(args), result[0])
+    : n === 3 ? (a: MatrixLike, b: MatrixLike, c: MatrixLike) => ((args[0] = a), (args[1] = b), (args[2] = c), run(args), result[0])
+    : (...xs: MatrixLike[]) => (run(xs), result[0])
+  ) as ValueAndGrad;
+  let freed = false;
+  const free = () => {
+    if (freed) return;
+    freed = true;
+    prog.dispose();
+    rt.arena.release(dropoutState);
+  };
+  Object.defineProperty(f, 'planBytes', { get: () => prog.planBytes });
+  f.dispose = () => {
+    registry?.unregister(f);
+    free();
+  };
+  registry?.register(f, free, f);
+  return f;
+}
+
+const NONE: MatrixLike[] = [];

@@ -1,0 +1,812 @@
+// A model: a graph from inputs to outputs (Keras' functional API, tfjs' tf.model) trained end to
+// end on the graph engine. Memory:
+//   parameters | gradients    one flat region each, in the order layers are first applied, so an
+//                             optimizer step is one kernel call over all of them;
+//   programs                  predict, evaluate and train (forward, loss, backward) compiled from
+//                             the graph once, each with a memory plan for `maxRows` rows (planned
+//                             again only if a larger batch comes);
+//   data                      fit() copies the training (and validation) set into wasm once; a
+//                             batch is a pointer into it, or a gather of shuffled rows.
+// A training step therefore allocates nothing, in wasm or in JS.
+import { runtime, type Runtime } from '../wasm/init.js';
+import { Matrix, type MatrixLike } from '../data/matrix.js';
+import type { Layer } from '../layers/layer.js';
+import { Parameter } from '../optimizers/parameter.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
+import { type Loss, type LossName, type CustomLossSpec, resolveLoss, softmaxCrossEntropyIndex } from '../losses/index.js';
+import { type MetricAccumulator, type MetricName, METRIC_NAMES, makeMetric } from '../metrics/index.js';
+import type { Regularizer } from '../regularizers/index.js';
+import { summarize } from './summary.js';
+import { saveModel, loadModel, type SavedModel } from './serialize.js';
+import { TrainingError, type EpochLogs, type FitOptions, type History } from './types.js';
+import { collect, input, SymbolicTensor } from '../graph/symbolic.js';
+import { isPrimitive, ShapeError } from '../graph/op.js';
+import { lower } from '../graph/lower.js';
+import { gradients } from '../graph/autodiff.js';
+import { Program } from '../graph/program.js';
+import { pinGradients } from '../graph/pins.js';
+import { lossOf } from '../graph/ops/loss.js';
+import { toTensor, type Operand } from '../graph/api.js';
+
+export interface ModelOptions {
+  /** Seed of every random draw: initial weights, shuffling, dropout masks. Default 0. */
+  seed?: number;
+  name?: string;
+}
+
+/** A loss written with ops: `(pred, target) => scalar`; its gradient is derived. */
+export type GraphLoss = ((pred: SymbolicTensor, target: SymbolicTensor) => Operand) & { lossName?: string };
+
+export interface CompileOptions {
+  loss: LossName | Loss | CustomLossSpec | GraphLoss;
+  optimizer: Optimizer;
+  metrics?: MetricName[];
+  /** The batch size to plan memory for (fit replans if it is given a larger one). Default 32. */
+  batchSize?: number;
+}
+
+export interface ModelGraph {
+  inputs: SymbolicTensor | readonly SymbolicTensor[];
+  outputs: SymbolicTensor | readonly SymbolicTensor[];
+}
+
+/** A data set copied into wasm memory. */
+interface Resident {
+  x: number[];
+  y: number;
+  rows: number;
+  release(): void;
+}
+
+const STREAM_INIT = 1;
+const STREAM_SHUFFLE = 2;
+const STREAM_DROPOUT = 3;
+
+type Mode = 'predict' | 'eval' | 'train';
+
+export class Model {
+  /** The layers, in the order they are first applied (getWeights() order). */
+  readonly layers: readonly Layer[];
+  readonly inputs: readonly SymbolicTensor[];
+  readonly outputs: readonly SymbolicTensor[];
+  readonly seed: number;
+  readonly name: string;
+  /** Columns of the first input and of the first output. */
+  readonly inputUnits: number;
+  readonly outputUnits: number;
+  protected readonly rt: Runtime;
+  private readonly params: Parameter[] = [];
+  /** Parameters with a weight penalty, and the penalty. */
+  private readonly penalties: { p: Parameter; r: Regularizer }[] = [];
+  private readonly paramRegion: number;
+  private readonly gradRegion: number;
+  private readonly paramCount: number;
+  /** Three PRNG states of 16 bytes: init, shuffle, dropout. */
+  private readonly rngStates: number;
+  private readonly lowered: SymbolicTensor[];
+  private loss: Loss | GraphLoss | undefined;
+  private optimizerRef: Optimizer | undefined;
+  private metricNames: MetricName[] = [];
+  private maxRows = 0;
+  /** predict, eval (dense, index targets), train (dense, index). */
+  private readonly programs: ({ prog: Program; loss?: SymbolicTensor; target?: SymbolicTensor } | undefined)[] = [];
+  private readonly targets = { dense: undefined as SymbolicTensor | undefined, index: undefined as SymbolicTensor | undefined };
+  private heapF!: Float32Array;
+  private heapI!: Int32Array;
+  private disposed = false;
+
+  constructor(graph: ModelGraph, options: ModelOptions = {}) {
+    const seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`wasmnn: seed must be a non-negative integer, got ${seed}`);
+    if (!graph || graph.inputs === undefined || graph.outputs === undefined) throw new TypeError('wasmnn: new Model({ inputs, outputs }) needs the input tensors and the output tensors');
+    const inputs = Array.isArray(graph.inputs) ? [...graph.inputs] : [graph.inputs as SymbolicTensor];
+    const outputs = Array.isArray(graph.outputs) ? [...graph.outputs] : [graph.outputs as SymbolicTensor];
+    if (inputs.length === 0 || outputs.length === 0) throw new RangeError('wasmnn: a model needs at least one input and one output');
+    for (const t of [...inputs, ...outputs]) if (!(t instanceof SymbolicTensor)) throw new TypeError('wasmnn: a model\'s inputs and outputs are symbolic tensors (from input(), layers and ops)');
+    for (const t of inputs) if (t.kind !== 'input') throw new TypeError(`wasmnn: a model input must be an input(...) tensor, got one of shape ${t} computed by an op`);
+    this.rt = runtime();
+    this.seed = seed;
+    this.name = options.name ?? 'model';
+    this.inputs = inputs;
+    this.outputs = outputs;
+    this.inputUnits = inputs[0].cols;
+    this.outputUnits = outputs[0].cols;
+
+    // The layers in order of first application; every leaf must be a model input.
+    const calls = collect(outputs);
+    const layers: Layer[] = [];
+    for (const e of calls) {
+      if (!isPrimitive(e.op) && !layers.includes(e.op as Layer)) layers.push(e.op as Layer);
+      for (const t of e.inputs) {
+        if (t.kind === 'input' && !inputs.includes(t)) throw new RangeError(`wasmnn: the model's outputs depend on an input${t.name ? ` '${t.name}'` : ''} of shape ${t} that is not among its inputs`);
+        if (t.kind === 'param') throw new RangeError(`wasmnn: a model's weights come from its layers; the graph reads the free parameter '${t.slot!.label}' (use a layer, or valueAndGrad for your own parameters)`);
+      }
+    }
+    for (const t of outputs) if (t.kind === 'input' && !inputs.includes(t)) throw new RangeError('wasmnn: a model output is an input that is not among its inputs');
+    layers.sort((a, b) => firstCall(calls, a) - firstCall(calls, b));
+    for (const l of layers) {
+      if (l.owner) throw new Error(`wasmnn: the layer '${l.name}' already belongs to another model; a layer's weights live in one model (apply it several times within one model to share them)`);
+    }
+    layers.forEach((l, i) => l.rename(i));
+    this.layers = layers;
+
+    const { arena, kernels: k } = this.rt;
+    const specs = layers.map((l) => l.paramSpecs());
+    this.paramCount = specs.flat().reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+    this.paramRegion = arena.alloc(Math.max(1, this.paramCount) * 4);
+    this.gradRegion = arena.alloc(Math.max(1, this.paramCount) * 4);
+    this.rngStates = arena.alloc(48, 16);
+    for (const stream of [STREAM_INIT, STREAM_SHUFFLE, STREAM_DROPOUT]) {
+      k.rng_seed(this.rngStates + 16 * (stream - 1), seed >>> 0, (Math.floor(seed / 2 ** 32) + stream * 0x9e3779b9) >>> 0);
+    }
+    let offset = 0;
+    specs.forEach((layerSpecs, i) => {
+      const ps = layerSpecs.map((s) => {
+        const p = new Parameter(arena, s.name, s.shape, this.paramRegion + offset, this.gradRegion + offset);
+        offset += p.size * 4;
+        s.initializer.fill(p.valuePtr, p.size, { k, state: this.rngStates, fanIn: s.fanIn, fanOut: s.fanOut });
+        if (s.regularizer) this.penalties.push({ p, r: s.regularizer });
+        this.params.push(p);
+        return p;
+      });
+      layers[i].bindParams(ps);
+      layers[i].owner = this;
+    });
+    k.fill_f32(this.gradRegion, this.paramCount, 0);
+    this.lowered = lower(outputs);
+  }
+
+  /** The three PRNG states (init, shuffle, dropout) as 12 unsigned 32-bit words, for save(). */
+  exportRng(): number[] {
+    return Array.from(this.rt.arena.u32(this.rngStates, 12));
+  }
+
+  /** Restores exportRng() output, so a loaded model continues the same random streams. */
+  importRng(words: readonly number[]): void {
+    if (!Array.isArray(words) || words.length !== 12 || words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) {
+      throw new RangeError('wasmnn: the PRNG state must be 12 unsigned 32-bit integers');
+    }
+    this.rt.arena.u32(this.rngStates, 12).set(words);
+  }
+
+  /** The compiled loss's config ({ name, ...options }). */
+  get lossConfig(): Record<string, unknown> | undefined {
+    const l = this.loss;
+    if (!l) return undefined;
+    return typeof l === 'function' ? { name: l.lossName ?? 'custom' } : l.getConfig();
+  }
+
+  /** The compiled metric names. */
+  get metrics(): readonly MetricName[] {
+    return this.metricNames;
+  }
+
+  /** The topology (JSON) and one float32 buffer of weights; with includeOptimizer, what resuming training needs. */
+  save(options: { includeOptimizer?: boolean } = {}): SavedModel {
+    return saveModel(this, options);
+  }
+
+  /** Rebuilds a model from save(); refuses a damaged or foreign file with an error that says what is wrong. */
+  static load(saved: SavedModel): Model {
+    return loadModel(saved, chainModel);
+  }
+
+  /** The optimizer given to compile(), if compiled. */
+  get optimizer(): Optimizer | undefined {
+    return this.optimizerRef;
+  }
+
+  /** The trainable parameters, in getWeights() order (kernel then bias, layer by layer). */
+  parameters(): readonly Parameter[] {
+    return this.params;
+  }
+
+  countParams(): number {
+    return this.paramCount;
+  }
+
+  /** Bytes of the largest planned program (activations, their gradients, inputs and targets). */
+  get planBytes(): number {
+    let b = 0;
+    for (const p of this.programs) if (p) b = Math.max(b, p.prog.planBytes);
+    return b;
+  }
+
+  compile(options: CompileOptions): void {
+    this.alive();
+    if (!options || options.loss === undefined) throw new TypeError('wasmnn: compile needs a loss');
+    if (!options.optimizer || typeof options.optimizer.step !== 'function') throw new TypeError('wasmnn: compile needs an optimizer, e.g. optimizers.sgd({ lr: 0.1 })');
+    if (this.outputs.length !== 1) throw new RangeError(`wasmnn: compile/fit train a model with one output; this one has ${this.outputs.length} (use valueAndGrad for a loss over several)`);
+    const loss = typeof options.loss === 'function' ? (options.loss as GraphLoss) : resolveLoss(options.loss as LossName | Loss | CustomLossSpec);
+    if (typeof loss !== 'function') {
+      const lastAct = lastActivation(this.outputs[0]);
+      if ((loss.name === 'softmaxCrossEntropy' && lastAct === 'softmax') || (loss.name === 'bceWithLogits' && lastAct === 'sigmoid')) {
+        throw new RangeError(
+          `wasmnn: loss '${loss.name}' takes raw scores (logits) but the last layer applies '${lastAct}': remove the activation, or use ${loss.name === 'bceWithLogits' ? "'bce'" : 'a loss on probabilities'}`,
+        );
+      }
+    }
+    for (const m of options.metrics ?? []) {
+      if (!METRIC_NAMES.includes(m)) throw new RangeError(`wasmnn: unknown metric '${m}'; known: ${METRIC_NAMES.join(', ')}`);
+    }
+    this.loss = loss;
+    this.dropPrograms(true);
+    this.metricNames = [...(options.metrics ?? [])];
+    this.optimizerRef?.dispose();
+    this.optimizerRef = options.optimizer;
+    this.optimizerRef.attach(this.params);
+    this.maxRows = checkBatchSize(options.batchSize ?? 32);
+    this.program('train', false);
+  }
+
+  /** The program for a mode (and target kind), compiled on first use and planned for maxRows. */
+  private program(mode: Mode, index: boolean): { prog: Program; loss?: SymbolicTensor; target?: SymbolicTensor } {
+    // By number, not by a string key: building the key would allocate on every training step.
+    const key = mode === 'predict' ? 0 : (mode === 'eval' ? 1 : 3) + (index ? 1 : 0);
+    let p = this.programs[key];
+    if (!p) {
+      p = this.buildProgram(mode, index);
+      this.programs[key] = p;
+    }
+    p.prog.ensure(this.maxRows);
+    return p;
+  }
+
+  private buildProgram(mode: Mode, index: boolean): { prog: Program; loss?: SymbolicTensor; target?: SymbolicTensor } {
+    const out = this.lowered[0];
+    if (mode === 'predict') return { prog: new Program(this.rt, { roots: this.lowered, training: false }) };
+    const target = index ? (this.targets.index ??= input([1], { dtype: 'int32', name: 'target' })) : (this.targets.dense ??= input([this.outputUnits], { name: 'target' }));
+    const loss = this.lossTensor(out, target, index);
+    if (mode === 'eval') return { prog: new Program(this.rt, { roots: [loss, out], training: false }), loss, target };
+    const eqns = collect([loss]);
+    const params = this.params.map((p) => paramTensorOf(this.layers, p));
+    const grads = gradients(eqns, loss, params);
+    const { pins } = pinGradients(params, grads);
+    // Last layer's gradients first: the backward pass runs from the loss down.
+    pins.reverse();
+    const prog = new Program(this.rt, { roots: [loss, out], pins, training: true, dropoutState: this.rngStates + 32 });
+    return { prog, loss, target };
+  }
+
+  private lossTensor(out: SymbolicTensor, target: SymbolicTensor, index: boolean): SymbolicTensor {
+    this.requireCompiled('training');
+    const l = this.loss!;
+    if (typeof l === 'function') {
+      const t = toTensor(l(out, target), "the custom loss's result");
+      if (t.rows !== 1 || t.cols !== 1) throw new ShapeError(`wasmnn: a custom loss must return a single value, got shape ${t}`);
+      return lower([t])[0];
+    }
+    return lossOf(index ? softmaxCrossEntropyIndex() : l, out, target);
+  }
+
+  private dropPrograms(all: boolean): void {
+    this.programs.forEach((p, key) => {
+      if (p && (all || key !== 0)) {
+        p.prog.dispose();
+        this.programs[key] = undefined;
+      }
+    });
+  }
+
+  /** Frees every block this model holds in wasm memory; the model is unusable afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const { arena } = this.rt;
+    this.dropPrograms(true);
+    for (const l of this.layers) {
+      l.dispose?.(arena);
+      l.owner = undefined;
+    }
+    this.optimizerRef?.dispose();
+    arena.release(this.paramRegion);
+    arena.release(this.gradRegion);
+    arena.release(this.rngStates);
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new Error(`wasmnn: the model '${this.name}' was disposed`);
+  }
+
+  // An assertion, not a getter: returning { loss, optimizer } allocated on every training step.
+  private requireCompiled(what: string): void {
+    this.alive();
+    if (!this.loss || !this.optimizerRef) throw new Error(`wasmnn: call model.compile({ loss, optimizer }) before ${what}`);
+  }
+
+  // ---- data ------------------------------------------------------------------
+
+  /** x as one matrix per model input. */
+  private inputList(xIn: MatrixLike | readonly MatrixLike[], what: string): MatrixLike[] {
+    if (this.inputs.length === 1) return [xIn as MatrixLike];
+    if (!Array.isArray(xIn) || xIn.length !== this.inputs.length || !xIn.every((v) => v !== null && typeof v === 'object' && (Array.isArray(v) || ArrayBuffer.isView(v) || 'data' in v || v instanceof Matrix))) {
+      throw new RangeError(`wasmnn: this model has ${this.inputs.length} inputs: pass ${what} as a list of ${this.inputs.length} matrices`);
+    }
+    return xIn as MatrixLike[];
+  }
+
+  /** Validates x (and y) against the model and decides how targets are stored. */
+  private checkData(xIn: MatrixLike | readonly MatrixLike[], yIn?: MatrixLike): { x: Matrix[]; y?: Matrix; index: boolean } {
+    const x = this.inputList(xIn, 'x').map((v, i) => Matrix.from(v, this.inputs.length === 1 ? 'x' : `x[${i}]`));
+    if (yIn === undefined) {
+      this.checkShapes(x);
+      return { x, index: false };
+    }
+    const y = Matrix.from(yIn, 'y');
+    return { x, y, index: this.checkShapes(x, y.data, y.rows, y.cols) };
+  }
+
+  // The shape checks of every entry point; true when y holds class indices (one column into a
+  // softmax cross-entropy over several outputs), which are checked here too.
+  private checkShapes(x: readonly { rows: number; cols: number }[], y?: ArrayLike<number>, yRows = 0, yCols = 0): boolean {
+    for (let i = 0; i < x.length; i++) {
+      const m = x[i], want = this.inputs[i].cols;
+      if (m.cols !== want) throw new RangeError(`wasmnn: ${this.inputs.length === 1 ? 'x' : `x[${i}]`} has ${m.cols} columns but the model takes ${want} inputs${this.inputs.length === 1 ? ' (inputDim)' : ' there'}`);
+      if (m.rows !== x[0].rows) throw new RangeError(`wasmnn: x[${i}] has ${m.rows} rows but x[0] has ${x[0].rows}`);
+    }
+    if (y === undefined) return false;
+    const xRows = x[0].rows;
+    if (yRows !== xRows) throw new RangeError(`wasmnn: x has ${xRows} rows but y has ${yRows}`);
+    const lossName = typeof this.loss === 'function' ? undefined : this.loss?.name;
+    const index = lossName === 'softmaxCrossEntropy' && yCols === 1 && this.outputUnits > 1;
+    if (index) {
+      for (let r = 0; r < yRows; r++) {
+        const v = y[r];
+        if (!Number.isInteger(v) || v < 0 || v >= this.outputUnits) {
+          throw new RangeError(`wasmnn: y row ${r}: label ${v} is not a class index in [0, ${this.outputUnits - 1}]`);
+        }
+      }
+    } else if (yCols !== this.outputUnits) {
+      throw new RangeError(`wasmnn: y has ${yCols} columns but the model outputs ${this.outputUnits}`);
+    }
+    return index;
+  }
+
+  // trainOnBatch's operands without allocating: a Matrix, or { data: Float32Array, shape }, is
+  // read in place (rows and columns left in batchRows/batchCols); other forms go through Matrix.from.
+  private batchRows = 0;
+  private batchCols = 0;
+  private batchData(v: MatrixLike, name: string): Float32Array {
+    // A Matrix is shaped too, but its `shape` getter builds an array: take its fields instead.
+    if (!(v instanceof Matrix) && Matrix.isShaped(v) && v.data instanceof Float32Array) {
+      Matrix.checkShaped(v, name);
+      this.batchRows = v.shape[0];
+      this.batchCols = v.shape[1] ?? 1;
+      return v.data;
+    }
+    const m = v instanceof Matrix ? v : Matrix.from(v, name, false);
+    this.batchRows = m.rows;
+    this.batchCols = m.cols;
+    return m.data;
+  }
+
+  private makeResident(x: Matrix[], y: Matrix | undefined, index: boolean): Resident {
+    const { arena } = this.rt;
+    const xp = x.map((m) => {
+      const p = arena.alloc(m.data.length * 4);
+      arena.f32(p, m.data.length).set(m.data);
+      return p;
+    });
+    const yp = y ? arena.alloc(y.data.length * 4) : 0;
+    if (y) {
+      if (index) arena.i32(yp, y.data.length).set(y.data);
+      else arena.f32(yp, y.data.length).set(y.data);
+    }
+    return {
+      x: xp,
+      y: yp,
+      rows: x[0].rows,
+      release: () => {
+        for (const p of xp) arena.release(p);
+        if (yp) arena.release(yp);
+      },
+    };
+  }
+
+  private refreshHeap(): void {
+    const buf = this.rt.arena.memory.buffer;
+    if (this.heapF?.buffer !== buf) {
+      this.heapF = new Float32Array(buf);
+      this.heapI = new Int32Array(buf);
+    }
+  }
+
+  // ---- the step --------------------------------------------------------------
+
+  // The step's loss goes to a field rather than a return value: a double returned from a call
+  // that is not inlined is boxed (16 bytes of garbage per step); a double field is updated in place.
+  private stepLoss = 0.5;
+  private readonly lossSum = new Float64Array(1);
+  private readonly penaltySum = new Float64Array(1);
+  private readonly lossValue = new Float64Array(1);
+
+  /** Runs the train program (forward, loss, backward) on its bound inputs, the loss into stepLoss; parameter gradients are overwritten. */
+  private trainRun(p: { prog: Program; loss?: SymbolicTensor }, rows: number): void {
+    p.prog.exec(rows);
+    // Every weight penalty's gradient, and the summed penalty (part of the reported loss).
+    const penalty = this.penaltySum;
+    penalty[0] = 0;
+    for (let i = 0; i < this.penalties.length; i++) {
+      const { p: w, r } = this.penalties[i];
+      r.apply(this.rt.kernels, w.gradPtr, w.valuePtr, w.size, penalty);
+    }
+    p.prog.scalarInto(p.loss!, this.lossValue, 0);
+    this.stepLoss = this.lossValue[0] + penalty[0];
+  }
+
+  // ---- public training API ----------------------------------------------------
+
+  /**
+   * Trains for `epochs` passes over the data. Returns the per-epoch history.
+   * Throws a TrainingError (leaving the weights of the last good step) if the loss becomes NaN or infinite.
+   */
+  async fit(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike, options: FitOptions = {}): Promise<History> {
+    this.requireCompiled('fit');
+    const optimizer = this.optimizerRef as Optimizer;
+    const epochs = options.epochs ?? 1;
+    if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`wasmnn: epochs must be a non-negative integer, got ${epochs}`);
+    const { x, y, index } = this.checkData(xIn, yIn);
+    const n = x[0].rows;
+    const batch = Math.min(checkBatchSize(options.batchSize ?? 32), n);
+    const shuffle = options.shuffle ?? true;
+    const perBatch = options.scheduleUnit === 'batch';
+    let val: { x: Matrix[]; y: Matrix; index: boolean } | undefined;
+    if (options.validationData) {
+      const [vx, vy] = options.validationData;
+      const c = this.checkData(vx, vy);
+      val = { x: c.x, y: c.y as Matrix, index: c.index };
+    }
+
+    if (batch > this.maxRows) this.maxRows = batch;
+    const p = this.program('train', index);
+    const prog = p.prog;
+    const { arena, kernels: k } = this.rt;
+    const data = this.makeResident(x, y, index);
+    const valData = val ? this.makeResident(val.x, val.y, val.index) : undefined;
+    const idx = shuffle ? arena.alloc(n * 4) : 0;
+    if (idx) {
+      const view = arena.i32(idx, n);
+      for (let i = 0; i < n; i++) view[i] = i;
+    }
+    const metrics = this.metricNames.map((m) => makeMetric(m, this.binaryThreshold()));
+    const history: History = { epoch: [], loss: [] };
+    for (const m of metrics) history[m.name] = [];
+    if (val) {
+      history.valLoss = [];
+      for (const m of metrics) history[`val${m.name[0].toUpperCase()}${m.name.slice(1)}`] = [];
+    }
+    const inputs = this.inputs;
+    const nIn = inputs.length;
+    const target = p.target!;
+    const out = this.lowered[0];
+    const tCols = index ? 1 : this.outputUnits;
+    const shuffleState = this.rngStates + 16;
+    let lastYield = Date.now();
+    const cbs = options.callbacks ?? [];
+    for (const cb of cbs) cb.onTrainBegin?.(this);
+
+    try {
+      for (let epoch = 0; epoch < epochs; epoch++) {
+        if (!perBatch) optimizer.scheduleStep = epoch;
+        for (const cb of cbs) cb.onEpochBegin?.(epoch, this);
+        if (idx) k.shuffle_i32(idx, n, shuffleState);
+        for (const m of metrics) m.reset();
+        // The epoch's loss sum in a typed array: a double local that the optimised loop keeps
+        // tagged is boxed anew on every `+=` (16 bytes a step).
+        const lossSum = this.lossSum;
+        lossSum[0] = 0;
+        for (let start = 0, b = 0; start < n; start += batch, b++) {
+          const rows = Math.min(batch, n - start);
+          let yp: number;
+          if (idx) {
+            for (let i = 0; i < nIn; i++) {
+              prog.unbind(inputs[i]);
+              k.gather_rows_f32(prog.ptr(inputs[i]), data.x[i], idx + start * 4, rows, inputs[i].cols);
+            }
+            prog.unbind(target);
+            yp = prog.ptr(target);
+            if (index) k.gather_i32(yp, data.y, idx + start * 4, rows);
+            else k.gather_rows_f32(yp, data.y, idx + start * 4, rows, tCols);
+          } else {
+            for (let i = 0; i < nIn; i++) prog.bind(inputs[i], data.x[i] + start * inputs[i].cols * 4);
+            yp = data.y + start * tCols * 4;
+            prog.bind(target, yp);
+          }
+          this.trainRun(p, rows);
+          const value = this.stepLoss;
+          if (!Number.isFinite(value)) {
+            throw new TrainingError(
+              `wasmnn: the loss became ${value} at epoch ${epoch}, batch ${b} (weights are left as they were before this step); lower the learning rate or check the data and loss`,
+            );
+          }
+          if (metrics.length) {
+            this.refreshHeap();
+            const o = prog.ptr(out) >> 2;
+            // Indexed loops in the step: no iterator objects per batch.
+            for (let mi = 0; mi < metrics.length; mi++) metrics[mi].add(this.heapF, this.heapI, o, yp >> 2, rows, this.outputUnits, index);
+          }
+          if (perBatch) optimizer.scheduleStep = epoch * Math.ceil(n / batch) + b;
+          optimizer.step();
+          lossSum[0] += value * rows;
+        }
+        const logs: EpochLogs = { loss: lossSum[0] / n };
+        for (const m of metrics) logs[m.name] = m.result();
+        if (valData && val) {
+          const v = this.evaluateResident(valData, val.index, metrics);
+          logs.valLoss = v.loss;
+          for (const m of metrics) logs[`val${m.name[0].toUpperCase()}${m.name.slice(1)}`] = v[m.name];
+        }
+        // A plateau schedule reacts to the monitored metric: validation loss if there is one.
+        const lr = optimizer.lr as { observe?: (m: number) => number };
+        if (typeof lr === 'object' && typeof lr.observe === 'function') lr.observe(logs.valLoss ?? logs.loss);
+        history.epoch.push(epoch);
+        for (const key of Object.keys(logs)) history[key].push(logs[key]);
+        let stop = false;
+        for (const cb of cbs) if (cb.onEpochEnd?.(epoch, logs, this) === false) stop = true;
+        if (options.onEpochEnd && (await options.onEpochEnd(epoch, logs)) === false) stop = true;
+        if (stop) break;
+        if (Date.now() - lastYield > 100) {
+          // Let timers, I/O and the UI run during long fits.
+          await new Promise((r) => setTimeout(r, 0));
+          lastYield = Date.now();
+        }
+      }
+    } finally {
+      for (const t of inputs) prog.unbind(t);
+      prog.unbind(target);
+      data.release();
+      valData?.release();
+      if (idx) arena.release(idx);
+    }
+    for (const cb of cbs) cb.onTrainEnd?.(this);
+    return history;
+  }
+
+  /** One optimisation step on exactly these rows. Returns the batch's loss. */
+  trainOnBatch(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike): number {
+    // Small enough for V8 to inline into the caller's loop, so the returned double need not be
+    // boxed there (a double returned from a call that is not inlined is 16 bytes of garbage).
+    this.trainStep(xIn, yIn);
+    return this.stepLoss;
+  }
+
+  private trainStep(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike): void {
+    this.requireCompiled('trainOnBatch');
+    const optimizer = this.optimizerRef as Optimizer;
+    const k = this.rt.kernels;
+    const nIn = this.inputs.length;
+    if (nIn !== 1) {
+      this.trainStepMulti(this.inputList(xIn, 'x'), yIn);
+      optimizer.step();
+      return;
+    }
+    const xd = this.batchData(xIn as MatrixLike, 'x');
+    const rows = this.batchRows, cols = this.batchCols;
+    const yd = this.batchData(yIn, 'y');
+    const index = this.checkShapes1(rows, cols, yd, this.batchRows, this.batchCols);
+    if (rows > this.maxRows) this.maxRows = rows;
+    const p = this.program('train', index);
+    const prog = p.prog, x = this.inputs[0], target = p.target!;
+    // Through the cached heap views: no typed-array view is created per batch.
+    this.refreshHeap();
+    const xp = prog.ptr(x), tp = prog.ptr(target);
+    this.heapF.set(xd, xp >> 2);
+    // NaN/infinity scans in wasm (SIMD); the JS scan only runs to name the bad value.
+    if (k.count_non_finite_f32(xp, xd.length) > 0) Matrix.assertFinite(new Matrix(xd, rows, cols), 'x');
+    if (index) for (let i = 0; i < yd.length; i++) this.heapI[(tp >> 2) + i] = yd[i];
+    else {
+      this.heapF.set(yd, tp >> 2);
+      if (k.count_non_finite_f32(tp, yd.length) > 0) Matrix.assertFinite(new Matrix(yd, rows, yd.length / rows), 'y');
+    }
+    this.trainRun(p, rows);
+    const value = this.stepLoss;
+    if (!Number.isFinite(value)) throw new TrainingError(`wasmnn: the loss became ${value} (weights left unchanged)`);
+    optimizer.step();
+  }
+
+  // checkShapes for one input without building a list (trainOnBatch allocates nothing).
+  private readonly one = [{ rows: 0, cols: 0 }];
+  private checkShapes1(rows: number, cols: number, y: ArrayLike<number>, yRows: number, yCols: number): boolean {
+    this.one[0].rows = rows;
+    this.one[0].cols = cols;
+    return this.checkShapes(this.one, y, yRows, yCols);
+  }
+
+  private trainStepMulti(xs: MatrixLike[], yIn: MatrixLike): void {
+    const { x, y, index } = this.checkData(xs, yIn);
+    const rows = x[0].rows;
+    if (rows > this.maxRows) this.maxRows = rows;
+    const p = this.program('train', index);
+    const data = this.makeResident(x, y, index);
+    try {
+      this.inputs.forEach((t, i) => p.prog.bind(t, data.x[i]));
+      p.prog.bind(p.target!, data.y);
+      this.trainRun(p, rows);
+    } finally {
+      for (const t of this.inputs) p.prog.unbind(t);
+      p.prog.unbind(p.target!);
+      data.release();
+    }
+    if (!Number.isFinite(this.stepLoss)) throw new TrainingError(`wasmnn: the loss became ${this.stepLoss} (weights left unchanged)`);
+  }
+
+  /** The mean loss of the batch and the gradient of every parameter (getWeights() order), without updating. */
+  lossAndGradients(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike): { loss: number; grads: Float32Array[] } {
+    this.requireCompiled('lossAndGradients');
+    const { x, y, index } = this.checkData(xIn, yIn);
+    const rows = x[0].rows;
+    if (rows > this.maxRows) this.maxRows = rows;
+    const p = this.program('train', index);
+    const data = this.makeResident(x, y, index);
+    try {
+      this.inputs.forEach((t, i) => p.prog.bind(t, data.x[i]));
+      p.prog.bind(p.target!, data.y);
+      this.trainRun(p, rows);
+      return { loss: this.stepLoss, grads: this.params.map((q) => q.grad.slice()) };
+    } finally {
+      for (const t of this.inputs) p.prog.unbind(t);
+      p.prog.unbind(p.target!);
+      data.release();
+    }
+  }
+
+  private evaluateResident(data: Resident, index: boolean, metrics: MetricAccumulator[]): EpochLogs {
+    const { kernels: k } = this.rt;
+    const p = this.program('eval', index);
+    const prog = p.prog, out = this.lowered[0];
+    for (const m of metrics) m.reset();
+    const tCols = index ? 1 : this.outputUnits;
+    let sum = 0;
+    try {
+      for (let start = 0; start < data.rows; start += this.maxRows) {
+        const rows = Math.min(this.maxRows, data.rows - start);
+        const yp = data.y + start * tCols * 4;
+        this.inputs.forEach((t, i) => prog.bind(t, data.x[i] + start * t.cols * 4));
+        prog.bind(p.target!, yp);
+        prog.exec(rows);
+        sum += prog.scalar(p.loss!) * rows;
+        if (metrics.length) {
+          this.refreshHeap();
+          for (const m of metrics) m.add(this.heapF, this.heapI, prog.ptr(out) >> 2, yp >> 2, rows, this.outputUnits, index);
+        }
+      }
+    } finally {
+      for (const t of this.inputs) prog.unbind(t);
+      prog.unbind(p.target!);
+    }
+    // As Keras: the reported loss includes the weight penalties.
+    let penalty = 0;
+    for (const { p: w, r } of this.penalties) penalty += r.value(k, w.valuePtr, w.size);
+    const logs: EpochLogs = { loss: sum / data.rows + penalty };
+    for (const m of metrics) logs[m.name] = m.result();
+    return logs;
+  }
+
+  /** The mean loss and each compiled metric over x, y (evaluation mode: no dropout, running statistics). */
+  evaluate(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike): EpochLogs {
+    this.requireCompiled('evaluate');
+    const { x, y, index } = this.checkData(xIn, yIn);
+    if (this.maxRows === 0) this.maxRows = 32;
+    const data = this.makeResident(x, y, index);
+    try {
+      return this.evaluateResident(data, index, this.metricNames.map((m) => makeMetric(m, this.binaryThreshold())));
+    } finally {
+      data.release();
+    }
+  }
+
+  /** The model's outputs for x (evaluation mode), one row per input row; a list of matrices for several outputs. */
+  predict(xIn: MatrixLike | readonly MatrixLike[]): Matrix {
+    this.alive();
+    const { x } = this.checkData(xIn);
+    if (this.maxRows === 0) this.maxRows = Math.min(Math.max(x[0].rows, 1), 1024);
+    const { prog } = this.program('predict', false);
+    const data = this.makeResident(x, undefined, false);
+    const rowsIn = x[0].rows;
+    const outs = this.lowered.map((t) => new Float32Array(rowsIn * t.cols));
+    try {
+      for (let start = 0; start < rowsIn; start += this.maxRows) {
+        const rows = Math.min(this.maxRows, rowsIn - start);
+        this.inputs.forEach((t, i) => prog.bind(t, data.x[i] + start * t.cols * 4));
+        prog.exec(rows);
+        this.lowered.forEach((t, i) => outs[i].set(this.rt.arena.f32(prog.ptr(t), rows * t.cols), start * t.cols));
+      }
+    } finally {
+      for (const t of this.inputs) prog.unbind(t);
+      data.release();
+    }
+    const mats = outs.map((o, i) => new Matrix(o, rowsIn, this.lowered[i].cols));
+    return (mats.length === 1 ? mats[0] : mats) as Matrix;
+  }
+
+  /** Binary decisions are made at 0 on logits (bceWithLogits) and at 0.5 otherwise. */
+  private binaryThreshold(): number {
+    return typeof this.loss !== 'function' && this.loss?.name === 'bceWithLogits' ? 0 : 0.5;
+  }
+
+  // ---- weights ------------------------------------------------------------------
+
+  /** Copies of every parameter, kernel then bias per layer (W is [in, out]). */
+  getWeights(): Float32Array[] {
+    return this.params.map((p) => p.value.slice());
+  }
+
+  /** Sets every parameter; W as nested [in][out] arrays or flat, biases as arrays. Validates all before writing any. */
+  setWeights(weights: readonly ArrayLike<unknown>[]): void {
+    if (!Array.isArray(weights) || weights.length !== this.params.length) {
+      throw new RangeError(`wasmnn: setWeights needs ${this.params.length} arrays (${this.params.map((p) => p.name).join(', ')}), got ${weights?.length}`);
+    }
+    const flat = weights.map((w, i) => {
+      const p = this.params[i];
+      const f = flatten(w, p.name);
+      if (f.length !== p.size) throw new RangeError(`wasmnn: setWeights: ${p.name} has shape [${p.shape}] (${p.size} values), got ${f.length}`);
+      for (let j = 0; j < f.length; j++) {
+        if (!Number.isFinite(f[j])) throw new RangeError(`wasmnn: setWeights: ${p.name} has ${f[j]} at index ${j}`);
+      }
+      return f;
+    });
+    flat.forEach((f, i) => this.params[i].value.set(f));
+  }
+
+  /** A table of the layers: output shape, parameters, multiply-accumulates. Printed, and returned. */
+  summary(print = true): string {
+    const text = summarize(this, this.maxRows);
+    if (print) console.log(text);
+    return text;
+  }
+}
+
+/** A model of layers in a chain (what Model.load makes of a saved Sequential). */
+function chainModel(layers: Layer[], options: ModelOptions): Model {
+  const x = input([(layers[0] as { options?: { inputDim?: number } }).options?.inputDim ?? 0]);
+  let t = x;
+  layers.forEach((l, i) => {
+    l.build(t.cols, i);
+    t = l.apply(t);
+  });
+  return new Model({ inputs: x, outputs: t }, { ...options, name: options.name ?? 'sequential' });
+}
+
+function firstCall(calls: readonly { op: unknown; id: number }[], layer: Layer): number {
+  let best = Infinity;
+  for (const e of calls) if (e.op === layer && e.id < best) best = e.id;
+  return best;
+}
+
+/** The name of the activation the output ends with, if a layer applies one. */
+function lastActivation(t: SymbolicTensor): string | undefined {
+  const p = t.producer;
+  if (!p) return undefined;
+  if (!isPrimitive(p.op)) return ((p.op as { activation?: { name: string } }).activation)?.name;
+  if (p.op.name === 'activation') return (p.attrs.act as { name: string }).name;
+  return undefined;
+}
+
+function paramTensorOf(layers: readonly Layer[], p: Parameter): SymbolicTensor {
+  for (const l of layers) {
+    const t = l.weightTensorOf(p);
+    if (t) return t;
+  }
+  throw new Error(`wasmnn: internal: parameter ${p.name} belongs to no layer`);
+}
+
+export function checkBatchSize(b: number): number {
+  if (!Number.isInteger(b) || b <= 0) throw new RangeError(`wasmnn: batchSize must be a positive integer, got ${b}`);
+  return b;
+}
+
+function flatten(w: unknown, name: string): ArrayLike<number> {
+  if (w instanceof Float32Array || w instanceof Float64Array) return w;
+  if (!Array.isArray(w)) throw new TypeError(`wasmnn: setWeights: ${name} must be an array or Float32Array`);
+  if (w.length > 0 && Array.isArray(w[0])) {
+    const cols = (w[0] as unknown[]).length;
+    const out: number[] = [];
+    w.forEach((row, r) => {
+      if (!Array.isArray(row) || row.length !== cols) throw new RangeError(`wasmnn: setWeights: ${name} row ${r} has ${(row as unknown[])?.length} values, row 0 has ${cols}`);
+      out.push(...(row as number[]));
+    });
+    return out;
+  }
+  return w as number[];
+}
+
