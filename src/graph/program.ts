@@ -26,6 +26,8 @@ export class Program {
   maxRows = 0;
   /** Bytes of the planned block. */
   planBytes = 0;
+  /** What the planned tensors would take each in a buffer of its own (no sharing, no in-place writes). */
+  unsharedBytes = 0;
   private readonly rt: Runtime;
   private readonly run: RunState;
   private readonly steps: Step[] = [];
@@ -175,6 +177,8 @@ export class Program {
       bufs.push({ slot: s, def: lt.def, last: lt.last, bytes, offset: 0 });
     });
     const total = assignOffsets(bufs);
+    this.unsharedBytes = 0;
+    for (const b of bufs) for (const t of this.members[b.slot]) this.unsharedBytes += (t.rows === BATCH ? rows : t.rows) * t.cols * 4;
     const { arena } = this.rt;
     const block = arena.alloc(Math.max(total, 16));
     if (this.block) arena.release(this.block);

@@ -4,6 +4,7 @@
 // softmaxCrossEntropy take raw scores; softmaxCrossEntropy accepts integer labels
 // (n x 1 of class indices), one-hot or soft-label targets (n x classes).
 import type { Kernels } from '../wasm/exports.js';
+import type { SymbolicTensor } from '../graph/symbolic.js';
 
 export interface LossContext {
   k: Kernels;
@@ -87,8 +88,21 @@ export interface CustomLossSpec {
   gradient(pred: Float32Array, target: Float32Array, grad: Float32Array, rows: number, cols: number): void;
 }
 
-/** A user-defined loss from value and gradient functions (runs in JS on views of wasm memory). */
-export function custom(spec: CustomLossSpec): Loss {
+/** A loss written with ops, (pred, target) => a [1, 1] tensor; its gradient is derived by the graph engine. */
+export type OpsLoss = ((pred: SymbolicTensor, target: SymbolicTensor) => SymbolicTensor | number) & { lossName?: string };
+
+/**
+ * A user-defined loss: written with ops, `losses.custom((pred, target) => ops.mean(ops.abs(ops.sub(pred, target))))`,
+ * whose gradient is derived; or from value and gradient functions (run in JS on views of wasm memory).
+ */
+export function custom(spec: OpsLoss, lossName?: string): OpsLoss;
+export function custom(spec: CustomLossSpec): Loss;
+export function custom(spec: CustomLossSpec | OpsLoss, lossName?: string): Loss | OpsLoss {
+  if (typeof spec === 'function') {
+    const f = ((pred: SymbolicTensor, target: SymbolicTensor) => spec(pred, target)) as OpsLoss;
+    f.lossName = lossName ?? 'custom';
+    return f;
+  }
   if (typeof spec?.value !== 'function' || typeof spec.gradient !== 'function') {
     throw new TypeError('wasmnn: a custom loss needs value(pred, target, rows, cols) and gradient(pred, target, grad, rows, cols)');
   }

@@ -188,7 +188,19 @@ export class Model {
 
   /** Rebuilds a model from save(); refuses a damaged or foreign file with an error that says what is wrong. */
   static load(saved: SavedModel): Model {
-    return loadModel(saved, chainModel);
+    return loadModel(saved, chainModel, (graph, options) => new Model(graph, options));
+  }
+
+  /** True when the graph is a chain of layer calls from the one input (saved in the Sequential format). */
+  isChain(): boolean {
+    if (this.inputs.length !== 1 || this.outputs.length !== 1) return false;
+    const calls = collect(this.outputs);
+    let prev: SymbolicTensor = this.inputs[0];
+    for (const e of calls) {
+      if (isPrimitive(e.op) || e.inputs[0] !== prev) return false;
+      prev = e.outputs[0];
+    }
+    return calls.length === this.layers.length && prev === this.outputs[0];
   }
 
   /** The optimizer given to compile(), if compiled. */

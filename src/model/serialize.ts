@@ -4,7 +4,8 @@
 // A file from anywhere is untrusted: load checks the format and version, every layer kind and
 // option, that each shape agrees with the buffer and that no value is NaN or infinite, all
 // before it builds anything, so it returns a whole model or throws an error saying which part is wrong.
-import type { Model, ModelOptions } from './model.js';
+import type { Model, ModelOptions, ModelGraph } from './model.js';
+import { graphTopology, buildGraph, type GraphTopology } from './graph-topology.js';
 import * as layers from '../layers/index.js';
 import * as optimizers from '../optimizers/index.js';
 import * as regularizers from '../regularizers/index.js';
@@ -15,6 +16,8 @@ import type { Regularizer } from '../regularizers/index.js';
 import * as losses from '../losses/index.js';
 
 export const FORMAT = 'wasmnn-sequential';
+/** A functional model: the same file, with its graph. */
+export const GRAPH_FORMAT = 'wasmnn-model';
 export const VERSION = 1;
 
 export interface SavedModel {
@@ -33,6 +36,8 @@ export interface Topology {
   buffers: { name: string; length: number }[];
   /** PRNG states (init, shuffle, dropout streams), so shuffling and dropout continue where they were. */
   rng: number[];
+  /** A functional model's graph (format wasmnn-model). */
+  graph?: GraphTopology;
   training?: { loss: Record<string, unknown>; metrics: string[]; optimizer: Record<string, unknown>; slots: number[]; iterations: number; scheduleStep: number; extra: Record<string, number> };
 }
 
@@ -54,7 +59,9 @@ export function saveModel(model: Model, { includeOptimizer = false } = {}): Save
       buffers.push({ name: `${l.name}/runningMean`, length: b.inputUnits }, { name: `${l.name}/runningVar`, length: b.inputUnits });
     }
   }
-  const topology: Topology = { format: FORMAT, version: VERSION, name: model.name, seed: model.seed, layers: model.layers.map((l) => l.getConfig()), params, buffers, rng: model.exportRng() };
+  const chain = model.isChain();
+  const topology: Topology = { format: chain ? FORMAT : GRAPH_FORMAT, version: VERSION, name: model.name, seed: model.seed, layers: model.layers.map((l) => l.getConfig()), params, buffers, rng: model.exportRng() };
+  if (!chain) topology.graph = graphTopology(model.inputs, model.outputs, model.layers);
   if (includeOptimizer) {
     const opt = model.optimizer;
     const loss = model.lossConfig;
@@ -98,14 +105,15 @@ function regularizer(c: unknown, where: string): Regularizer | undefined {
   return regularizers.l1l2({ l1: num(r.l1, `${where}.l1`, (n) => n >= 0), l2: num(r.l2, `${where}.l2`, (n) => n >= 0) });
 }
 
-function layerFrom(c: Record<string, unknown>, i: number): Layer {
+function layerFrom(c: Record<string, unknown>, i: number, functional: boolean): Layer {
   const where = `layer ${i}`;
+  const first = i === 0 && !functional; // a functional graph's layers take their width from their inputs
   try {
     switch (c.kind) {
       case 'dense':
         return layers.dense({
           units: num(c.units, `${where}.units`, (n) => Number.isInteger(n) && n > 0),
-          inputDim: i === 0 ? num(c.inputDim, `${where}.inputDim`, (n) => Number.isInteger(n) && n > 0) : undefined,
+          inputDim: first ? num(c.inputDim, `${where}.inputDim`, (n) => Number.isInteger(n) && n > 0) : undefined,
           activation: c.activation as never,
           useBias: c.useBias !== false,
           kernelRegularizer: regularizer(c.kernelRegularizer, `${where}.kernelRegularizer`),
@@ -115,7 +123,7 @@ function layerFrom(c: Record<string, unknown>, i: number): Layer {
       case 'dropout':
         return layers.dropout({ rate: c.rate as number, name: c.name as string });
       case 'batchNorm':
-        return layers.batchNorm({ eps: c.eps as number, momentum: c.momentum as number, name: c.name as string, inputDim: i === 0 ? (c.inputDim as number) : undefined });
+        return layers.batchNorm({ eps: c.eps as number, momentum: c.momentum as number, name: c.name as string, inputDim: first ? (c.inputDim as number) : undefined });
       case 'activation':
         return layers.activation({ activation: (c.alpha ? { name: c.activation, alpha: c.alpha } : c.activation) as never, name: c.name as string });
       default:
@@ -140,10 +148,14 @@ const OPTIMIZERS: Record<string, (o: any) => Optimizer> = {
 /** Builds the model from layers in a chain (Sequential.load passes `new Sequential`). */
 export type ChainBuilder = (layers: Layer[], options: ModelOptions) => Model;
 
-export function loadModel(saved: SavedModel, build: ChainBuilder): Model {
+/** Builds a functional model from its rebuilt graph (Model.load passes `new Model`). */
+export type GraphBuilder = (graph: ModelGraph, options: ModelOptions) => Model;
+
+export function loadModel(saved: SavedModel, build: ChainBuilder, buildFunctional?: GraphBuilder): Model {
   const t = saved?.topology;
   if (!t || typeof t !== 'object') bad('no topology');
-  if (t.format !== FORMAT) bad(`format '${String(t.format)}' is not '${FORMAT}'`);
+  if (t.format === GRAPH_FORMAT && !buildFunctional) bad(`the file holds a functional model (format '${GRAPH_FORMAT}'): load it with Model.load`);
+  if (t.format !== FORMAT && t.format !== GRAPH_FORMAT) bad(`format '${String(t.format)}' is not '${FORMAT}' or '${GRAPH_FORMAT}'`);
   if (t.version !== VERSION) bad(`format version ${String(t.version)} is not supported (this library reads version ${VERSION})`);
   if (!(saved.weights instanceof ArrayBuffer)) bad('weights must be an ArrayBuffer');
   if (!Array.isArray(t.layers) || t.layers.length === 0) bad('the topology has no layers');
@@ -161,7 +173,10 @@ export function loadModel(saved: SavedModel, build: ChainBuilder): Model {
   const values = readFloats(saved.weights);
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) bad(`value ${i} of the weight buffer is ${values[i]}`);
 
-  const model = build(t.layers.map(layerFrom), { seed: num(t.seed, 'seed', (n) => Number.isSafeInteger(n) && n >= 0), name: typeof t.name === 'string' ? t.name : undefined });
+  const functional = t.format === GRAPH_FORMAT;
+  const layerList = t.layers.map((c, i) => layerFrom(c, i, functional));
+  const options = { seed: num(t.seed, 'seed', (n) => Number.isSafeInteger(n) && n >= 0), name: typeof t.name === 'string' ? t.name : undefined };
+  const model = functional ? buildFunctional!(buildGraph(t.graph as GraphTopology, layerList, bad), options) : build(layerList, { seed: num(t.seed, 'seed', (n) => Number.isSafeInteger(n) && n >= 0), name: typeof t.name === 'string' ? t.name : undefined });
   try {
     const mine = model.parameters();
     if (mine.length !== t.params.length) bad(`the layers have ${mine.length} parameters but the file lists ${t.params.length}`);
