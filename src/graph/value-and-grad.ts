@@ -58,21 +58,22 @@ export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, input
   const n = inputs.length;
 
   const result = new Float64Array(1);
+  const names = inputs.map((t, i) => (t.name ? `argument ${i} ('${t.name}')` : `argument ${i}`));
   // The value goes to result[0], read by the small wrappers below, which V8 inlines into the
   // caller's loop: a double returned from a call that is not inlined is boxed (garbage per call).
   const run = (data: ArrayLike<MatrixLike>): void => {
     if (data.length !== n) throw new RangeError(`wasmnn: this function takes ${n} data argument${n === 1 ? '' : 's'} (one per input), got ${data.length}`);
     let rows = n === 0 ? 1 : -1;
     for (let i = 0; i < n; i++) {
-      feed.read(data[i], `argument ${i}`);
-      if (rows >= 0 && feed.rows !== rows) throw new ShapeError(`wasmnn: argument ${i} has ${feed.rows} rows, argument 0 has ${rows}`);
+      feed.read(data[i], names[i]);
+      if (rows >= 0 && feed.rows !== rows) throw new ShapeError(`wasmnn: ${names[i]} has ${feed.rows} rows, argument 0 has ${rows}`);
       rows = feed.rows;
     }
     prog.ensure(rows);
     for (let i = 0; i < n; i++) {
-      const values = feed.read(data[i], `argument ${i}`);
-      feed.check(inputs[i], values, `argument ${i}`);
-      feed.write(prog, inputs[i], values, `argument ${i}`);
+      const values = feed.read(data[i], names[i]);
+      feed.check(inputs[i], values, names[i]);
+      feed.write(prog, inputs[i], values, names[i]);
     }
     for (let i = 0; i < unreached.length; i++) k.fill_f32(unreached[i].gradPtr, unreached[i].size, 0);
     prog.exec(rows);

@@ -3,7 +3,7 @@
 // would fill the young generation (16 MiB) at least once; 32 bytes a step, as before the step's loss went
 // to a field, gave 2 collections here. Prints the count as JSON.
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import { init, Sequential, layers, optimizers, regularizers, data } from 'wasmnn';
+import { init, Sequential, Model, input, ops, parameter, valueAndGrad, layers, optimizers, regularizers, data } from 'wasmnn';
 
 await init(undefined, { simd: 'plain' });
 const { x, y } = data.makeMoons({ n: 1_000_000, noise: 0.2, seed: 1 });
@@ -49,4 +49,31 @@ function userLoop(steps) {
 }
 userLoop(200_000); // warm-up
 const trainOnBatch = await scavengesDuring(() => userLoop(1_000_000));
-console.log(JSON.stringify({ fit, trainOnBatch, steps: 1_000_000, finite: Number.isFinite(sum[0]) }));
+
+// A functional model with a residual connection, fitted for one epoch of batch 1.
+const xi = input([2]);
+const h1 = layers.dense({ units: 8, activation: 'tanh' }).apply(xi);
+const h2 = layers.dense({ units: 8 }).apply(h1);
+const f = new Model({ inputs: xi, outputs: layers.dense({ units: 1 }).apply(ops.relu(ops.add(h1, h2))) }, { seed: 0 });
+f.compile({ loss: 'bceWithLogits', optimizer: optimizers.adam({ lr: 1e-3 }), batchSize: 1 });
+const part = { x: new Float32Array(x.data.subarray(0, 2 * 200_000)), y: new Float32Array(y.data.subarray(0, 200_000)) };
+const xs = { data: part.x, shape: [200_000, 2] }, ys = { data: part.y, shape: [200_000, 1] };
+await f.fit(xs, ys, { epochs: 1, batchSize: 1 });
+const functional = await scavengesDuring(() => f.fit(xs, ys, { epochs: 5, batchSize: 1 }));
+
+// valueAndGrad over data, with an optimizer step, as a user's own loop.
+const W = parameter([2, 1], [0.1, -0.2]), b = parameter([1]);
+const step = valueAndGrad((xb, yb) => ops.add(ops.bceWithLogits(ops.add(ops.matmul(xb, W), b), yb), ops.mul(1e-4, ops.sum(ops.square(W)))), [input([2]), input([1])]);
+const opt = optimizers.adam({ lr: 1e-3 }, [W, b]);
+function gradLoop(steps) {
+  for (let s = 0; s < steps; s++) {
+    const start = (s * rows) % (x.rows - rows);
+    for (let i = 0; i < rows * 2; i++) xb.data[i] = x.data[start * 2 + i];
+    for (let i = 0; i < rows; i++) yb.data[i] = y.data[start + i];
+    sum[0] += step(xb, yb);
+    opt.step();
+  }
+}
+gradLoop(200_000);
+const grad = await scavengesDuring(() => gradLoop(1_000_000));
+console.log(JSON.stringify({ fit, trainOnBatch, functional, valueAndGrad: grad, steps: 1_000_000, finite: Number.isFinite(sum[0]) }));
