@@ -155,6 +155,17 @@ describe('fromOnnx', () => {
     expect(relErr(m.predict(xs).data, await ortPredict(bytes, xs))).toBeLessThan(1e-5);
   });
 
+  it('a Dropout node (ratio as a constant input) becomes a dropout layer; its inference is the identity', async () => {
+    const bytes = hand([
+      { opType: 'Gemm', input: ['x', 'W'], output: ['z'], name: 'g' },
+      { opType: 'Dropout', input: ['z', 'ratio'], output: ['y'], name: 'd' },
+    ], [f32('W', [3, 2], W), f32('ratio', [], [0.3])]);
+    const m = fromOnnx(bytes);
+    expect(m.layers.map((l) => l.kind)).toEqual(['dense', 'dropout']);
+    expect((m.layers[1] as InstanceType<typeof layers.Dropout>).rate).toBe(0.3);
+    expect(relErr(m.predict(xs).data, await ortPredict(bytes, xs))).toBeLessThan(1e-5);
+  });
+
   it('an unsupported op is refused with its name and its node', () => {
     const bytes = hand([
       { opType: 'Gemm', input: ['x', 'W'], output: ['z'], name: 'dense' },
