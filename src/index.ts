@@ -20,3 +20,6 @@ export * as plot from './plot/index.js';
 export * as regularizers from './regularizers/index.js';
 export * as schedules from './schedules/index.js';
 export * as callbacks from './callbacks/index.js';
+export { toSafetensors, fromSafetensors, readSafetensors, SafetensorsError, type SafetensorsOptions, type SafetensorsLayout, type SafetensorsFile, type SafetensorsTensor } from './interop/safetensors.js';
+export { toPytorchModule } from './interop/pytorch.js';
+export { toTfjs, fromTfjs, TfjsFormatError, type TfjsArtifacts, type TfjsWeightSpec } from './interop/tfjs.js';
