@@ -36,5 +36,8 @@ if (needChromium && !existsSync(`${PACKAGED_DIR}/.complete`)) {
   const files = ['fonts.tar.br', 'swiftshader.tar.br', 'al2023.tar.br', 'chromium.br'].map((f) => bin + f);
   const script = `const { inflate } = await import(${JSON.stringify(pkg)}); for (const f of ${JSON.stringify(files)}) await inflate(f);`;
   execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit', env: { ...process.env, TMPDIR: PACKAGED_DIR } });
+  // The package's fonts.conf names Lambda's folders and /tmp/fonts; without a font Chromium aborts
+  // (Skia's FATAL 'Not implemented') on the first page that draws text.
+  writeFileSync(`${PACKAGED_DIR}/fonts/fonts.conf`, `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n  <dir>${PACKAGED_DIR}/fonts/fonts</dir>\n  <cachedir>${PACKAGED_DIR}/fonts-cache</cachedir>\n</fontconfig>\n`);
   writeFileSync(`${PACKAGED_DIR}/.complete`, '');
 }
