@@ -18,7 +18,7 @@ const median = (xs) => {
 };
 
 if (isMainThread) {
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
   const time = Number(process.env.BENCH_TIME ?? 400);
   const spawn = (simd) =>
     new Promise((resolve, reject) => {
