@@ -5,9 +5,9 @@
 // /tmp/chromium, which other checkouts on the machine share. Its own copies of NSS and expat
 // (the al2023 bundle) go on LD_LIBRARY_PATH, so it needs no system package at all.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const PACKAGED_DIR = resolve('.tools/chromium');
+export const PACKAGED_DIR = fileURLToPath(new URL('../.tools/chromium', import.meta.url));
 const SYSTEM = [process.env.WASMNN_CHROMIUM, '/usr/bin/chromium'].filter(Boolean);
 
 /** The system Chromium's path, or undefined. */
