@@ -6,6 +6,7 @@
 // An equation is either a primitive op (src/graph/ops/) or a layer call, which a layer lowers
 // into primitives (src/graph/lower.ts) before differentiation and planning.
 import type { Parameter } from '../optimizers/parameter.js';
+import { checkOptions } from '../validate/options.js';
 
 export const BATCH = -1;
 export type DType = 'float32' | 'int32';
@@ -97,6 +98,7 @@ export interface InputOptions {
  * function runs. `dtype: 'int32'` carries class indices (one column) for softmaxCrossEntropy.
  */
 export function input(shape: readonly number[], options: InputOptions = {}): SymbolicTensor {
+  checkOptions('input', options, ['dtype', 'name']);
   if (!Array.isArray(shape) || shape.length !== 1 || !Number.isInteger(shape[0]) || shape[0] <= 0) {
     throw new RangeError(`wasmnn: input(shape) takes the shape without the batch dimension, one positive integer such as [5]; got ${JSON.stringify(shape)}`);
   }

@@ -14,6 +14,7 @@ import { Program } from './program.js';
 import { pinGradients } from './pins.js';
 import { Feed } from './feed.js';
 import { ShapeError } from './op.js';
+import { checkOptions } from '../validate/options.js';
 
 export interface ValueAndGradOptions {
   /** Seed of the dropout stream, when the function applies dropout. Default 0. */
@@ -35,6 +36,7 @@ export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, input
   if (!Array.isArray(inputs) || inputs.some((t) => !(t instanceof SymbolicTensor) || t.kind !== 'input')) {
     throw new TypeError('wasmnn: valueAndGrad(fn, inputs): inputs must be a list of input(...) tensors, one per argument of fn');
   }
+  checkOptions('valueAndGrad', options, ['seed']);
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`wasmnn: seed must be a non-negative integer, got ${seed}`);
   const rt = runtime();

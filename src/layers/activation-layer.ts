@@ -3,12 +3,14 @@ import { type Activation, type ActivationSpec, resolveActivation } from './activ
 import { Layer, type ParamSpec } from './layer.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
 import { activation } from '../graph/ops/activation.js';
+import { checkOptions } from '../validate/options.js';
 
 export class ActivationLayer extends Layer {
   readonly kind = 'activation';
   readonly activation: Activation;
 
   constructor(options: { activation: ActivationSpec; name?: string }) {
+    checkOptions('layers.activation', options, ['activation', 'name']);
     const act = resolveActivation(options?.activation);
     super(options?.name, 'activation');
     this.activation = act;

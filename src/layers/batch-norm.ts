@@ -12,6 +12,7 @@ import { Layer, type ParamSpec } from './layer.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
 import { batchNorm } from '../graph/ops/batch-norm.js';
 import { ShapeError } from '../graph/op.js';
+import { checkOptions } from '../validate/options.js';
 
 export interface BatchNormOptions {
   /** Input width when this is the first layer. */
@@ -31,6 +32,7 @@ export class BatchNorm extends Layer {
   runningVar!: Tensor;
 
   constructor(options: BatchNormOptions = {}) {
+    checkOptions('layers.batchNorm', options, ['inputDim', 'eps', 'momentum', 'name'], { epsilon: { use: 'eps', note: "Keras' default is 1e-3, PyTorch's (and ours) 1e-5" }, numFeatures: { use: 'inputDim' } });
     const eps = options.eps ?? 1e-5;
     const momentum = options.momentum ?? 0.1;
     if (!(eps > 0)) throw new RangeError(`wasmnn: batchNorm eps must be > 0, got ${eps}`);

@@ -11,6 +11,9 @@ import { matmul } from '../graph/ops/matmul.js';
 import { binary } from '../graph/ops/elementwise.js';
 import { activation } from '../graph/ops/activation.js';
 import { ShapeError } from '../graph/op.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
+
+const KEYS = optionKeys<DenseOptions>({ units: true, inputDim: true, activation: true, useBias: true, kernelInitializer: true, biasInitializer: true, kernelRegularizer: true, biasRegularizer: true, name: true });
 
 export interface DenseOptions {
   units: number;
@@ -32,6 +35,7 @@ export class Dense extends Layer {
   readonly activation: Activation;
 
   constructor(options: DenseOptions) {
+    checkOptions('layers.dense', options, KEYS, { inputShape: { use: 'inputDim' }, input_dim: { use: 'inputDim' }, bias: { use: 'useBias' }, outFeatures: { use: 'units' }, out_features: { use: 'units' } });
     if (!options || !Number.isInteger(options.units) || options.units <= 0) {
       throw new RangeError(`wasmnn: dense: units must be a positive integer, got ${options?.units}`);
     }

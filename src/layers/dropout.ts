@@ -4,6 +4,7 @@
 import { Layer, type ParamSpec } from './layer.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
 import { dropout } from '../graph/ops/dropout.js';
+import { checkOptions } from '../validate/options.js';
 
 export interface DropoutOptions {
   /** Probability of zeroing an element, in [0, 1). */
@@ -16,6 +17,7 @@ export class Dropout extends Layer {
   readonly rate: number;
 
   constructor(options: DropoutOptions) {
+    checkOptions('layers.dropout', options, ['rate', 'name'], { p: { use: 'rate' } });
     const rate = options?.rate;
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new RangeError(`wasmnn: dropout rate must be in [0, 1), got ${rate}`);
     super(options.name, 'dropout');

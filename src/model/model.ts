@@ -27,6 +27,8 @@ import { Program } from '../graph/program.js';
 import { pinGradients } from '../graph/pins.js';
 import { lossOf } from '../graph/ops/loss.js';
 import { toTensor, type Operand } from '../graph/api.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
+import { checkCallbacks } from '../callbacks/index.js';
 
 export interface ModelOptions {
   /** Seed of every random draw: initial weights, shuffling, dropout masks. Default 0. */
@@ -57,6 +59,10 @@ interface Resident {
   rows: number;
   release(): void;
 }
+
+const MODEL_KEYS = optionKeys<ModelOptions>({ seed: true, name: true });
+const COMPILE_KEYS = optionKeys<CompileOptions>({ loss: true, optimizer: true, metrics: true, batchSize: true });
+const FIT_KEYS = optionKeys<FitOptions>({ epochs: true, batchSize: true, shuffle: true, validationData: true, onEpochEnd: true, callbacks: true, scheduleUnit: true });
 
 const STREAM_INIT = 1;
 const STREAM_SHUFFLE = 2;
@@ -96,6 +102,7 @@ export class Model {
   private disposed = false;
 
   constructor(graph: ModelGraph, options: ModelOptions = {}) {
+    checkOptions('new Model', options, MODEL_KEYS);
     const seed = options.seed ?? 0;
     if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`wasmnn: seed must be a non-negative integer, got ${seed}`);
     if (!graph || graph.inputs === undefined || graph.outputs === undefined) throw new TypeError('wasmnn: new Model({ inputs, outputs }) needs the input tensors and the output tensors');
@@ -183,6 +190,7 @@ export class Model {
 
   /** The topology (JSON) and one float32 buffer of weights; with includeOptimizer, what resuming training needs. */
   save(options: { includeOptimizer?: boolean } = {}): SavedModel {
+    checkOptions('save', options, ['includeOptimizer']);
     return saveModel(this, options);
   }
 
@@ -226,6 +234,7 @@ export class Model {
 
   compile(options: CompileOptions): void {
     this.alive();
+    checkOptions('compile', options, COMPILE_KEYS, { learningRate: { use: 'optimizer', note: "the rate is the optimizer's: optimizers.adam({ lr: 1e-3 })" }, lr: { use: 'optimizer', note: "the rate is the optimizer's: optimizers.adam({ lr: 1e-3 })" } });
     if (!options || options.loss === undefined) throw new TypeError('wasmnn: compile needs a loss');
     if (!options.optimizer || typeof options.optimizer.step !== 'function') throw new TypeError('wasmnn: compile needs an optimizer, e.g. optimizers.sgd({ lr: 0.1 })');
     if (this.outputs.length !== 1) throw new RangeError(`wasmnn: compile/fit train a model with one output; this one has ${this.outputs.length} (use valueAndGrad for a loss over several)`);
@@ -456,6 +465,9 @@ export class Model {
    */
   async fit(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike, options: FitOptions = {}): Promise<History> {
     this.requireCompiled('fit');
+    checkOptions('fit', options, FIT_KEYS);
+    checkCallbacks('fit', options.callbacks);
+    if (options.scheduleUnit !== undefined && options.scheduleUnit !== 'epoch' && options.scheduleUnit !== 'batch') throw new RangeError(`wasmnn: fit: scheduleUnit must be 'epoch' or 'batch', got ${JSON.stringify(options.scheduleUnit)}`);
     const optimizer = this.optimizerRef as Optimizer;
     const epochs = options.epochs ?? 1;
     if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`wasmnn: epochs must be a non-negative integer, got ${epochs}`);

@@ -3,11 +3,13 @@ import type { Layer } from '../layers/layer.js';
 import { input } from '../graph/symbolic.js';
 import { Model, type ModelOptions } from './model.js';
 import { loadModel, type SavedModel } from './serialize.js';
+import { checkOptions } from '../validate/options.js';
 
 export type SequentialOptions = ModelOptions;
 
 export class Sequential extends Model {
   constructor(layers: Layer[], options: SequentialOptions = {}) {
+    checkOptions('new Sequential', options, ['seed', 'name']);
     if (!Array.isArray(layers) || layers.length === 0) throw new RangeError('wasmnn: Sequential needs at least one layer');
     const first = (layers[0] as { options?: { inputDim?: number } }).options?.inputDim;
     if (first === undefined) throw new RangeError('wasmnn: the first layer needs inputDim (the number of input features)');
