@@ -1,5 +1,5 @@
 // The public surface of wasmnn: everything a user imports comes from here.
-export { init, relaxedSimdSupported, type WasmSource, type InitOptions } from './wasm/init.js';
+export { init, relaxedSimdSupported, type WasmSource, type InitOptions, type Runtime } from './wasm/init.js';
 export { OutOfMemoryError } from './memory/arena.js';
 export { Sequential, type SequentialOptions } from './model/sequential.js';
 export { Model, type ModelOptions, type ModelGraph, type CompileOptions, type GraphLoss } from './model/model.js';

@@ -53,13 +53,13 @@ export class Feed {
       this.heapI = new Int32Array(buf);
     }
     prog.unbind(t);
-    const at = prog.ptr(t) >> 2;
+    const at = prog.ptr(t) >>> 2;
     if (t.dtype === 'int32') {
       for (let i = 0; i < values.length; i++) this.heapI[at + i] = values[i];
       return;
     }
     if (values instanceof Float32Array) this.heapF.set(values, at);
     else for (let i = 0; i < values.length; i++) this.heapF[at + i] = values[i];
-    if (this.rt.kernels.count_non_finite_f32(at << 2, values.length) > 0) Matrix.assertFinite(new Matrix(Float32Array.from(values), values.length / this.cols, this.cols), name);
+    if (this.rt.kernels.count_non_finite_f32(prog.ptr(t), values.length) > 0) Matrix.assertFinite(new Matrix(Float32Array.from(values), values.length / this.cols, this.cols), name);
   }
 }

@@ -15,6 +15,8 @@ import { pinGradients } from './pins.js';
 import { Feed } from './feed.js';
 import { ShapeError } from './op.js';
 import { checkOptions } from '../validate/options.js';
+import { whenCollected, forget } from '../memory/finalize.js';
+import type { Arena } from '../memory/arena.js';
 
 export interface ValueAndGradOptions {
   /** Seed of the dropout stream, when the function applies dropout. Default 0. */
@@ -29,7 +31,6 @@ export interface ValueAndGrad {
   readonly planBytes: number;
 }
 
-const registry = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<() => void>((free) => free()) : undefined;
 
 export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, inputs: readonly SymbolicTensor[] = [], options: ValueAndGradOptions = {}): ValueAndGrad {
   if (typeof fn !== 'function') throw new TypeError('wasmnn: valueAndGrad takes a function that builds a scalar from ops');
@@ -49,6 +50,11 @@ export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, input
     if (t.kind === 'input' && !inputs.includes(t)) throw new RangeError(`wasmnn: the function reads an input${t.name ? ` '${t.name}'` : ''} of shape ${t} that is not in valueAndGrad's list of inputs`);
   }
   const params = leaves.filter((t) => t.kind === 'param');
+  const owners = params.map((t) => t.slot!.param!).filter((p) => p !== undefined);
+  for (const p of owners) {
+    if (p.disposed) throw new Error(`wasmnn: the parameter ${p.name} was disposed`);
+    if (p.rt !== rt) throw new Error(`wasmnn: the parameter ${p.name} belongs to an earlier init(); build it again after init()`);
+  }
   const grads = gradients(eqns, out, params);
   const { pins, unreached } = pinGradients(params, grads);
   const dropoutState = rt.arena.alloc(16, 16);
@@ -64,6 +70,8 @@ export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, input
   // The value goes to result[0], read by the small wrappers below, which V8 inlines into the
   // caller's loop: a double returned from a call that is not inlined is boxed (garbage per call).
   const run = (data: ArrayLike<MatrixLike>): void => {
+    if (state.freed) throw new Error('wasmnn: this valueAndGrad function was disposed');
+    for (let i = 0; i < owners.length; i++) if (owners[i].disposed) throw new Error(`wasmnn: the parameter ${owners[i].name} was disposed; this function cannot run`);
     if (data.length !== n) throw new RangeError(`wasmnn: this function takes ${n} data argument${n === 1 ? '' : 's'} (one per input), got ${data.length}`);
     let rows = n === 0 ? 1 : -1;
     for (let i = 0; i < n; i++) {
@@ -90,20 +98,26 @@ export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, input
     : n === 3 ? (a: MatrixLike, b: MatrixLike, c: MatrixLike) => ((args[0] = a), (args[1] = b), (args[2] = c), run(args), result[0])
     : (...xs: MatrixLike[]) => (run(xs), result[0])
   ) as ValueAndGrad;
-  let freed = false;
-  const free = () => {
-    if (freed) return;
-    freed = true;
-    prog.dispose();
-    rt.arena.release(dropoutState);
-  };
+  const state = { freed: false };
+  const free = releaser(state, prog, rt.arena, dropoutState);
   Object.defineProperty(f, 'planBytes', { get: () => prog.planBytes });
   f.dispose = () => {
-    registry?.unregister(f);
+    forget(f);
     free();
   };
-  registry?.register(f, free, f);
+  whenCollected(f, free);
   return f;
 }
 
 const NONE: MatrixLike[] = [];
+
+// Made outside valueAndGrad so that the finalizer's function closes over these alone, not over
+// the function it frees (V8 shares one closure context per scope).
+function releaser(state: { freed: boolean }, prog: Program, arena: Arena, block: number): () => void {
+  return () => {
+    if (state.freed) return;
+    state.freed = true;
+    prog.dispose();
+    arena.release(block);
+  };
+}

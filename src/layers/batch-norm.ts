@@ -3,10 +3,8 @@
 // (momentum 0.1, unbiased variance); in evaluation use the running statistics.
 // NOTE: the running statistics are not parameters: they live outside the flat parameter region,
 // so no optimizer or weight decay touches them. PyTorch's momentum 0.1 is Keras' momentum 0.9.
-import type { Arena } from '../memory/arena.js';
 import type { Parameter } from '../optimizers/parameter.js';
 import { ones, zeros } from '../initializers/index.js';
-import { runtime } from '../wasm/init.js';
 import { Tensor } from '../memory/tensor.js';
 import { Layer, type ParamSpec } from './layer.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
@@ -64,19 +62,21 @@ export class BatchNorm extends Layer {
 
   override bindParams(params: Parameter[]): void {
     super.bindParams(params);
-    const { arena } = runtime();
+    const { arena } = params[0].rt;
     this.runningMean = Tensor.alloc(arena, [this.inputUnits]);
     this.runningVar = Tensor.alloc(arena, [this.inputUnits]);
     this.runningVar.data.fill(1);
   }
 
   lower(x: SymbolicTensor): SymbolicTensor {
-    return batchNorm(x, this.weight(0), this.weight(1), this);
+    // The statistics on their own, not the layer: a program must not keep the layer (and through
+    // it the model) alive.
+    const { name, eps, momentum, runningMean, runningVar } = this;
+    return batchNorm(x, this.weight(0), this.weight(1), { name, eps, momentum, runningMean, runningVar });
   }
 
-  override dispose(arena: Arena): void {
-    arena.release(this.runningMean.ptr);
-    arena.release(this.runningVar.ptr);
+  override heldBlocks(): { ptr: number; length: number }[] {
+    return [this.runningMean, this.runningVar].map((t) => ({ ptr: t.ptr, length: t.size }));
   }
 
   macsPerSample(): number {

@@ -5,7 +5,6 @@
 // order the layers are first applied. Applying one layer twice shares its weights.
 import { makeEqn, SymbolicTensor, type ParamSlot, type Shape } from '../graph/symbolic.js';
 import { ShapeError } from '../graph/op.js';
-import type { Arena } from '../memory/arena.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
 import type { Parameter } from '../optimizers/parameter.js';
@@ -24,8 +23,8 @@ export abstract class Layer {
   name: string;
   inputUnits = 0;
   outputUnits = 0;
-  /** The model the layer's weights belong to, once bound. */
-  owner: object | undefined;
+  /** Who the layer's weights belong to once bound (a model's token). */
+  owner: { readonly name: string } | undefined;
   private readonly named: boolean;
   private readonly weights: { slot: ParamSlot; tensor: SymbolicTensor }[] = [];
 
@@ -98,8 +97,10 @@ export abstract class Layer {
   /** The call as primitive ops. */
   abstract lower(x: SymbolicTensor): SymbolicTensor;
 
-  /** Frees what the layer holds besides its parameters (running statistics), when its model is disposed. */
-  dispose?(arena: Arena): void;
+  /** Float blocks of wasm memory the layer holds besides its parameters (running statistics), freed with its model. */
+  heldBlocks(): { ptr: number; length: number }[] {
+    return [];
+  }
 
   /** Multiply-accumulates per sample. */
   abstract macsPerSample(): number;

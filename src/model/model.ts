@@ -29,6 +29,8 @@ import { lossOf } from '../graph/ops/loss.js';
 import { toTensor, type Operand } from '../graph/api.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
 import { checkCallbacks } from '../callbacks/index.js';
+import { whenCollected, forget } from '../memory/finalize.js';
+import type { Arena } from '../memory/arena.js';
 
 export interface ModelOptions {
   /** Seed of every random draw: initial weights, shuffling, dropout masks. Default 0. */
@@ -100,6 +102,11 @@ export class Model {
   private heapF!: Float32Array;
   private heapI!: Int32Array;
   private disposed = false;
+  /** Who owns a layer or an optimizer: a token, not the model, so that holding a layer or an
+   *  optimizer does not keep a forgotten model (and its memory) alive. */
+  private readonly identity: { readonly name: string };
+  /** What the model holds in wasm memory, released by dispose() or when the model is collected. */
+  private readonly held: Holdings;
 
   constructor(graph: ModelGraph, options: ModelOptions = {}) {
     checkOptions('new Model', options, MODEL_KEYS);
@@ -112,8 +119,10 @@ export class Model {
     for (const t of [...inputs, ...outputs]) if (!(t instanceof SymbolicTensor)) throw new TypeError('wasmnn: a model\'s inputs and outputs are symbolic tensors (from input(), layers and ops)');
     for (const t of inputs) if (t.kind !== 'input') throw new TypeError(`wasmnn: a model input must be an input(...) tensor, got one of shape ${t} computed by an op`);
     this.rt = runtime();
+    this.held = new Holdings(this.rt.arena);
     this.seed = seed;
     this.name = options.name ?? 'model';
+    this.identity = { name: this.name };
     this.inputs = inputs;
     this.outputs = outputs;
     this.inputUnits = inputs[0].cols;
@@ -149,7 +158,7 @@ export class Model {
     let offset = 0;
     specs.forEach((layerSpecs, i) => {
       const ps = layerSpecs.map((s) => {
-        const p = new Parameter(arena, s.name, s.shape, this.paramRegion + offset, this.gradRegion + offset);
+        const p = new Parameter(this.rt, s.name, s.shape, this.paramRegion + offset, this.gradRegion + offset);
         offset += p.size * 4;
         s.initializer.fill(p.valuePtr, p.size, { k, state: this.rngStates, fanIn: s.fanIn, fanOut: s.fanOut });
         if (s.regularizer) this.penalties.push({ p, r: s.regularizer });
@@ -157,9 +166,12 @@ export class Model {
         return p;
       });
       layers[i].bindParams(ps);
-      layers[i].owner = this;
+      layers[i].owner = this.identity;
     });
     k.fill_f32(this.gradRegion, this.paramCount, 0);
+    this.held.blocks.push(this.paramRegion, this.gradRegion, this.rngStates, ...layers.flatMap((l) => l.heldBlocks().map((b) => b.ptr)));
+    // A model nobody disposes gives its memory back when it is garbage-collected.
+    whenCollected(this, this.held.releaser());
     this.lowered = lower(outputs);
   }
 
@@ -190,6 +202,7 @@ export class Model {
 
   /** The topology (JSON) and one float32 buffer of weights; with includeOptimizer, what resuming training needs. */
   save(options: { includeOptimizer?: boolean } = {}): SavedModel {
+    this.alive();
     checkOptions('save', options, ['includeOptimizer']);
     return saveModel(this, options);
   }
@@ -250,14 +263,28 @@ export class Model {
     for (const m of options.metrics ?? []) {
       if (!METRIC_NAMES.includes(m)) throw new RangeError(`wasmnn: unknown metric '${m}'; known: ${METRIC_NAMES.join(', ')}`);
     }
-    this.loss = loss;
+    if (typeof loss !== 'function') checkLossFits(loss.name, this.outputUnits, lastActivation(this.outputs[0]));
+    const opt = options.optimizer;
+    if (opt.owner && opt.owner !== this.identity) throw new Error(`wasmnn: this ${opt.kind} optimizer already trains the model '${opt.owner.name}'; give each model an optimizer of its own`);
+    if (!opt.owner && opt.parameters.length > 0) throw new Error(`wasmnn: this ${opt.kind} optimizer already updates ${opt.parameters.length} parameter(s) of its own (${opt.parameters[0].name}, ...); give the model an optimizer of its own`);
+    const rows = checkBatchSize(options.batchSize ?? 32);
     this.dropPrograms(true);
+    if (this.optimizerRef !== opt) this.optimizerRef?.dispose();
+    this.loss = loss;
     this.metricNames = [...(options.metrics ?? [])];
-    this.optimizerRef?.dispose();
-    this.optimizerRef = options.optimizer;
-    this.optimizerRef.attach(this.params);
-    this.maxRows = checkBatchSize(options.batchSize ?? 32);
-    this.program('train', false);
+    this.optimizerRef = opt;
+    opt.attach(this.params, this.identity);
+    this.maxRows = rows;
+    try {
+      this.program('train', false);
+    } catch (e) {
+      // A plan that does not fit leaves the model uncompiled, holding nothing it took here.
+      opt.dispose();
+      this.optimizerRef = undefined;
+      this.loss = undefined;
+      this.maxRows = 0;
+      throw e;
+    }
   }
 
   /** The program for a mode (and target kind), compiled on first use and planned for maxRows. */
@@ -266,8 +293,17 @@ export class Model {
     const key = mode === 'predict' ? 0 : (mode === 'eval' ? 1 : 3) + (index ? 1 : 0);
     let p = this.programs[key];
     if (!p) {
-      p = this.buildProgram(mode, index);
-      this.programs[key] = p;
+      const built = this.buildProgram(mode, index);
+      this.held.programs.add(built.prog);
+      try {
+        built.prog.ensure(this.maxRows);
+      } catch (e) {
+        // Out of memory (or any failure): release what the new program took, keep the model as it was.
+        built.prog.dispose();
+        this.held.programs.delete(built.prog);
+        throw e;
+      }
+      this.programs[key] = p = built;
     }
     p.prog.ensure(this.maxRows);
     return p;
@@ -306,6 +342,7 @@ export class Model {
     this.programs.forEach((p, key) => {
       if (p && (all || key !== 0)) {
         p.prog.dispose();
+        this.held.programs.delete(p.prog);
         this.programs[key] = undefined;
       }
     });
@@ -315,16 +352,12 @@ export class Model {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    const { arena } = this.rt;
-    this.dropPrograms(true);
-    for (const l of this.layers) {
-      l.dispose?.(arena);
-      l.owner = undefined;
-    }
+    forget(this);
+    for (let i = 0; i < this.programs.length; i++) this.programs[i] = undefined;
+    for (const l of this.layers) l.owner = undefined;
+    for (const p of this.params) p.disposed = true;
     this.optimizerRef?.dispose();
-    arena.release(this.paramRegion);
-    arena.release(this.gradRegion);
-    arena.release(this.rngStates);
+    this.held.release();
   }
 
   private alive(): void {
@@ -381,8 +414,32 @@ export class Model {
       }
     } else if (yCols !== this.outputUnits) {
       throw new RangeError(`wasmnn: y has ${yCols} columns but the model outputs ${this.outputUnits}`);
+    } else if (lossName === 'bce' || lossName === 'bceWithLogits' || lossName === 'softmaxCrossEntropy') {
+      // Probabilities: binary targets or soft labels in [0, 1] (PyTorch's rule for BCE; one-hot or
+      // soft rows for cross-entropy). Anything else trains toward a meaningless optimum.
+      const n = yRows * yCols;
+      for (let i = 0; i < n; i++) {
+        const v = y[i];
+        if (!(v >= 0 && v <= 1)) throw new RangeError(`wasmnn: y row ${Math.floor(i / yCols)}: ${v} is not a probability in [0, 1], as ${lossName} targets must be${lossName === 'softmaxCrossEntropy' ? ' (or give one column of class indices)' : ''}`);
+      }
+    }
+    if (yCols === 1 && !index && this.accuracy) {
+      // Binary accuracy compares 0/1 classes: on continuous targets (a regression) it means nothing.
+      for (let r = 0; r < yRows; r++) {
+        const v = y[r];
+        if (v !== 0 && v !== 1) throw new RangeError(`wasmnn: y row ${r}: ${v} is not a class (0 or 1), which the metric 'accuracy' counts; for a regression use the metrics 'mse' or 'mae'`);
+      }
     }
     return index;
+  }
+
+  private get accuracy(): boolean {
+    return this.metricNames.includes('accuracy');
+  }
+
+  /** fit, evaluate, trainOnBatch and lossAndGradients need targets. */
+  private requireTargets(y: unknown, what: string): void {
+    if (y === undefined || y === null) throw new TypeError(`wasmnn: ${what}(x, y) needs the targets y (without them it would train toward zero)`);
   }
 
   // trainOnBatch's operands without allocating: a Matrix, or { data: Float32Array, shape }, is
@@ -455,6 +512,22 @@ export class Model {
     }
     p.prog.scalarInto(p.loss!, this.lossValue, 0);
     this.stepLoss = this.lossValue[0] + penalty[0];
+    // Before the update, not after it: a non-finite loss or gradient stops training with the
+    // weights as they were (one SIMD scan of the gradient region, a fraction of a percent of a step).
+    this.stepBad = !Number.isFinite(this.stepLoss) || this.rt.kernels.count_non_finite_f32(this.gradRegion, this.paramCount) > 0;
+  }
+
+  private stepBad = false;
+
+  /** The TrainingError for a step whose loss or gradient is not finite (built only then). */
+  private stepError(where: string): TrainingError {
+    const v = this.stepLoss;
+    const weightsBad = this.rt.kernels.count_non_finite_f32(this.paramRegion, this.paramCount) > 0;
+    const what = Number.isFinite(v) ? `the gradient became non-finite (the loss was ${v})` : `the loss became ${v}`;
+    const state = weightsBad
+      ? 'the weights were already non-finite, from an earlier update (too large a learning rate?)'
+      : 'the weights are left as they were before this step';
+    return new TrainingError(`wasmnn: ${what}${where}; ${state}. Lower the learning rate, or check the data and the loss`);
   }
 
   // ---- public training API ----------------------------------------------------
@@ -465,6 +538,7 @@ export class Model {
    */
   async fit(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike, options: FitOptions = {}): Promise<History> {
     this.requireCompiled('fit');
+    this.requireTargets(yIn, 'fit');
     checkOptions('fit', options, FIT_KEYS);
     checkCallbacks('fit', options.callbacks);
     if (options.scheduleUnit !== undefined && options.scheduleUnit !== 'epoch' && options.scheduleUnit !== 'batch') throw new RangeError(`wasmnn: fit: scheduleUnit must be 'epoch' or 'batch', got ${JSON.stringify(options.scheduleUnit)}`);
@@ -540,16 +614,12 @@ export class Model {
           }
           this.trainRun(p, rows);
           const value = this.stepLoss;
-          if (!Number.isFinite(value)) {
-            throw new TrainingError(
-              `wasmnn: the loss became ${value} at epoch ${epoch}, batch ${b} (weights are left as they were before this step); lower the learning rate or check the data and loss`,
-            );
-          }
+          if (this.stepBad) throw this.stepError(` at epoch ${epoch}, batch ${b}`);
           if (metrics.length) {
             this.refreshHeap();
-            const o = prog.ptr(out) >> 2;
+            const o = prog.ptr(out) >>> 2;
             // Indexed loops in the step: no iterator objects per batch.
-            for (let mi = 0; mi < metrics.length; mi++) metrics[mi].add(this.heapF, this.heapI, o, yp >> 2, rows, this.outputUnits, index);
+            for (let mi = 0; mi < metrics.length; mi++) metrics[mi].add(this.heapF, this.heapI, o, yp >>> 2, rows, this.outputUnits, index);
           }
           if (perBatch) optimizer.scheduleStep = epoch * Math.ceil(n / batch) + b;
           optimizer.step();
@@ -598,6 +668,7 @@ export class Model {
 
   private trainStep(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike): void {
     this.requireCompiled('trainOnBatch');
+    this.requireTargets(yIn, 'trainOnBatch');
     const optimizer = this.optimizerRef as Optimizer;
     const k = this.rt.kernels;
     const nIn = this.inputs.length;
@@ -616,17 +687,16 @@ export class Model {
     // Through the cached heap views: no typed-array view is created per batch.
     this.refreshHeap();
     const xp = prog.ptr(x), tp = prog.ptr(target);
-    this.heapF.set(xd, xp >> 2);
+    this.heapF.set(xd, xp >>> 2);
     // NaN/infinity scans in wasm (SIMD); the JS scan only runs to name the bad value.
     if (k.count_non_finite_f32(xp, xd.length) > 0) Matrix.assertFinite(new Matrix(xd, rows, cols), 'x');
-    if (index) for (let i = 0; i < yd.length; i++) this.heapI[(tp >> 2) + i] = yd[i];
+    if (index) for (let i = 0; i < yd.length; i++) this.heapI[(tp >>> 2) + i] = yd[i];
     else {
-      this.heapF.set(yd, tp >> 2);
+      this.heapF.set(yd, tp >>> 2);
       if (k.count_non_finite_f32(tp, yd.length) > 0) Matrix.assertFinite(new Matrix(yd, rows, yd.length / rows), 'y');
     }
     this.trainRun(p, rows);
-    const value = this.stepLoss;
-    if (!Number.isFinite(value)) throw new TrainingError(`wasmnn: the loss became ${value} (weights left unchanged)`);
+    if (this.stepBad) throw this.stepError('');
     optimizer.step();
   }
 
@@ -653,23 +723,35 @@ export class Model {
       p.prog.unbind(p.target!);
       data.release();
     }
-    if (!Number.isFinite(this.stepLoss)) throw new TrainingError(`wasmnn: the loss became ${this.stepLoss} (weights left unchanged)`);
+    if (this.stepBad) throw this.stepError('');
   }
 
-  /** The mean loss of the batch and the gradient of every parameter (getWeights() order), without updating. */
-  lossAndGradients(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike): { loss: number; grads: Float32Array[] } {
+  /**
+   * The mean loss of the batch and the gradient of every parameter (getWeights() order), without
+   * updating the weights. It is a training-mode step, as a forward pass in PyTorch's train() mode:
+   * dropout draws its masks from the model's stream and batch norm updates its running statistics.
+   * With `{ pure: true }` both are put back afterwards, so the model is left exactly as it was.
+   */
+  lossAndGradients(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike, options: { pure?: boolean } = {}): { loss: number; grads: Float32Array[] } {
     this.requireCompiled('lossAndGradients');
+    this.requireTargets(yIn, 'lossAndGradients');
+    checkOptions('lossAndGradients', options, ['pure']);
     const { x, y, index } = this.checkData(xIn, yIn);
     const rows = x[0].rows;
     if (rows > this.maxRows) this.maxRows = rows;
     const p = this.program('train', index);
     const data = this.makeResident(x, y, index);
+    const { arena } = this.rt;
+    const dropout = arena.u32(this.rngStates + 32, 4).slice();
+    const stats = options.pure ? this.layers.flatMap((l) => l.heldBlocks()).map((b) => ({ ptr: b.ptr, values: arena.f32(b.ptr, b.length).slice() })) : [];
     try {
       this.inputs.forEach((t, i) => p.prog.bind(t, data.x[i]));
       p.prog.bind(p.target!, data.y);
       this.trainRun(p, rows);
       return { loss: this.stepLoss, grads: this.params.map((q) => q.grad.slice()) };
     } finally {
+      if (options.pure) arena.u32(this.rngStates + 32, 4).set(dropout);
+      for (const s of stats) arena.f32(s.ptr, s.values.length).set(s.values);
       for (const t of this.inputs) p.prog.unbind(t);
       p.prog.unbind(p.target!);
       data.release();
@@ -693,7 +775,7 @@ export class Model {
         sum += prog.scalar(p.loss!) * rows;
         if (metrics.length) {
           this.refreshHeap();
-          for (const m of metrics) m.add(this.heapF, this.heapI, prog.ptr(out) >> 2, yp >> 2, rows, this.outputUnits, index);
+          for (const m of metrics) m.add(this.heapF, this.heapI, prog.ptr(out) >>> 2, yp >>> 2, rows, this.outputUnits, index);
         }
       }
     } finally {
@@ -711,6 +793,7 @@ export class Model {
   /** The mean loss and each compiled metric over x, y (evaluation mode: no dropout, running statistics). */
   evaluate(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike): EpochLogs {
     this.requireCompiled('evaluate');
+    this.requireTargets(yIn, 'evaluate');
     const { x, y, index } = this.checkData(xIn, yIn);
     if (this.maxRows === 0) this.maxRows = 32;
     const data = this.makeResident(x, y, index);
@@ -754,11 +837,13 @@ export class Model {
 
   /** Copies of every parameter, kernel then bias per layer (W is [in, out]). */
   getWeights(): Float32Array[] {
+    this.alive();
     return this.params.map((p) => p.value.slice());
   }
 
   /** Sets every parameter; W as nested [in][out] arrays or flat, biases as arrays. Validates all before writing any. */
   setWeights(weights: readonly ArrayLike<unknown>[]): void {
+    this.alive();
     if (!Array.isArray(weights) || weights.length !== this.params.length) {
       throw new RangeError(`wasmnn: setWeights needs ${this.params.length} arrays (${this.params.map((p) => p.name).join(', ')}), got ${weights?.length}`);
     }
@@ -776,9 +861,32 @@ export class Model {
 
   /** A table of the layers: output shape, parameters, multiply-accumulates. Printed, and returned. */
   summary(print = true): string {
+    this.alive();
     const text = summarize(this, this.maxRows);
     if (print) console.log(text);
     return text;
+  }
+}
+
+/** Blocks and programs a model holds in wasm memory. Referenced by the model and by its
+ *  finalizer, never the other way round, so a forgotten model can still be collected. */
+class Holdings {
+  readonly blocks: number[] = [];
+  readonly programs = new Set<Program>();
+  private released = false;
+  constructor(private readonly arena: Arena) {}
+
+  /** release() as a function closing over the holdings alone (for the finalizer). */
+  releaser(): () => void {
+    return () => this.release();
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const p of this.programs) p.dispose();
+    this.programs.clear();
+    for (const b of this.blocks) this.arena.release(b);
   }
 }
 
@@ -797,6 +905,16 @@ function firstCall(calls: readonly { op: unknown; id: number }[], layer: Layer):
   let best = Infinity;
   for (const e of calls) if (e.op === layer && e.id < best) best = e.id;
   return best;
+}
+
+/** Refuses a loss (and metric) that cannot mean anything for this output. */
+function checkLossFits(loss: string, units: number, lastAct: string | undefined): void {
+  if (loss === 'softmaxCrossEntropy' && units === 1) {
+    throw new RangeError("wasmnn: softmaxCrossEntropy over one output unit is 0 whatever the weights; use bceWithLogits for a binary output, or give the last layer one unit per class");
+  }
+  if (loss === 'bce' && lastAct !== 'sigmoid' && lastAct !== 'softmax') {
+    throw new RangeError(`wasmnn: bce takes probabilities, but the model's output ${lastAct && lastAct !== 'linear' && lastAct !== 'identity' ? `ends with '${lastAct}'` : 'is not a sigmoid'}; end it with activation 'sigmoid', or use bceWithLogits on raw scores`);
+  }
 }
 
 /** The name of the activation the output ends with, if a layer applies one. */

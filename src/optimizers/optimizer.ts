@@ -3,7 +3,8 @@
 // implement `update(seg, slots, lr)`: one fused kernel call per contiguous segment.
 // The host computes step-dependent scalars (bias corrections, the scheduled rate)
 // and passes them in; kernels are stateless.
-import { runtime } from '../wasm/init.js';
+import { runtime, type Runtime } from '../wasm/init.js';
+import { whenCollected, forget, releaseBlocks } from '../memory/finalize.js';
 import { type Parameter, type Segment, segmentsOf } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -51,6 +52,10 @@ export abstract class Optimizer {
   private params: Parameter[] = [];
   private segments: Segment[] = [];
   private slots: number[][] = [];
+  /** The runtime of the attached parameters: an optimizer steps them with their own init()'s kernels. */
+  private rt: Runtime | undefined;
+  /** The model that compiled with this optimizer, if any: one optimizer serves one model. */
+  owner: { readonly name: string } | undefined;
 
   constructor(options: OptimizerOptions, defaultLr?: number) {
     if (options === null || typeof options !== 'object') throw new TypeError('wasmnn: optimizer options must be an object');
@@ -83,11 +88,15 @@ export abstract class Optimizer {
   }
 
   /** Binds the optimizer to parameters (replacing any earlier binding) and zeroes its state. */
-  attach(params: readonly Parameter[]): this {
+  attach(params: readonly Parameter[], owner?: { readonly name: string }): this {
     this.dispose();
+    for (const p of params) if (p.disposed) throw new Error(`wasmnn: the parameter ${p.name} was disposed`);
+    this.rt = params[0]?.rt ?? runtime();
+    if (params.some((p) => p.rt !== this.rt)) throw new Error('wasmnn: an optimizer takes parameters of one init() runtime');
     this.params = [...params];
     this.segments = segmentsOf(params);
-    const { arena } = runtime();
+    this.owner = owner;
+    const { arena } = this.rt;
     this.slots = this.segments.map((s) => {
       const out: number[] = [];
       for (let i = 0; i < this.slotCount; i++) {
@@ -98,6 +107,7 @@ export abstract class Optimizer {
       return out;
     });
     this.iterations = 0;
+    whenCollected(this, releaseBlocks(arena, this.slots));
     return this;
   }
 
@@ -112,11 +122,14 @@ export abstract class Optimizer {
 
   /** One update of every attached parameter from its gradient. */
   step(): void {
-    if (this.segments.length === 0) throw new Error('wasmnn: optimizer.step() before it has parameters: pass them to the factory or compile a model with it');
+    if (this.segments.length === 0) {
+      throw new Error(this.wasDisposed ? `wasmnn: this ${this.kind} optimizer was disposed (with its model, or by dispose())` : 'wasmnn: optimizer.step() before it has parameters: pass them to the factory or compile a model with it');
+    }
+    for (let i = 0; i < this.params.length; i++) if (this.params[i].disposed) throw new Error(`wasmnn: the parameter ${this.params[i].name} was disposed; this optimizer cannot step it`);
     const lr = this.currentLr;
     if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`wasmnn: the learning rate became ${lr} at step ${this.scheduleStep}`);
     this.iterations++;
-    const k = runtime().kernels;
+    const k = this.rt!.kernels;
     if (this.clipValue !== undefined) for (const s of this.segments) k.clip_f32(s.grad, s.n, this.clipValue);
     if (this.clipNorm !== undefined) {
       for (const p of this.params) {
@@ -133,7 +146,8 @@ export abstract class Optimizer {
 
   /** Sets every attached gradient to zero. */
   zeroGrad(): void {
-    const k = runtime().kernels;
+    if (!this.rt) return;
+    const k = this.rt.kernels;
     for (const s of this.segments) k.fill_f32(s.grad, s.n, 0);
   }
 
@@ -144,7 +158,7 @@ export abstract class Optimizer {
 
   /** The optimizer's state: step counters, per-segment slots (copies) and scalar extras. */
   exportState(): OptimizerState {
-    const { arena } = runtime();
+    const { arena } = this.rt ?? runtime();
     return {
       iterations: this.iterations,
       scheduleStep: this.scheduleStep,
@@ -159,7 +173,7 @@ export abstract class Optimizer {
     if (!state || !Array.isArray(state.slots) || state.slots.length !== want.length || state.slots.some((s, i) => s.length !== want[i])) {
       throw new RangeError(`wasmnn: optimizer state does not fit this ${this.kind} optimizer (${want.length} slots of ${want.join(', ')} values expected)`);
     }
-    const { arena } = runtime();
+    const { arena } = this.rt ?? runtime();
     let i = 0;
     this.slots.forEach((seg, si) => seg.forEach((p) => arena.f32(p, this.segments[si].n).set(state.slots[i++])));
     this.iterations = state.iterations;
@@ -176,12 +190,18 @@ export abstract class Optimizer {
 
   /** Frees the state slots. */
   dispose(): void {
-    const { arena } = runtime();
-    for (const seg of this.slots) for (const p of seg) arena.release(p);
+    if (this.rt) {
+      forget(this);
+      for (const seg of this.slots) for (const p of seg) this.rt.arena.release(p);
+      this.wasDisposed = this.segments.length > 0 || this.wasDisposed;
+    }
     this.slots = [];
     this.segments = [];
     this.params = [];
+    this.owner = undefined;
   }
+
+  private wasDisposed = false;
 
   protected abstract update(k: Kernels, seg: Segment, slots: number[], lr: number): void;
 

@@ -1,8 +1,9 @@
 // A trainable tensor: its value and its gradient, both in wasm memory.
 // Model parameters are slices of one flat region (so an optimizer step is one
 // kernel call); free-standing ones from `parameter(shape)` get blocks of their own.
-import { runtime } from '../wasm/init.js';
+import { runtime, type Runtime } from '../wasm/init.js';
 import type { Arena } from '../memory/arena.js';
+import { whenCollected, forget, releaseBlocks } from '../memory/finalize.js';
 
 export class Parameter {
   readonly name: string;
@@ -10,12 +11,19 @@ export class Parameter {
   readonly size: number;
   readonly valuePtr: number;
   readonly gradPtr: number;
+  /** The runtime (init()) whose memory holds the parameter; optimizers run its kernels. */
+  readonly rt: Runtime;
   private readonly arena: Arena;
   private valueView: Float32Array | undefined;
   private gradView: Float32Array | undefined;
+  /** Set once its memory is freed (its model disposed, or dispose() on a free-standing one). */
+  disposed = false;
+  private readonly owned: boolean;
 
-  constructor(arena: Arena, name: string, shape: readonly number[], valuePtr: number, gradPtr: number) {
-    this.arena = arena;
+  constructor(rt: Runtime, name: string, shape: readonly number[], valuePtr: number, gradPtr: number, owned = false) {
+    this.rt = rt;
+    this.arena = rt.arena;
+    this.owned = owned;
     this.name = name;
     this.shape = shape;
     this.size = shape.reduce((a, b) => a * b, 1);
@@ -25,6 +33,7 @@ export class Parameter {
 
   /** The values, as a live view (re-derived after memory growth; don't keep it across allocations). */
   get value(): Float32Array {
+    if (this.disposed) throw new Error(`wasmnn: the parameter ${this.name} was disposed`);
     const buf = this.arena.memory.buffer;
     if (this.valueView?.buffer !== buf) this.valueView = new Float32Array(buf, this.valuePtr, this.size);
     return this.valueView;
@@ -32,10 +41,22 @@ export class Parameter {
 
   /** The gradient, as a live view; write it yourself in a hand-written loop. */
   get grad(): Float32Array {
+    if (this.disposed) throw new Error(`wasmnn: the parameter ${this.name} was disposed`);
     const buf = this.arena.memory.buffer;
     if (this.gradView?.buffer !== buf) this.gradView = new Float32Array(buf, this.gradPtr, this.size);
     return this.gradView;
   }
+  /** Frees a free-standing parameter's memory now (a model's parameters go with the model); harmless twice. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.owned) {
+      forget(this);
+      this.arena.release(this.valuePtr);
+      this.arena.release(this.gradPtr);
+    }
+  }
+
 }
 
 function checkShape(shape: readonly number[]): void {
@@ -51,11 +72,13 @@ function checkShape(shape: readonly number[]): void {
  */
 export function parameter(shape: readonly number[], init?: ArrayLike<number>, name = 'parameter'): Parameter {
   checkShape(shape);
-  const { arena } = runtime();
+  const rt = runtime();
+  const { arena } = rt;
   const size = shape.reduce((a, b) => a * b, 1);
   const valuePtr = arena.alloc(size * 4);
   const gradPtr = arena.alloc(size * 4);
-  const p = new Parameter(arena, name, shape, valuePtr, gradPtr);
+  const p = new Parameter(rt, name, shape, valuePtr, gradPtr, true);
+  whenCollected(p, releaseBlocks(arena, [valuePtr, gradPtr]));
   p.value.fill(0);
   p.grad.fill(0);
   if (init !== undefined) {
