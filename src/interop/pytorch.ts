@@ -4,6 +4,7 @@
 // so state_dict names are `${index}.weight`. One small function per layer kind, so that graph
 // ops can be added beside them.
 import type { Sequential } from '../model/sequential.js';
+import type { Model } from '../model/model.js';
 import type { Layer } from '../layers/layer.js';
 import type { Dense } from '../layers/dense.js';
 import type { BatchNorm } from '../layers/batch-norm.js';
@@ -36,7 +37,7 @@ export interface TorchModule {
 }
 
 /** Each layer's parameters, in parameters() order. */
-export function layerParams(model: Sequential): Parameter[][] {
+export function layerParams(model: Model): Parameter[][] {
   const all = model.parameters();
   let o = 0;
   return model.layers.map((l) => {
