@@ -11,8 +11,7 @@
 // becomes a Sequential, as before functional graphs were supported; any other graph (branches,
 // several inputs or outputs, graph ops) a functional Model, whose standalone activations are ops.
 import type { onnx as P } from 'onnx-proto';
-import { Model } from '../model/model.js';
-import { Sequential } from '../model/sequential.js';
+import type { Model, ModelGraph, ModelOptions } from '../model/model.js';
 import { input, type SymbolicTensor } from '../graph/symbolic.js';
 import { activation as activationOp } from '../graph/ops/activation.js';
 import * as layers from '../layers/index.js';
@@ -125,6 +124,14 @@ export interface OnnxImportOptions {
   seed?: number;
 }
 
+/** How the importer builds models (given by its callers, so that it imports no model code itself). */
+export interface OnnxBuilders {
+  /** A model of layers in a chain, the first with its inputDim. */
+  chain(layers: Layer[], options: ModelOptions): Model;
+  /** A functional model; without it, a graph that is not a chain is refused. */
+  graph?(graph: ModelGraph, options: ModelOptions): Model;
+}
+
 /**
  * A model from ONNX bytes: a Sequential for a chain of Gemm/MatMul(+Add) dense layers,
  * BatchNormalization, Dropout and activations from one input to one output (what
@@ -132,7 +139,7 @@ export interface OnnxImportOptions {
  * Model for any other graph of those and the graph ops. An unsupported op is an error naming the
  * op and its node.
  */
-export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions = {}): Model {
+export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions, builders: OnnxBuilders): Model {
   let model: P.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
@@ -311,8 +318,9 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOpt
     return bad(`the input '${gi.name}' has no fixed number of features`);
   };
   const pending = live as Pending[];
-  if (chain) return buildChain(pending, width(inputs[0]), options);
-  return buildGraph(live, inputs.map((gi) => ({ name: res(gi.name ?? ''), cols: width(gi) })), outNames, constOf, options);
+  if (chain) return buildChain(pending, width(inputs[0]), options, builders.chain);
+  if (!builders.graph) bad('the graph is not a chain of layers from one input to one output (a Sequential model); Model.fromOnnx imports it as a functional model');
+  return buildGraph(live, inputs.map((gi) => ({ name: res(gi.name ?? ''), cols: width(gi) })), outNames, constOf, options, builders.graph!);
 }
 
 function makeLayer(p: Pending, inputDim: number | undefined): Layer {
@@ -351,7 +359,7 @@ function explained<T>(where: string, f: () => T): T {
   }
 }
 
-function buildChain(pending: Pending[], inputDim: number, options: OnnxImportOptions): Sequential {
+function buildChain(pending: Pending[], inputDim: number, options: OnnxImportOptions, chain: OnnxBuilders['chain']): Model {
   let cols = inputDim;
   for (const p of pending) {
     if (p.kind === 'dense' && p.inUnits !== cols) bad(`${p.where}: takes ${p.inUnits} features but receives ${cols}`);
@@ -364,12 +372,12 @@ function buildChain(pending: Pending[], inputDim: number, options: OnnxImportOpt
     made.set(l, p);
     return l;
   });
-  const model = explained('', () => new Sequential(ls, { seed: options.seed }));
+  const model = explained('', () => chain(ls, { seed: options.seed }));
   loadWeights(model, made);
   return model;
 }
 
-function buildGraph(items: Item[], inputs: { name: string; cols: number }[], outNames: string[], constOf: (name: string) => Const | undefined, options: OnnxImportOptions): Model {
+function buildGraph(items: Item[], inputs: { name: string; cols: number }[], outNames: string[], constOf: (name: string) => Const | undefined, options: OnnxImportOptions, graph: NonNullable<OnnxBuilders['graph']>): Model {
   const env = new Map<string, SymbolicTensor>();
   const ins = inputs.map((gi) => {
     const t = input([gi.cols], { name: gi.name });
@@ -398,7 +406,7 @@ function buildGraph(items: Item[], inputs: { name: string; cols: number }[], out
     env.set(it.output, y);
   }
   const outputs = outNames.map((o) => tensor(o, `the graph output '${o}'`));
-  const model = explained('', () => new Model({ inputs: ins, outputs }, { seed: options.seed }));
+  const model = explained('', () => graph({ inputs: ins, outputs }, { seed: options.seed }));
   loadWeights(model, made);
   return model;
 }

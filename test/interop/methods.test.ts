@@ -1,0 +1,72 @@
+// The interop methods on models: toSafetensors/fromSafetensors, toTfjs/Sequential.fromTfjs,
+// toOnnx/fromOnnx (async: the ONNX code loads on first use), giving what the functions give, and
+// what a functional graph cannot be in the Sequential-only formats, refused by name.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { init, Model, Sequential, input, ops, layers, toSafetensors, toTfjs, toPytorchModule } from 'wasmnn';
+import { toOnnx } from 'wasmnn/onnx';
+import { randn } from '../helpers/wasm.js';
+
+beforeAll(async () => {
+  await init();
+});
+
+const X = Array.from({ length: 9 }, (_, r) => Array.from(randn(4, 40 + r, 1.2)));
+const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+const mlp = (seed: number) => new Sequential([layers.dense({ inputDim: 4, units: 5, activation: 'tanh' }), layers.batchNorm(), layers.dense({ units: 2 })], { seed });
+function residual(seed: number): Model {
+  const x = input([4]);
+  const h1 = layers.dense({ units: 6, activation: 'relu' }).apply(x);
+  const h2 = layers.dense({ units: 6 }).apply(h1);
+  return new Model({ inputs: x, outputs: layers.dense({ units: 3 }).apply(ops.relu(ops.add(h1, h2))) }, { seed });
+}
+
+describe('interop methods', () => {
+  it('model.toSafetensors({ layout }) and Model.fromSafetensors(bytes, model): the functions\' bytes, loaded into another model', () => {
+    const a = mlp(1), b = mlp(2);
+    for (const layout of ['wasmnn', 'pytorch'] as const) {
+      const bytes = a.toSafetensors({ layout });
+      expect(bytes).toEqual(toSafetensors(a, { layout }));
+      const c = mlp(3);
+      expect(Model.fromSafetensors(bytes, c)).toBe(c);
+      expect(bits(c.predict(X).data)).toEqual(bits(a.predict(X).data));
+    }
+    expect(bits(b.predict(X).data)).not.toEqual(bits(a.predict(X).data));
+  });
+
+  it('a functional model: safetensors in the wasmnn layout round-trips; the PyTorch layout and tfjs are refused', () => {
+    const a = residual(1), b = residual(2);
+    Model.fromSafetensors(a.toSafetensors(), b);
+    expect(bits(b.predict(X).data)).toEqual(bits(a.predict(X).data));
+    expect(() => a.toSafetensors({ layout: 'pytorch' })).toThrow(/functional graph .* no nn.Sequential equivalent/);
+    expect(() => toPytorchModule(a)).toThrow(/no nn.Sequential equivalent/);
+    expect(() => a.toTfjs()).toThrow(/Keras Sequential model; a functional graph/);
+  });
+
+  it('model.toTfjs() and Sequential.fromTfjs(artifacts)', () => {
+    const a = mlp(4);
+    const art = a.toTfjs();
+    expect(art).toEqual(toTfjs(a));
+    const back = Sequential.fromTfjs(art);
+    expect(back).toBeInstanceOf(Sequential);
+    expect(bits(back.predict(X).data)).toEqual(bits(a.predict(X).data));
+  });
+
+  it('await model.toOnnx() and Model.fromOnnx(bytes): a graph becomes a Model, a chain a chain Model; Sequential.fromOnnx wants a chain', async () => {
+    const r = residual(5);
+    const bytes = await r.toOnnx();
+    expect(bytes).toEqual(toOnnx(r));
+    const back = await Model.fromOnnx(bytes);
+    expect(back.isChain()).toBe(false);
+    expect(bits(back.predict(X).data)).toEqual(bits(r.predict(X).data));
+    await expect(Sequential.fromOnnx(bytes)).rejects.toThrow(/not a chain of layers .* Model.fromOnnx imports it/);
+
+    const s = mlp(6);
+    const chain = await s.toOnnx({ inputName: 'features' });
+    const m = await Model.fromOnnx(chain);
+    expect([m instanceof Sequential, m.isChain()]).toEqual([false, true]);
+    const seq = await Sequential.fromOnnx(chain);
+    expect(seq).toBeInstanceOf(Sequential);
+    for (const x of [m, seq]) expect(bits(x.predict(X).data)).toEqual(bits(s.predict(X).data));
+    expect(await seq.toOnnx({ inputName: 'features' })).toEqual(chain);
+  });
+});
