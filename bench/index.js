@@ -1,6 +1,6 @@
 // npm run bench: every suite, printed as ratios against baselines measured in the same run.
 import { benchGemm } from './gemm.js';
-import { benchTraining } from './training.js';
+import { benchTraining, benchResidual } from './training.js';
 import { gflopsChart } from './chart.js';
 import { writeFileSync } from 'node:fs';
 
@@ -14,4 +14,5 @@ if (!only || only === 'gemm') {
 if (!only || only === 'training') {
   console.log('\nTraining throughput, median; (Nx) = wasmnn / contender\n');
   await benchTraining();
+  await benchResidual();
 }

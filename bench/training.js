@@ -2,7 +2,7 @@
 // trainOnBatch on the wasm and cpu backends, in interleaved rounds (bench/rounds.js).
 //   MLP 784-256-128-10, batch 128, Adam, softmax cross-entropy: samples/s
 //   the seed's 2-20-3-1 network, full batch of 200, SGD lr 0.2: steps/s
-import { init, Sequential, layers, optimizers } from '../dist/node.js';
+import { init, Sequential, Model, input, ops, layers, optimizers } from '../dist/node.js';
 import { rand } from './data.js';
 import { interleaved, speedup } from './rounds.js';
 
@@ -51,4 +51,35 @@ export async function benchTraining({ time = 300 } = {}) {
     const rate = (n) => (c.unit === 'samples/s' ? c.batch : 1) * (1000 / result[n].ms);
     console.log(`${c.name}: ` + tasks.map(({ name: n }) => `${n} ${rate(n).toFixed(0)} ${c.unit} (${speedup(result, 'wasmnn', n).toFixed(1)}x)`).join(', '));
   }
+}
+
+// A functional residual MLP, 784-256-256-10 with a skip connection around the second layer
+// (h1 = dense(relu)(x), h2 = dense(relu)(h1), out = dense(h1 + h2)), batch 128, Adam, against the same
+// graph in tfjs-layers' functional API (tf.model) on the wasm backend.
+export async function benchResidual({ time = 300 } = {}) {
+  await init(undefined, { simd: 'plain' });
+  const batch = 128, inp = 784, out = 10;
+  const x = rand(batch * inp, 1);
+  const yIdx = Float32Array.from({ length: batch }, (_, i) => i % out);
+  const xi = input([inp]);
+  const h1 = layers.dense({ units: 256, activation: 'relu' }).apply(xi);
+  const h2 = layers.dense({ units: 256, activation: 'relu' }).apply(h1);
+  const model = new Model({ inputs: xi, outputs: layers.dense({ units: out }).apply(ops.add(h1, h2)) }, { seed: 0 });
+  model.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adam({ lr: 1e-3 }), batchSize: batch });
+  const xs = { data: x, shape: [batch, inp] };
+  const ys = { data: yIdx, shape: [batch, 1] };
+  const tasks = [{ name: 'wasmnn', fn: () => model.trainOnBatch(xs, ys) }];
+  const { tf, tfl } = await tfjs('wasm');
+  const ti = tfl.input({ shape: [inp] });
+  const t1 = tfl.layers.dense({ units: 256, activation: 'relu' }).apply(ti);
+  const t2 = tfl.layers.dense({ units: 256, activation: 'relu' }).apply(t1);
+  const to = tfl.layers.dense({ units: out, activation: 'softmax' }).apply(tfl.layers.add().apply([t1, t2]));
+  const m = tfl.model({ inputs: ti, outputs: to });
+  m.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy' });
+  const tx = tf.tensor2d(x, [batch, inp]);
+  const ty = tf.tensor2d(yIdx, [batch, 1]);
+  tasks.push({ name: 'tfjs-layers wasm', before: () => tf.setBackend('wasm'), fn: () => m.trainOnBatch(tx, ty), async: true });
+  const result = await interleaved(tasks, { time });
+  const rate = (n) => batch * (1000 / result[n].ms);
+  console.log(`residual MLP 784-256-256-10 (functional, skip connection), batch 128, Adam: ` + tasks.map(({ name: n }) => `${n} ${rate(n).toFixed(0)} samples/s (${speedup(result, 'wasmnn', n).toFixed(1)}x)`).join(', '));
 }

@@ -273,14 +273,16 @@ export class Model {
     if (mode === 'predict') return { prog: new Program(this.rt, { roots: this.lowered, training: false }) };
     const target = index ? (this.targets.index ??= input([1], { dtype: 'int32', name: 'target' })) : (this.targets.dense ??= input([this.outputUnits], { name: 'target' }));
     const loss = this.lossTensor(out, target, index);
-    if (mode === 'eval') return { prog: new Program(this.rt, { roots: [loss, out], training: false }), loss, target };
+    // The target is a root too: metrics read it (and the output) after the run, so the planner
+    // must not hand its bytes to the backward pass.
+    if (mode === 'eval') return { prog: new Program(this.rt, { roots: [loss, out, target], training: false }), loss, target };
     const eqns = collect([loss]);
     const params = this.params.map((p) => paramTensorOf(this.layers, p));
     const grads = gradients(eqns, loss, params);
     const { pins } = pinGradients(params, grads);
     // Last layer's gradients first: the backward pass runs from the loss down.
     pins.reverse();
-    const prog = new Program(this.rt, { roots: [loss, out], pins, training: true, dropoutState: this.rngStates + 32 });
+    const prog = new Program(this.rt, { roots: [loss, out, target], pins, training: true, dropoutState: this.rngStates + 32 });
     return { prog, loss, target };
   }
 

@@ -1,6 +1,10 @@
 // model.summary(): per layer the output shape, parameter count and multiply-accumulates
 // per sample (FLOPs = 2 x MACs), then totals and the memory of parameters and gradients.
+// A functional graph lists every call in order, the ops between layers too, with what each reads.
 import type { Model } from './model.js';
+import { collect, showShape, type SymbolicTensor } from '../graph/symbolic.js';
+import { isPrimitive } from '../graph/op.js';
+import type { Layer } from '../layers/layer.js';
 
 export function summarize(model: Model, plannedRows: number): string {
   const rows: string[][] = [['Layer', 'Output shape', 'Params', 'MACs/sample', 'FLOPs/sample']];
@@ -11,16 +15,43 @@ export function summarize(model: Model, plannedRows: number): string {
     const layer = p.name.split('/')[0];
     byLayer.set(layer, (byLayer.get(layer) ?? 0) + p.size);
   }
-  for (const l of model.layers) {
+  const layerRow = (l: Layer, shared: boolean) => {
     const act = (l as { activation?: { name: string } }).activation?.name;
-    const n = byLayer.get(l.name) ?? 0;
+    const n = shared ? 0 : byLayer.get(l.name) ?? 0;
     const m = l.macsPerSample();
     params += n;
     macs += m;
-    rows.push([`${l.name} (${l.kind}${act && act !== 'linear' ? `, ${act}` : ''})`, `[batch, ${l.outputUnits}]`, fmt(n), fmt(m), fmt(2 * m)]);
+    return [`${l.name} (${l.kind}${act && act !== 'linear' ? `, ${act}` : ''}${shared ? ', shared' : ''})`, `[batch, ${l.outputUnits}]`, fmt(n), fmt(m), fmt(2 * m)];
+  };
+  if (model.isChain()) for (const l of model.layers) rows.push(layerRow(l, false));
+  else {
+    // Every call, named by what it produces; a row says which earlier rows (or inputs) it reads.
+    rows[0].push('Reads');
+    const names = new Map<SymbolicTensor, string>();
+    model.inputs.forEach((t, i) => names.set(t, t.name ?? `input_${i}`));
+    const seen = new Set<Layer>();
+    const count = new Map<string, number>();
+    for (const e of collect(model.outputs)) {
+      const reads = e.inputs.map((t) => names.get(t) ?? (t.kind === 'const' ? String(t.constant![0]) : '?')).join(', ');
+      let row: string[];
+      if (isPrimitive(e.op)) {
+        const op = e.op.name === 'activation' ? (e.attrs.act as { name: string }).name : e.op.name;
+        const k = count.get(op) ?? 0;
+        count.set(op, k + 1);
+        const name = k ? `${op}_${k}` : op;
+        names.set(e.outputs[0], name);
+        row = [name, showShape(e.outputs[0].shape), '0', '0', '0'];
+      } else {
+        const l = e.op as Layer;
+        row = layerRow(l, seen.has(l));
+        seen.add(l);
+        names.set(e.outputs[0], l.name);
+      }
+      rows.push([...row, reads]);
+    }
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (r: string[]) => r.map((cell, c) => (c === 0 || c === 5 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
   const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
   const nonTrainable = model.layers.reduce((n, l) => n + (l.kind === 'batchNorm' ? 2 * l.outputUnits : 0), 0);
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;

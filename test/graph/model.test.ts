@@ -126,6 +126,20 @@ describe('save and load a functional model', () => {
   });
 });
 
+describe('summary of a functional model', () => {
+  it('lists every call in order with what it reads, a shared layer counted once', () => {
+    const inp = input([3], { name: 'features' });
+    const shared = layers.dense({ units: 3, activation: 'tanh' });
+    const a = shared.apply(inp);
+    const out = layers.dense({ units: 1 }).apply(ops.add(shared.apply(a), a));
+    const text = new Model({ inputs: inp, outputs: out }).summary(false);
+    expect(text).toMatch(/dense_0 \(dense, tanh\)\s+\[batch, 3\]\s+12\s+9\s+18\s+features\n/);
+    expect(text).toMatch(/dense_0 \(dense, tanh, shared\)\s+\[batch, 3\]\s+0\s+9\s+18\s+dense_0\n/);
+    expect(text).toMatch(/add\s+\[batch, 3\]\s+0\s+0\s+0\s+dense_0, dense_0\n/);
+    expect(text).toContain('Total params: 16 (trainable 16, non-trainable 0)');
+  });
+});
+
 describe('the memory plan', () => {
   it('a 20-layer chain plans well under the sum of its buffers, and summary() reports it', () => {
     const ls = [layers.dense({ inputDim: 64, units: 64, activation: 'tanh' })];

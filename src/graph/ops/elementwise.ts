@@ -14,10 +14,12 @@ export const BINARY_CODE = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum
 export type BinaryName = keyof typeof BINARY_CODE;
 
 /** How an operand of shape s is read against the output shape o: 0 full, 1 row, 2 column, 3 scalar. */
+// NOTE: a [1, 1] operand against one column is read as a row, not a scalar: the bias of a
+// one-unit layer then takes the bias kernels (and its gradient the column sum) as it always did.
 export function modeOf(s: Shape, o: Shape): number {
   if (s[0] === o[0] && s[1] === o[1]) return 0;
+  if (s[0] === 1 && s[1] === o[1]) return 1;
   if (s[0] === 1 && s[1] === 1) return 3;
-  if (s[0] === 1) return 1;
   return 2;
 }
 
