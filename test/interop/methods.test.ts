@@ -70,3 +70,21 @@ describe('interop methods', () => {
     expect(await seq.toOnnx({ inputName: 'features' })).toEqual(chain);
   });
 });
+
+describe('summary', () => {
+  it('a chain of layers ends with its PyTorch module (the one the pytorch layout fits); a functional graph has none', () => {
+    const m = new Sequential([layers.dense({ inputDim: 2, units: 16, activation: 'relu' }), layers.batchNorm(), layers.dropout({ rate: 0.1 }), layers.dense({ units: 1 })]);
+    const text = m.summary(false);
+    expect(text.split('\n').slice(-8)).toEqual([
+      "PyTorch equivalent (toSafetensors(model, { layout: 'pytorch' }) writes its state_dict):",
+      'nn.Sequential(',
+      '    nn.Linear(2, 16),  # 0',
+      '    nn.ReLU(),  # 1',
+      '    nn.BatchNorm1d(16, eps=1e-05, momentum=0.1),  # 2',
+      '    nn.Dropout(p=0.1),  # 3',
+      '    nn.Linear(16, 1),  # 4',
+      ')',
+    ]);
+    expect(residual(1).summary(false)).not.toContain('nn.');
+  });
+});
