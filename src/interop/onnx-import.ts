@@ -133,11 +133,11 @@ export interface OnnxBuilders {
 }
 
 /**
- * A model from ONNX bytes: a Sequential for a chain of Gemm/MatMul(+Add) dense layers,
- * BatchNormalization, Dropout and activations from one input to one output (what
- * torch.onnx.export writes for an MLP of nn.Linear, activations and nn.BatchNorm1d), a functional
- * Model for any other graph of those and the graph ops. An unsupported op is an error naming the
- * op and its node.
+ * A model from ONNX bytes: `builders.chain` of the layers for a chain of Gemm/MatMul(+Add) dense
+ * layers, BatchNormalization, Dropout and activations from one input to one output (what
+ * torch.onnx.export writes for an MLP of nn.Linear, activations and nn.BatchNorm1d),
+ * `builders.graph` for any other graph of those and the graph ops. An unsupported op is an error
+ * naming the op and its node.
  */
 export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions, builders: OnnxBuilders): Model {
   let model: P.ModelProto;
