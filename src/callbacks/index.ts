@@ -1,6 +1,7 @@
 // Callbacks: hooks fit calls at the start of training and after every epoch. A callback
 // stops training by returning false from onEpochEnd.
 import type { EpochLogs } from '../model/types.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
 
 export interface CallbackModel {
   getWeights(): Float32Array[];
@@ -29,11 +30,14 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
+const EARLY_STOPPING_KEYS = optionKeys<EarlyStoppingOptions>({ monitor: true, patience: true, minDelta: true, mode: true, restoreBestWeights: true });
+
 /**
  * Stops training when the monitored metric has not improved by minDelta for `patience` epochs (Keras EarlyStopping).
  * @example model.fit(x, y, { validationData: [xv, yv], callbacks: [callbacks.earlyStopping({ patience: 5, restoreBestWeights: true })] })
  */
 export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { stoppedEpoch: number; bestEpoch: number } {
+  checkOptions('callbacks.earlyStopping', options, EARLY_STOPPING_KEYS);
   const { patience = 0, minDelta = 0, restoreBestWeights = false } = options;
   if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`wasmnn: earlyStopping patience must be an integer >= 0, got ${patience}`);
   if (!(minDelta >= 0)) throw new RangeError(`wasmnn: earlyStopping minDelta must be >= 0, got ${minDelta}`);
@@ -95,7 +99,9 @@ export function learningRateScheduler(fn: ((epoch: number, lr: number) => number
  * Prints one line per epoch (every `every` epochs) with the loss and metrics. Quiet when not on a
  * terminal or under CI, unless `force` is set; `write` redirects the output.
  */
-export function progress({ every = 1, force = false, write }: { every?: number; force?: boolean; write?: (line: string) => void } = {}): Callback {
+export function progress(options: { every?: number; force?: boolean; write?: (line: string) => void } = {}): Callback {
+  checkOptions('callbacks.progress', options, ['every', 'force', 'write']);
+  const { every = 1, force = false, write } = options;
   const g = globalThis as { process?: { stdout?: { isTTY?: boolean; write?: (s: string) => void }; env?: Record<string, string | undefined> } };
   const quiet = !force && (!g.process?.stdout?.isTTY || !!g.process?.env?.CI);
   const out = write ?? ((line: string) => (g.process?.stdout?.write ? g.process.stdout.write(line + '\n') : console.log(line)));
@@ -105,4 +111,36 @@ export function progress({ every = 1, force = false, write }: { every?: number; 
       out(`epoch ${epoch + 1}: ` + Object.entries(logs).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', '));
     },
   };
+}
+
+const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onEpochEnd', 'onTrainEnd'] as const;
+
+/**
+ * Throws unless every entry is a callback object: not a function (give that as fit's onEpochEnd),
+ * with at least one hook, and no misspelt hook (on_epoch_end, onEpochend) that would never be called.
+ * Other keys are the callback's own state (earlyStopping's stoppedEpoch) and are left alone.
+ */
+export function checkCallbacks(where: string, callbacks: unknown): void {
+  if (callbacks === undefined) return;
+  if (!Array.isArray(callbacks)) throw new TypeError(`wasmnn: ${where}: callbacks must be an array of callback objects, got ${typeof callbacks === 'function' ? 'a function' : typeof callbacks}`);
+  callbacks.forEach((cb: unknown, i) => {
+    const at = `${where}: callbacks[${i}]`;
+    if (typeof cb === 'function') {
+      throw new TypeError(`wasmnn: ${at} is a function; a callback is an object with hooks such as onEpochEnd(epoch, logs, model) (callbacks.earlyStopping() returns one), or pass the function as fit's onEpochEnd`);
+    }
+    if (cb === null || typeof cb !== 'object') throw new TypeError(`wasmnn: ${at} must be a callback object, got ${cb === null ? 'null' : typeof cb}`);
+    const keys = Object.keys(cb);
+    const norm = (k: string) => k.toLowerCase().replace(/_/g, '');
+    for (const k of keys) {
+      const hook = HOOKS.find((h) => norm(h) === norm(k) && h !== k);
+      if (hook) throw new RangeError(`wasmnn: ${at} has '${k}', which fit never calls; use '${hook}'`);
+    }
+    for (const h of HOOKS) {
+      const f = (cb as Record<string, unknown>)[h];
+      if (f !== undefined && typeof f !== 'function') throw new TypeError(`wasmnn: ${at}.${h} must be a function, got ${typeof f}`);
+    }
+    if (!HOOKS.some((h) => typeof (cb as Record<string, unknown>)[h] === 'function')) {
+      throw new TypeError(`wasmnn: ${at} has none of the hooks ${HOOKS.join(', ')}`);
+    }
+  });
 }

@@ -1,12 +1,15 @@
 // CSV of numbers: a header row is detected (any non-numeric field in line 1) or forced.
 import { Matrix } from './matrix.js';
+import { checkOptions } from '../validate/options.js';
 
 export interface Csv {
   columns: string[];
   rows: number[][];
 }
 
-export function parseCsv(text: string, { header = 'auto' as boolean | 'auto' } = {}): Csv {
+export function parseCsv(text: string, options: { header?: boolean | 'auto' } = {}): Csv {
+  checkOptions('data.parseCsv', options, ['header']);
+  const { header = 'auto' } = options;
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.length === 0) throw new RangeError('wasmnn: the CSV is empty');
   const split = (l: string) => l.split(',').map((s) => s.trim());
@@ -29,7 +32,9 @@ export function parseCsv(text: string, { header = 'auto' as boolean | 'auto' } =
 }
 
 /** Features and target from CSV text; `target` is the column index of the label (default: the last). */
-export function loadCsv(text: string, { target = -1 } = {}): { x: Matrix; y: Matrix; columns: string[] } {
+export function loadCsv(text: string, options: { target?: number } = {}): { x: Matrix; y: Matrix; columns: string[] } {
+  checkOptions('data.loadCsv', options, ['target']);
+  const { target = -1 } = options;
   const { columns, rows } = parseCsv(text);
   const t = target < 0 ? columns.length + target : target;
   if (t < 0 || t >= columns.length) throw new RangeError(`wasmnn: target column ${target} is outside the ${columns.length} columns`);

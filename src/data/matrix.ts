@@ -3,7 +3,30 @@
 // and refuses ragged rows, bad shapes and NaN/Infinity with a message that says where.
 
 export type Shaped = { data: Float32Array | Float64Array | readonly number[]; shape: readonly [number, number] | readonly [number] };
-export type MatrixLike = Matrix | readonly (readonly number[])[] | readonly number[] | Shaped;
+export type MatrixLike = Matrix | readonly (readonly number[] | Float32Array | Float64Array)[] | readonly number[] | Shaped;
+
+/** A row of nested input: a number array or a typed array of numbers. */
+const isRow = (v: unknown): v is ArrayLike<number> =>
+  Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array));
+
+/** What a value that should have been a number is, for an error message. */
+function what(v: unknown): string {
+  if (typeof v === 'string') return `the string '${v.length > 20 ? v.slice(0, 20) + '...' : v}' (labels and features must be numbers: class indices, 0/1, or values; convert strings first)`;
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'object') return `a${/^[AEIOU]/.test(v.constructor?.name ?? '') ? 'n' : ''} ${v.constructor?.name ?? 'object'}`;
+  return `a ${typeof v} (${String(v)})`;
+}
+
+/** Throws a TypeError naming the first value of `values` that is not a number, at (row, col) of a `cols`-wide matrix. */
+function checkNumbers(values: ArrayLike<unknown>, name: string, cols: number, offset = 0): void {
+  if (!Array.isArray(values)) return; // typed arrays hold numbers only
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] !== 'number') {
+      const at = offset + i;
+      throw new TypeError(`wasmnn: ${name}: row ${Math.floor(at / cols)}, column ${at % cols} is ${what(values[i])}, not a number`);
+    }
+  }
+}
 
 export class Matrix {
   readonly data: Float32Array;
@@ -76,24 +99,27 @@ export class Matrix {
     if (x instanceof Matrix) m = x;
     else if (Array.isArray(x)) {
       if (x.length === 0) throw new RangeError(`wasmnn: ${name} is empty`);
-      if (Array.isArray(x[0])) {
-        const rows = x as readonly (readonly number[])[];
+      if (isRow(x[0])) {
+        const rows = x as readonly ArrayLike<number>[];
         const cols = rows[0].length;
         if (cols === 0) throw new RangeError(`wasmnn: ${name} row 0 is empty`);
         const data = new Float32Array(rows.length * cols);
         for (let r = 0; r < rows.length; r++) {
           const row = rows[r];
-          if (!Array.isArray(row) || row.length !== cols) {
-            throw new RangeError(`wasmnn: ${name}: row ${r} has ${Array.isArray(row) ? row.length : 'no'} values, row 0 has ${cols}`);
+          if (!isRow(row) || row.length !== cols) {
+            throw new RangeError(`wasmnn: ${name}: row ${r} ${isRow(row) ? `has ${row.length} values` : `is ${what(row)}`}, row 0 has ${cols}`);
           }
-          for (let c = 0; c < cols; c++) data[r * cols + c] = row[c];
+          checkNumbers(row, name, cols, r * cols);
+          data.set(row, r * cols);
         }
         m = new Matrix(data, rows.length, cols);
       } else {
+        checkNumbers(x, name, 1);
         m = new Matrix(Float32Array.from(x as readonly number[]), x.length, 1);
       }
     } else if (Matrix.isShaped(x)) {
       Matrix.checkShaped(x, name);
+      checkNumbers(x.data, name, x.shape[1] ?? 1);
       m = new Matrix(x.data instanceof Float32Array ? x.data : Float32Array.from(x.data), x.shape[0], x.shape[1] ?? 1);
     } else {
       throw new TypeError(`wasmnn: ${name} must be nested number arrays, a Matrix, or { data, shape }`);

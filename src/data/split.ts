@@ -2,6 +2,7 @@
 import { Matrix } from './matrix.js';
 import { Xoshiro128 } from '../reference/rng.js';
 import type { Labeled } from './synthetic.js';
+import { checkOptions } from '../validate/options.js';
 
 function permutation(n: number, seed: number): Int32Array {
   const idx = Int32Array.from({ length: n }, (_, i) => i);
@@ -10,7 +11,9 @@ function permutation(n: number, seed: number): Int32Array {
 }
 
 /** Splits rows into train and test; testSize is a fraction in (0, 1) or a row count. */
-export function trainTestSplit(x: Matrix, y: Matrix, { testSize = 0.25, shuffle = true, seed = 0 } = {}): { train: Labeled; test: Labeled } {
+export function trainTestSplit(x: Matrix, y: Matrix, options: { testSize?: number; shuffle?: boolean; seed?: number } = {}): { train: Labeled; test: Labeled } {
+  checkOptions('data.trainTestSplit', options, ['testSize', 'shuffle', 'seed']);
+  const { testSize = 0.25, shuffle = true, seed = 0 } = options;
   if (x.rows !== y.rows) throw new RangeError(`wasmnn: x has ${x.rows} rows but y has ${y.rows}`);
   const nTest = testSize < 1 ? Math.ceil(testSize * x.rows) : testSize;
   if (!(testSize > 0) || !Number.isInteger(nTest) || nTest >= x.rows) {

@@ -4,6 +4,7 @@
 // shuffled, then N(0, noise^2) added to each coordinate.
 import { Matrix } from './matrix.js';
 import { Xoshiro128 } from '../reference/rng.js';
+import { checkOptions } from '../validate/options.js';
 
 export interface Labeled {
   x: Matrix;
@@ -22,7 +23,9 @@ function linspace(a: number, b: number, n: number, i: number): number {
 }
 
 /** Two interleaving half circles (scikit-learn's make_moons). */
-export function makeMoons({ n = 100, noise = 0, seed = 0, shuffle = true } = {}): Labeled {
+export function makeMoons(options: { n?: number; noise?: number; seed?: number; shuffle?: boolean } = {}): Labeled {
+  checkOptions('data.makeMoons', options, ['n', 'noise', 'seed', 'shuffle']);
+  const { n = 100, noise = 0, seed = 0, shuffle = true } = options;
   checkN(n);
   checkNoise(noise);
   const rng = new Xoshiro128(seed >>> 0, 0x6d6f6f6e);
@@ -53,7 +56,9 @@ function toLabeled(pts: [number, number, number][], noise: number, rng: Xoshiro1
 }
 
 /** Two concentric circles (scikit-learn's make_circles): outer radius 1 (label 0), inner `factor` (label 1). */
-export function makeCircles({ n = 100, noise = 0, factor = 0.5, seed = 0 } = {}): Labeled {
+export function makeCircles(options: { n?: number; noise?: number; factor?: number; seed?: number } = {}): Labeled {
+  checkOptions('data.makeCircles', options, ['n', 'noise', 'factor', 'seed']);
+  const { n = 100, noise = 0, factor = 0.5, seed = 0 } = options;
   checkN(n);
   checkNoise(noise);
   if (!(factor > 0 && factor < 1)) throw new RangeError(`wasmnn: factor must be in (0, 1), got ${factor}`);
@@ -72,7 +77,9 @@ export function makeCircles({ n = 100, noise = 0, factor = 0.5, seed = 0 } = {})
 }
 
 /** Two interleaved spirals (labels 0 and 1). */
-export function makeSpirals({ n = 100, noise = 0, turns = 1.5, seed = 0 } = {}): Labeled {
+export function makeSpirals(options: { n?: number; noise?: number; turns?: number; seed?: number } = {}): Labeled {
+  checkOptions('data.makeSpirals', options, ['n', 'noise', 'turns', 'seed']);
+  const { n = 100, noise = 0, turns = 1.5, seed = 0 } = options;
   checkN(n);
   checkNoise(noise);
   const rng = new Xoshiro128(seed >>> 0, 0x73706972);
@@ -87,7 +94,9 @@ export function makeSpirals({ n = 100, noise = 0, turns = 1.5, seed = 0 } = {}):
 }
 
 /** Points uniform in [-1, 1]^2, labelled 1 where x1*x2 > 0 (XOR of the signs). */
-export function makeXor({ n = 100, noise = 0, seed = 0 } = {}): Labeled {
+export function makeXor(options: { n?: number; noise?: number; seed?: number } = {}): Labeled {
+  checkOptions('data.makeXor', options, ['n', 'noise', 'seed']);
+  const { n = 100, noise = 0, seed = 0 } = options;
   checkN(n);
   checkNoise(noise);
   const rng = new Xoshiro128(seed >>> 0, 0x786f72);
@@ -101,7 +110,9 @@ export function makeXor({ n = 100, noise = 0, seed = 0 } = {}): Labeled {
 }
 
 /** Linear regression data y = x.w + bias + N(0, noise^2), x ~ N(0, 1); returns the true w. */
-export function makeRegression({ n = 100, features = 1, noise = 0, bias = 0, seed = 0, weights }: { n?: number; features?: number; noise?: number; bias?: number; seed?: number; weights?: number[] } = {}): Labeled & { w: Float64Array } {
+export function makeRegression(options: { n?: number; features?: number; noise?: number; bias?: number; seed?: number; weights?: number[] } = {}): Labeled & { w: Float64Array } {
+  checkOptions('data.makeRegression', options, ['n', 'features', 'noise', 'bias', 'seed', 'weights']);
+  const { n = 100, features = 1, noise = 0, bias = 0, seed = 0, weights } = options;
   checkN(n);
   checkNoise(noise);
   if (!Number.isInteger(features) || features < 1) throw new RangeError(`wasmnn: features must be a positive integer, got ${features}`);

@@ -5,6 +5,7 @@
 // NOTE: Keras' he_normal / glorot_normal draw from a truncated normal; we follow
 // PyTorch's untruncated normal.
 import type { Kernels } from '../wasm/exports.js';
+import { checkOptions } from '../validate/options.js';
 
 export interface InitContext {
   k: Kernels;
@@ -40,17 +41,27 @@ function finite(name: string, v: number): number {
 
 export const zeros = (): Initializer => make('zeros', (p, n, c) => c.k.fill_f32(p, n, 0));
 export const ones = (): Initializer => make('ones', (p, n, c) => c.k.fill_f32(p, n, 1));
-export const constant = (value: number): Initializer => {
+/** The positional arguments of an initializer given as one options object (Keras' keywords): checked and unpacked. */
+function unpack<K extends string>(where: string, first: unknown, rest: number[], keys: readonly K[]): unknown[] {
+  if (first === null || typeof first !== 'object') return [first, ...rest];
+  checkOptions(`initializers.${where}`, first, keys);
+  return keys.map((k) => (first as Record<K, unknown>)[k]);
+}
+
+export const constant = (valueOrOptions: number | { value: number }): Initializer => {
+  const [value] = unpack('constant', valueOrOptions, [], ['value']) as [number];
   finite('constant value', value);
   return make('constant', (p, n, c) => c.k.fill_f32(p, n, value), { value });
 };
-/** U(a, b). */
-export const uniform = (a = -0.05, b = 0.05): Initializer => {
+/** U(a, b); also uniform({ a, b }). */
+export const uniform = (aOrOptions: number | { a?: number; b?: number } = -0.05, bArg = 0.05): Initializer => {
+  const [a = -0.05, b = 0.05] = unpack('uniform', aOrOptions, [bArg], ['a', 'b']) as [number?, number?];
   if (!(finite('uniform a', a) < finite('uniform b', b))) throw new RangeError(`wasmnn: uniform(a, b) needs a < b, got ${a}, ${b}`);
   return make('uniform', (p, n, c) => c.k.rng_uniform_f32(p, n, a, b, c.state), { a, b });
 };
-/** N(mean, std^2). */
-export const normal = (mean = 0, std = 1): Initializer => {
+/** N(mean, std^2); also normal({ mean, std }). */
+export const normal = (meanOrOptions: number | { mean?: number; std?: number } = 0, stdArg = 1): Initializer => {
+  const [mean = 0, std = 1] = unpack('normal', meanOrOptions, [stdArg], ['mean', 'std']) as [number?, number?];
   if (!(finite('normal std', std) >= 0)) throw new RangeError(`wasmnn: normal std must be >= 0, got ${std}`);
   finite('normal mean', mean);
   return make('normal', (p, n, c) => c.k.rng_normal_f32(p, n, mean, std, c.state), { mean, std });

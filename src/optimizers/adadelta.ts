@@ -1,6 +1,7 @@
 // Adadelta (PyTorch): v <- rho*v + (1-rho)*g'^2; d = sqrt(u + eps)/sqrt(v + eps) * g';
 // u <- rho*u + (1-rho)*d^2; w <- w - lr*d.
-import { Optimizer, withParams, type OptimizerOptions, checkEps, checkNonNegative, checkRange } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, OPTIMIZER_KEYS, checkEps, checkNonNegative, checkRange } from './optimizer.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -10,6 +11,8 @@ export interface AdadeltaOptions extends OptimizerOptions {
   weightDecay?: number;
 }
 
+const KEYS = optionKeys<AdadeltaOptions>({ ...OPTIMIZER_KEYS, rho: true, eps: true, weightDecay: true });
+
 export class Adadelta extends Optimizer {
   readonly kind = 'adadelta';
   readonly rho: number;
@@ -18,6 +21,7 @@ export class Adadelta extends Optimizer {
   protected override readonly slotCount = 2;
 
   constructor(options: AdadeltaOptions = {}) {
+    checkOptions('optimizers.adadelta', options, KEYS);
     super(options, 1.0);
     this.rho = options.rho ?? 0.9;
     checkRange('rho', this.rho, this.rho >= 0 && this.rho <= 1, 'in [0, 1]');

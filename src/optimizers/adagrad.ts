@@ -1,5 +1,6 @@
 // AdaGrad (PyTorch): g' = g + weightDecay*w; s <- s + g'^2; w <- w - lr*g'/(sqrt(s) + eps).
-import { Optimizer, withParams, type OptimizerOptions, checkEps, checkNonNegative } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, OPTIMIZER_KEYS, checkEps, checkNonNegative } from './optimizer.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -9,6 +10,8 @@ export interface AdagradOptions extends OptimizerOptions {
   weightDecay?: number;
 }
 
+const KEYS = optionKeys<AdagradOptions>({ ...OPTIMIZER_KEYS, initialAccumulator: true, eps: true, weightDecay: true });
+
 export class Adagrad extends Optimizer {
   readonly kind = 'adagrad';
   readonly initialAccumulator: number;
@@ -17,6 +20,7 @@ export class Adagrad extends Optimizer {
   protected override readonly slotCount = 1;
 
   constructor(options: AdagradOptions = {}) {
+    checkOptions('optimizers.adagrad', options, KEYS);
     super(options, 0.01);
     this.initialAccumulator = checkNonNegative('initialAccumulator', options.initialAccumulator ?? 0);
     this.eps = checkEps(options.eps ?? 1e-10);

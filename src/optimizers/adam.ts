@@ -1,7 +1,8 @@
 // Adam and AdamW (PyTorch): m <- b1*m + (1-b1)*g'; v <- b2*v + (1-b2)*g'^2; [amsgrad: v^ = max(v^, v)];
 // w <- keep*w - lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
 // Adam: g' = g + weightDecay*w (L2 in the gradient), keep = 1. AdamW: g' = g, keep = 1 - lr*weightDecay.
-import { Optimizer, withParams, type OptimizerOptions, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, OPTIMIZER_KEYS, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -12,6 +13,8 @@ export interface AdamOptions extends OptimizerOptions {
   amsgrad?: boolean;
   weightDecay?: number;
 }
+
+const KEYS = optionKeys<AdamOptions>({ ...OPTIMIZER_KEYS, beta1: true, beta2: true, eps: true, amsgrad: true, weightDecay: true });
 
 export class Adam extends Optimizer {
   readonly kind: 'adam' | 'adamw';
@@ -26,6 +29,7 @@ export class Adam extends Optimizer {
   private invSqrtBc2 = 1;
 
   constructor(options: AdamOptions = {}, decoupled = false) {
+    checkOptions(decoupled ? 'optimizers.adamw' : 'optimizers.adam', options, KEYS);
     super(options, 0.001);
     this.kind = decoupled ? 'adamw' : 'adam';
     this.decoupled = decoupled;

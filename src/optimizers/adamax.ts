@@ -1,5 +1,6 @@
 // Adamax (PyTorch): m <- b1*m + (1-b1)*g'; u <- max(b2*u, |g'| + eps); w <- w - lr/(1-b1^t) * m/u.
-import { Optimizer, withParams, type OptimizerOptions, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, OPTIMIZER_KEYS, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -10,6 +11,8 @@ export interface AdamaxOptions extends OptimizerOptions {
   weightDecay?: number;
 }
 
+const KEYS = optionKeys<AdamaxOptions>({ ...OPTIMIZER_KEYS, beta1: true, beta2: true, eps: true, weightDecay: true });
+
 export class Adamax extends Optimizer {
   readonly kind = 'adamax';
   readonly beta1: number;
@@ -19,6 +22,7 @@ export class Adamax extends Optimizer {
   protected override readonly slotCount = 2;
 
   constructor(options: AdamaxOptions = {}) {
+    checkOptions('optimizers.adamax', options, KEYS);
     super(options, 0.002);
     this.beta1 = checkBeta('beta1', options.beta1 ?? 0.9);
     this.beta2 = checkBeta('beta2', options.beta2 ?? 0.999);

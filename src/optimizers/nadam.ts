@@ -1,7 +1,8 @@
 // NAdam (PyTorch, momentum_decay 0.004): mu_t = b1*(1 - 0.5*0.96^(t*psi)); P_t = prod mu_1..mu_t;
 // m, v as Adam; r = sqrt(v/(1-b2^t)) + eps;
 // w <- w - lr*(1-mu_t)/(1-P_t) * g'/r - lr*mu_{t+1}/(1-P_t*mu_{t+1}) * m/r.
-import { Optimizer, withParams, type OptimizerOptions, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, OPTIMIZER_KEYS, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -12,6 +13,8 @@ export interface NadamOptions extends OptimizerOptions {
   weightDecay?: number;
   momentumDecay?: number;
 }
+
+const KEYS = optionKeys<NadamOptions>({ ...OPTIMIZER_KEYS, beta1: true, beta2: true, eps: true, weightDecay: true, momentumDecay: true });
 
 export class Nadam extends Optimizer {
   readonly kind = 'nadam';
@@ -27,6 +30,7 @@ export class Nadam extends Optimizer {
   private invBc2 = 1;
 
   constructor(options: NadamOptions = {}) {
+    checkOptions('optimizers.nadam', options, KEYS);
     super(options, 0.002);
     this.beta1 = checkBeta('beta1', options.beta1 ?? 0.9);
     this.beta2 = checkBeta('beta2', options.beta2 ?? 0.999);

@@ -29,6 +29,9 @@ export interface OptimizerOptions {
   clipValue?: number;
 }
 
+/** The keys every optimizer's options have (for the unknown-key check). */
+export const OPTIMIZER_KEYS = { lr: true, clipNorm: true, clipValue: true } as const;
+
 export function checkRange(name: string, value: number, ok: boolean, what: string): void {
   if (typeof value !== 'number' || Number.isNaN(value) || !ok) {
     throw new RangeError(`wasmnn: ${name} must be ${what}, got ${value}`);

@@ -1,7 +1,8 @@
 // RMSprop (PyTorch): g' = g + weightDecay*w; v <- alpha*v + (1-alpha)*g'^2;
 // centered: m <- alpha*m + (1-alpha)*g', v' = v - m^2; r = sqrt(v') + eps;
 // momentum > 0: b <- momentum*b + g'/r, w <- w - lr*b; else w <- w - lr*g'/r.
-import { Optimizer, withParams, type OptimizerOptions, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, OPTIMIZER_KEYS, checkBeta, checkEps, checkNonNegative } from './optimizer.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -13,6 +14,8 @@ export interface RmspropOptions extends OptimizerOptions {
   weightDecay?: number;
 }
 
+const KEYS = optionKeys<RmspropOptions>({ ...OPTIMIZER_KEYS, alpha: true, eps: true, momentum: true, centered: true, weightDecay: true });
+
 export class Rmsprop extends Optimizer {
   readonly kind = 'rmsprop';
   readonly alpha: number;
@@ -23,6 +26,7 @@ export class Rmsprop extends Optimizer {
   protected override readonly slotCount: number;
 
   constructor(options: RmspropOptions = {}) {
+    checkOptions('optimizers.rmsprop', options, KEYS);
     super(options, 0.01);
     this.alpha = checkBeta('alpha', options.alpha ?? 0.99);
     this.eps = checkEps(options.eps ?? 1e-8);

@@ -4,7 +4,8 @@
 // Full-batch, mini-batch or stochastic is the batch size the caller trains with.
 // NOTE: weightDecay is L2 in the gradient (PyTorch's weight_decay); decay is decoupled, the
 // form of the seed's moons experiment: p <- (1 - decay)*p - lr*grad.
-import { Optimizer, withParams, type OptimizerOptions, checkNonNegative, checkRange } from './optimizer.js';
+import { Optimizer, withParams, type OptimizerOptions, OPTIMIZER_KEYS, checkNonNegative, checkRange } from './optimizer.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
 import type { Parameter, Segment } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
 
@@ -18,6 +19,8 @@ export interface SgdOptions extends OptimizerOptions {
   decay?: number;
 }
 
+const KEYS = optionKeys<SgdOptions>({ ...OPTIMIZER_KEYS, momentum: true, dampening: true, nesterov: true, weightDecay: true, decay: true });
+
 export class Sgd extends Optimizer {
   readonly kind = 'sgd';
   readonly momentum: number;
@@ -28,6 +31,7 @@ export class Sgd extends Optimizer {
   protected override readonly slotCount: number;
 
   constructor(options: SgdOptions = {}) {
+    checkOptions('optimizers.sgd', options, KEYS);
     super(options);
     this.momentum = checkNonNegative('momentum', options.momentum ?? 0);
     this.dampening = checkNonNegative('dampening', options.dampening ?? 0);

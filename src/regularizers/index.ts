@@ -3,6 +3,7 @@
 // NOTE: Keras' l2 has no 1/2; PyTorch's weight_decay=wd in SGD equals l2(wd/2) here. For
 // penalties that scale with the data set (lambda/(2N)*sum W^2), pass l = lambda/(2N).
 import type { Kernels } from '../wasm/exports.js';
+import { checkOptions } from '../validate/options.js';
 
 export interface Regularizer {
   readonly name: string;
@@ -40,9 +41,20 @@ function make(l1: number, l2: number): Regularizer {
   };
 }
 
+/** The strength of l1(l) or l2(l): a number; Keras' keyword form l2({ l2: 0.01 }) is accepted too. */
+function strength(name: 'l1' | 'l2', l: number | { l1?: number; l2?: number }): number {
+  if (typeof l !== 'object' || l === null) return l;
+  checkOptions(`regularizers.${name}`, l, [name], { [name === 'l1' ? 'l2' : 'l1']: { use: name, note: 'for both penalties use regularizers.l1l2({ l1, l2 })' } });
+  return l[name] ?? 0.01;
+}
+
 /** l*sum|w|. @example layers.dense({ units: 8, kernelRegularizer: regularizers.l1(1e-4) }) */
-export const l1 = (l = 0.01): Regularizer => make(l, 0);
+export const l1 = (l: number | { l1?: number } = 0.01): Regularizer => make(strength('l1', l), 0);
 /** l*sum(w^2) (Keras). @example layers.dense({ units: 8, kernelRegularizer: regularizers.l2(1e-4) }) */
-export const l2 = (l = 0.01): Regularizer => make(0, l);
+export const l2 = (l: number | { l2?: number } = 0.01): Regularizer => make(0, strength('l2', l));
 /** l1*sum|w| + l2*sum(w^2). */
-export const l1l2 = ({ l1: a = 0.01, l2: b = 0.01 } = {}): Regularizer => make(a, b);
+export const l1l2 = (options: { l1?: number; l2?: number } = {}): Regularizer => {
+  checkOptions('regularizers.l1l2', options, ['l1', 'l2']);
+  const { l1: a = 0.01, l2: b = 0.01 } = options;
+  return make(a, b);
+};

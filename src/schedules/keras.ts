@@ -1,10 +1,20 @@
 // Keras' step-based schedules:
 //   exponentialDecay: initial * decayRate^(step/decaySteps)  (floor of the exponent when staircase)
 //   piecewiseConstant: values[k] while step <= boundaries[k]; values[last] after the last boundary
-import { type Schedule, increasing, make, positive, positiveInt } from './schedule.js';
+import { type Schedule, increasing, make, positive, positiveInt, checkScheduleOptions } from './schedule.js';
+import { optionKeys } from '../validate/options.js';
+
+export interface ExponentialDecayOptions {
+  initial: number;
+  decaySteps: number;
+  decayRate: number;
+  staircase?: boolean;
+}
 
 /** @example schedules.exponentialDecay({ initial: 0.4, decaySteps: 2, decayRate: 0.9, staircase: false }) */
-export function exponentialDecay({ initial, decaySteps, decayRate, staircase = false }: { initial: number; decaySteps: number; decayRate: number; staircase?: boolean }): Schedule {
+export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
+  checkScheduleOptions('exponentialDecay', options, optionKeys<ExponentialDecayOptions>({ initial: true, decaySteps: true, decayRate: true, staircase: true }));
+  const { initial, decaySteps, decayRate, staircase = false } = options ?? ({} as ExponentialDecayOptions);
   positive('initial', initial);
   positiveInt('decaySteps', decaySteps);
   positive('decayRate', decayRate);
@@ -14,8 +24,15 @@ export function exponentialDecay({ initial, decaySteps, decayRate, staircase = f
   });
 }
 
+export interface PiecewiseConstantOptions {
+  boundaries: number[];
+  values: number[];
+}
+
 /** @example schedules.piecewiseConstant({ boundaries: [20, 28], values: [0.4, 0.2, 0.1] }) */
-export function piecewiseConstant({ boundaries, values }: { boundaries: number[]; values: number[] }): Schedule {
+export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
+  checkScheduleOptions('piecewiseConstant', options, optionKeys<PiecewiseConstantOptions>({ boundaries: true, values: true }));
+  const { boundaries, values } = options ?? ({} as PiecewiseConstantOptions);
   increasing('boundaries', boundaries);
   if (!Array.isArray(values) || values.length !== boundaries.length + 1) {
     throw new RangeError(`wasmnn: schedule piecewiseConstant needs values.length = boundaries.length + 1 (${boundaries.length + 1}), got ${values?.length}`);

@@ -1,9 +1,20 @@
 // OneCycleLR (PyTorch, cosine annealing, two phases): from maxLr/divFactor up to maxLr over the
 // first pctStart of totalSteps, then down to maxLr/divFactor/finalDivFactor.
 // phase end steps: pctStart*totalSteps - 1 and totalSteps - 1; lr = end + (start - end)/2*(1 + cos(pi*pct)).
-import { type Schedule, make, positive, positiveInt } from './schedule.js';
+import { type Schedule, make, positive, positiveInt, checkScheduleOptions } from './schedule.js';
+import { optionKeys } from '../validate/options.js';
 
-export function oneCycle({ maxLr, totalSteps, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4 }: { maxLr: number; totalSteps: number; pctStart?: number; divFactor?: number; finalDivFactor?: number }): Schedule {
+export interface OneCycleOptions {
+  maxLr: number;
+  totalSteps: number;
+  pctStart?: number;
+  divFactor?: number;
+  finalDivFactor?: number;
+}
+
+export function oneCycle(options: OneCycleOptions): Schedule {
+  checkScheduleOptions('oneCycle', options, optionKeys<OneCycleOptions>({ maxLr: true, totalSteps: true, pctStart: true, divFactor: true, finalDivFactor: true }));
+  const { maxLr, totalSteps, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4 } = options ?? ({} as OneCycleOptions);
   positive('maxLr', maxLr);
   positiveInt('totalSteps', totalSteps);
   if (!(pctStart > 0 && pctStart < 1)) throw new RangeError(`wasmnn: schedule pctStart must be in (0, 1), got ${pctStart}`);

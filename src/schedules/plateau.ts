@@ -2,7 +2,8 @@
 // metric < best*(1 - threshold) ('rel', mode 'min'; the mirror image for 'max', or +-threshold
 // for 'abs'). After more than `patience` epochs without one, lr <- max(lr*factor, minLr) (if that
 // changes it by more than eps), then `cooldown` epochs of grace. Stateful: rate() is the current rate.
-import { type Schedule, nonNegative, positive } from './schedule.js';
+import { type Schedule, nonNegative, positive, checkScheduleOptions } from './schedule.js';
+import { optionKeys } from '../validate/options.js';
 
 export interface PlateauOptions {
   initial: number;
@@ -22,8 +23,11 @@ export interface PlateauSchedule extends Schedule {
   reset(): void;
 }
 
+const KEYS = optionKeys<PlateauOptions>({ initial: true, factor: true, patience: true, threshold: true, thresholdMode: true, mode: true, cooldown: true, minLr: true, eps: true });
+
 export function reduceOnPlateau(options: PlateauOptions): PlateauSchedule {
-  const { initial, factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', mode = 'min', cooldown = 0, minLr = 0, eps = 1e-8 } = options;
+  checkScheduleOptions('reduceOnPlateau', options, KEYS);
+  const { initial, factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', mode = 'min', cooldown = 0, minLr = 0, eps = 1e-8 } = options ?? ({} as PlateauOptions);
   positive('initial', initial);
   if (!(factor > 0 && factor < 1)) throw new RangeError(`wasmnn: schedule factor must be in (0, 1), got ${factor}`);
   nonNegative('patience', patience);

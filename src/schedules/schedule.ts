@@ -1,5 +1,6 @@
 // A learning-rate schedule is a pure function of the step (epoch or batch, as the caller
 // advances it) with a config it can be rebuilt from. Pass one as an optimizer's `lr`.
+import { checkOptions } from '../validate/options.js';
 
 export interface Schedule {
   readonly kind: string;
@@ -32,4 +33,12 @@ export function increasing(name: string, v: unknown): number[] {
 
 export function make(kind: string, config: Record<string, unknown>, rate: (step: number) => number): Schedule {
   return { kind, rate, getConfig: () => ({ kind, ...config }) };
+}
+
+/**
+ * Throws on an unknown key in a schedule's options. `kind`, which a getConfig() carries, is allowed
+ * and ignored: the factory called decides the kind.
+ */
+export function checkScheduleOptions(name: string, options: unknown, keys: readonly string[]): void {
+  checkOptions(`schedules.${name}`, options, [...keys, 'kind']);
 }

@@ -7,6 +7,7 @@
 // the whole loader is WebAssembly.instantiate plus a check of the export table.
 import { KERNEL_ARITY, type KernelName, type Kernels } from './exports.js';
 import { Arena } from '../memory/arena.js';
+import { checkChoice, checkOptions, optionKeys } from '../validate/options.js';
 
 export type WasmSource =
   | WebAssembly.Module
@@ -15,9 +16,15 @@ export type WasmSource =
   | PromiseLike<WebAssembly.Module | BufferSource | Response>;
 
 export interface InitOptions {
-  /** 'plain' (default when no source is given and relaxed SIMD is unsupported), 'relaxed', or 'auto'. */
+  /**
+   * 'plain' (the default: the same bits on every runtime), 'relaxed' (fused multiply-add in GEMM;
+   * an error where unsupported), or 'auto' (relaxed where the runtime validates it, else plain).
+   */
   simd?: 'plain' | 'relaxed' | 'auto';
 }
+
+const INIT_KEYS = optionKeys<InitOptions>({ simd: true });
+const SIMD_CHOICES = ['plain', 'relaxed', 'auto'] as const;
 
 export interface Runtime {
   readonly kernels: Kernels;
@@ -74,20 +81,34 @@ export async function instantiate(module: WebAssembly.Module, build: 'plain' | '
   return { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), build };
 }
 
+/** A plain object is init's options (`init({ simd: 'relaxed' })`); anything else is a source. */
+function isOptions(x: unknown): x is InitOptions {
+  if (x === null || typeof x !== 'object' || x instanceof WebAssembly.Module || ArrayBuffer.isView(x) || x instanceof ArrayBuffer) return false;
+  if (typeof Response !== 'undefined' && x instanceof Response) return false;
+  return typeof (x as PromiseLike<unknown>).then !== 'function';
+}
+
 /**
  * Loads the wasm core. Call once (await it) before building models.
  * `source` may be a WebAssembly.Module (required on Cloudflare Workers), bytes, a
  * Response or a promise of one; without it the runtime's entry finds the packaged wasm.
+ * The plain-SIMD build is the default everywhere, so a seed gives the same bits on every
+ * runtime; `{ simd: 'relaxed' }` or `'auto'` opts into the relaxed build. `init(options)` is
+ * `init(undefined, options)`.
  */
-export async function init(source?: WasmSource, options: InitOptions = {}): Promise<Runtime> {
-  const want = options.simd ?? 'auto';
-  let build: 'plain' | 'relaxed' = want === 'relaxed' || (want === 'auto' && source === undefined && relaxedSimdSupported()) ? 'relaxed' : 'plain';
-  if (build === 'relaxed' && !relaxedSimdSupported()) {
+export async function init(source?: WasmSource | InitOptions, options: InitOptions = {}): Promise<Runtime> {
+  if (isOptions(source)) [source, options] = [undefined, source];
+  checkOptions('init', options, INIT_KEYS);
+  const want = checkChoice('init', 'simd', options.simd, SIMD_CHOICES);
+  const relaxed = want === 'relaxed' || (want === 'auto' && source === undefined && relaxedSimdSupported());
+  const build: 'plain' | 'relaxed' = relaxed ? 'relaxed' : 'plain';
+  if (want === 'relaxed' && !relaxedSimdSupported()) {
     throw new Error("wasmnn: init({ simd: 'relaxed' }) but this runtime does not support relaxed SIMD; use 'plain' or 'auto'");
   }
   if (source === undefined) {
-    // A second init() without a source keeps the runtime (and the models built on it).
-    if (current && (want === 'auto' || want === current.build)) return current;
+    // A second init() without a source keeps the runtime (and the models built on it) unless
+    // it names another build.
+    if (current && (want === undefined || want === 'auto' || want === current.build)) return current;
     if (!defaultSource) throw new Error('wasmnn: init() needs a source in this runtime: pass a WebAssembly.Module, bytes or a Response');
     source = defaultSource(build);
   }

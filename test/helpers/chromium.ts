@@ -1,16 +1,20 @@
-// Headless Debian Chromium driven by playwright-core (which downloads no browser of its own),
-// with the project's files served on loopback.
-import { existsSync } from 'node:fs';
+// Headless Chromium driven by playwright-core (which downloads no browser of its own): the
+// system's when there is one, else the build from the @sparticuz/chromium npm package that
+// `npm test`'s pretest inflates into .tools/chromium/ (scripts/chromium.mjs). The project's
+// files are served on loopback.
 import { chromium, type Browser } from 'playwright-core';
-// scripts/static-server.mjs is plain JavaScript, shared with `npm run playground`.
+// scripts/*.mjs are plain JavaScript, shared with `npm run playground` and the pretest.
 import { serve } from '../../scripts/static-server.mjs';
+import { chromiumToLaunch } from '../../scripts/chromium.mjs';
 
 export async function withBrowser<T>(fn: (browser: Browser, baseUrl: string) => Promise<T>): Promise<T> {
-  if (!existsSync('/usr/bin/chromium')) throw new Error('chromium is not installed: apt-get install -y chromium (.ci/run does it)');
+  const found = chromiumToLaunch();
+  if (!found) throw new Error('no Chromium: run `node scripts/ensure-runtimes.mjs` (npm test does) to put the packaged one in .tools/chromium/');
   const { server, url } = await serve(process.cwd(), 0);
   // playwright starts Chromium with a fresh, empty profile directory of its own.
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: found.executablePath,
+    env: found.env,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {

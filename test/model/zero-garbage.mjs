@@ -1,18 +1,24 @@
-// Run with --expose-gc. Counts minor garbage collections (scavenges) during 1 000 000 training steps (one epoch, batch 1)
-// after a warm-up epoch, then during 1 000 000 trainOnBatch calls of a user's own loop. A step that allocated even 16 bytes of JS garbage (one boxed double)
-// would fill the young generation (16 MiB) at least once; 32 bytes a step, as before the step's loss went
-// to a field, gave 2 collections here. Prints the count as JSON.
+// Run with --expose-gc. Counts minor garbage collections (scavenges) during 1 000 000 steps of four
+// loops: fit of a Sequential model (one epoch, batch 1), trainOnBatch in a user's own loop, fit of a
+// functional residual model, and valueAndGrad with an optimizer step. A step that allocated even
+// 16 bytes of JS garbage (one boxed double) would fill the young generation (16 MiB) at least once;
+// 32 bytes a step, as before the step's loss went to a field, gave 2 collections here. Prints the
+// counts, and how often wasm memory grew during the measured loops, as JSON.
+//
+// Each loop is measured once its code has settled: short warm-up runs repeat (up to 12) until one
+// causes no collection. Until V8 has optimised a loop (later on a loaded machine, where the compiler
+// threads get little time) its doubles are boxed, which is garbage that the optimised code does
+// not make. A loop that allocates in every step never settles, and every measured run counts it.
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { init, Sequential, Model, input, ops, parameter, valueAndGrad, layers, optimizers, regularizers, data } from 'wasmnn';
 
 const rt = await init(undefined, { simd: 'plain' });
 const { x, y } = data.makeMoons({ n: 1_000_000, noise: 0.2, seed: 1 });
-const m = new Sequential([layers.dense({ inputDim: 2, units: 8, activation: 'relu' }), layers.dense({ units: 1 })], { seed: 0 });
-m.compile({ loss: 'bceWithLogits', optimizer: optimizers.adam({ lr: 1e-3 }), batchSize: 1, metrics: ['accuracy'] });
-await m.fit(x, y, { epochs: 1, batchSize: 1 }); // warm-up: JIT tiers, the plan, the resident data set
-// Start the measured epoch with an empty young generation, so leftovers of the set-up (the data
-// set's points) cannot trigger a collection inside it. Needs --expose-gc.
+const WARM = 200_000;
+const head = { x: { data: x.data.subarray(0, 2 * WARM), shape: [WARM, 2] }, y: { data: y.data.subarray(0, WARM), shape: [WARM, 1] } };
+
 let grew = 0; // times wasm memory grew during the measured loops
+// Starts with an empty young generation, so leftovers of the set-up cannot trigger a collection inside.
 async function scavengesDuring(run) {
   globalThis.gc();
   let scavenges = 0;
@@ -27,7 +33,22 @@ async function scavengesDuring(run) {
   obs.disconnect();
   return scavenges;
 }
-const fit = await scavengesDuring(() => m.fit(x, y, { epochs: 1, batchSize: 1 }));
+// A step that allocates does so in every run; a collection caused by a deoptimisation and the
+// re-optimisation after it (seen on a loaded machine) does not repeat. So the count is the least
+// of up to three measured runs.
+async function measured(warm, run) {
+  for (let i = 0; i < 12 && (await scavengesDuring(warm)) > 0; i++);
+  let least = Infinity;
+  for (let i = 0; i < 3 && least > 0; i++) least = Math.min(least, await scavengesDuring(run));
+  return least;
+}
+
+// fit: shuffled gather, forward, loss, accuracy, backward, Adam; measured over 5 epochs of the
+// warm-up's 200 000 rows (the resident copy of a larger set would grow memory in fit's set-up).
+const m = new Sequential([layers.dense({ inputDim: 2, units: 8, activation: 'relu' }), layers.dense({ units: 1 })], { seed: 0 });
+m.compile({ loss: 'bceWithLogits', optimizer: optimizers.adam({ lr: 1e-3 }), batchSize: 1, metrics: ['accuracy'] });
+await m.fit(head.x, head.y, { epochs: 1, batchSize: 1 }); // the plan, the resident data set
+const fit = await measured(() => m.fit(head.x, head.y, { epochs: 1, batchSize: 1 }), () => m.fit(head.x, head.y, { epochs: 5, batchSize: 1 }));
 
 // A user's loop: trainOnBatch on a batch it refills in place, with a weight penalty and dropout
 // (their paths too), summing the returned losses. Before the loss and the penalties went to
@@ -50,23 +71,20 @@ function userLoop(steps) {
     sum[0] += u.trainOnBatch(xb, yb);
   }
 }
-userLoop(200_000); // warm-up
-const trainOnBatch = await scavengesDuring(() => userLoop(1_000_000));
+const trainOnBatch = await measured(() => userLoop(WARM), () => userLoop(1_000_000));
 
-// A functional model with a residual connection, fitted for one epoch of batch 1.
+// A functional model with a residual connection, fitted one epoch of batch 1.
 const xi = input([2]);
 const h1 = layers.dense({ units: 8, activation: 'tanh' }).apply(xi);
 const h2 = layers.dense({ units: 8 }).apply(h1);
 const f = new Model({ inputs: xi, outputs: layers.dense({ units: 1 }).apply(ops.relu(ops.add(h1, h2))) }, { seed: 0 });
 f.compile({ loss: 'bceWithLogits', optimizer: optimizers.adam({ lr: 1e-3 }), batchSize: 1 });
-const part = { x: new Float32Array(x.data.subarray(0, 2 * 200_000)), y: new Float32Array(y.data.subarray(0, 200_000)) };
-const xs = { data: part.x, shape: [200_000, 2] }, ys = { data: part.y, shape: [200_000, 1] };
-await f.fit(xs, ys, { epochs: 1, batchSize: 1 });
-const functional = await scavengesDuring(() => f.fit(xs, ys, { epochs: 5, batchSize: 1 }));
+await f.fit(head.x, head.y, { epochs: 1, batchSize: 1 });
+const functional = await measured(() => f.fit(head.x, head.y, { epochs: 1, batchSize: 1 }), () => f.fit(head.x, head.y, { epochs: 5, batchSize: 1 }));
 
 // valueAndGrad over data, with an optimizer step, as a user's own loop.
 const W = parameter([2, 1], [0.1, -0.2]), b = parameter([1]);
-const step = valueAndGrad((xb, yb) => ops.add(ops.bceWithLogits(ops.add(ops.matmul(xb, W), b), yb), ops.mul(1e-4, ops.sum(ops.square(W)))), [input([2]), input([1])]);
+const step = valueAndGrad((xv, yv) => ops.add(ops.bceWithLogits(ops.add(ops.matmul(xv, W), b), yv), ops.mul(1e-4, ops.sum(ops.square(W)))), [input([2]), input([1])]);
 const opt = optimizers.adam({ lr: 1e-3 }, [W, b]);
 function gradLoop(steps) {
   for (let s = 0; s < steps; s++) {
@@ -77,7 +95,5 @@ function gradLoop(steps) {
     opt.step();
   }
 }
-gradLoop(200_000);
-const grad = await scavengesDuring(() => gradLoop(1_000_000));
-// Wasm memory grows only while models and functions are built and planned, never in a step.
+const grad = await measured(() => gradLoop(WARM), () => gradLoop(1_000_000));
 console.log(JSON.stringify({ fit, trainOnBatch, functional, valueAndGrad: grad, steps: 1_000_000, finite: Number.isFinite(sum[0]), wasmGrowth: grew }));

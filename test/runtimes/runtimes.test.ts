@@ -1,5 +1,6 @@
-// The smoke program in Node and in Deno (the `deno` npm package, installed into .tools/ by scripts/ensure-runtimes.mjs): bit-identical
-// weights and predictions from the same seed.
+// The smoke program in Node (this one, 22 and 24), Deno, workerd and Chromium (each an npm package installed
+// into .tools/ by scripts/ensure-runtimes.mjs, Chromium unless the system has one): bit-identical weights and
+// predictions from the same seed, with the default init().
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as wasmnn from 'wasmnn';
@@ -8,6 +9,20 @@ import { smoke } from './smoke.js';
 import { withBrowser } from '../helpers/chromium.js';
 
 describe('runtimes', () => {
+  it('the default init() is the plain build here, where relaxed SIMD validates too', async () => {
+    expect(wasmnn.relaxedSimdSupported()).toBe(true); // vitest runs Node 20 with --experimental-wasm-relaxed-simd
+    expect(JSON.parse(await smoke(wasmnn)).build).toBe('plain');
+  });
+  for (const v of ['22', '24']) {
+    it(`Node ${v} gives bit-identical weights and predictions to this Node (${process.version})`, async () => {
+      const node = await smoke(wasmnn);
+      const bin = `.tools/node_modules/node${v}/bin/node`;
+      expect(execFileSync(bin, ['--version'], { encoding: 'utf8' })).toMatch(new RegExp(`^v${v}\\.`));
+      const other = execFileSync(bin, ['test/runtimes/node-main.js'], { encoding: 'utf8' }).trim();
+      expect(JSON.parse(other).loss.length).toBe(5);
+      expect(other).toBe(node);
+    });
+  }
   it('Deno gives bit-identical weights and predictions to Node', async () => {
     const node = await smoke(wasmnn);
     const deno = execFileSync('.tools/node_modules/.bin/deno', ['run', '--allow-read', 'test/runtimes/deno-main.js'], {
@@ -72,7 +87,7 @@ const worker :Workerd.Worker = (
   });
 });
 
-describe('headless Chromium (Debian chromium, driven by playwright-core)', () => {
+describe('headless Chromium (the system one or the npm-packaged one, driven by playwright-core)', () => {
   it('runs the smoke program in a page with bit-identical results', async () => {
     const result = await withBrowser(async (browser, base) => {
       const page = await browser.newPage();
