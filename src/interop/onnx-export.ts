@@ -22,6 +22,7 @@ import type { Parameter } from '../optimizers/parameter.js';
 import { collect, BATCH, type Eqn, type SymbolicTensor } from '../graph/symbolic.js';
 import { isPrimitive } from '../graph/op.js';
 import { layerParams } from './pytorch.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
 
 import { onnx, bad, floatTensor, int64Tensor, FLOAT, ONNX_IR_VERSION, ONNX_OPSET } from './onnx-schema.js';
 
@@ -176,6 +177,8 @@ export interface OnnxExportOptions {
   outputNames?: string[];
 }
 
+const EXPORT_KEYS = optionKeys<OnnxExportOptions>({ inputName: true, outputName: true, inputNames: true, outputNames: true });
+
 function ioNames(ts: readonly SymbolicTensor[], one: string | undefined, many: string[] | undefined, what: 'input' | 'output'): string[] {
   if (one !== undefined && ts.length !== 1) bad(`the model has ${ts.length} ${what}s: give ${what}Names, not ${what}Name`);
   const own = (t: SymbolicTensor, i: number) => (what === 'input' ? t.name : undefined) ?? (ts.length === 1 ? what : `${what}_${i}`);
@@ -191,6 +194,7 @@ function ioNames(ts: readonly SymbolicTensor[], one: string | undefined, many: s
  * each input `[batch, cols]`, each output `[batch, cols]` (or its fixed rows, for a reduction).
  */
 export function toOnnx(model: Model, options: OnnxExportOptions = {}): Uint8Array {
+  checkOptions('toOnnx', options, EXPORT_KEYS);
   const inNames = ioNames(model.inputs, options.inputName, options.inputNames, 'input');
   const outNames = ioNames(model.outputs, options.outputName, options.outputNames, 'output');
   const b = builder();

@@ -21,6 +21,7 @@ import type { ActivationSpec } from '../layers/activations.js';
 import { ELEMENTWISE, erf } from '../reference/activations.js';
 import { onnx, bad, OnnxError, attr, attrFloat, attrInt, int } from './onnx-schema.js';
 import { graphOp, constTensor, GRAPH_OPS, type Const, type GraphOp } from './onnx-import-ops.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
 
 /** A layer read from the graph, before it is built: what it reads and writes, and where it came from. */
 type Pending = { input: string; output: string; where: string } & (
@@ -140,6 +141,7 @@ export interface OnnxBuilders {
  * naming the op and its node.
  */
 export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions, builders: OnnxBuilders): Model {
+  checkOptions('fromOnnx', options, optionKeys<OnnxImportOptions>({ seed: true }));
   let model: P.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
@@ -306,8 +308,10 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportO
   if (live.length === 0) bad('the graph has no layers or ops');
 
   const inName = res(inputs[0].name ?? '');
-  const chain = inputs.length === 1 && outNames.length === 1 && live.every((it, k) => it.kind !== 'op' && it.input === (k === 0 ? inName : (live[k - 1] as Pending).output)) &&
-    (live[live.length - 1] as Pending).output === outNames[0] && (live[0].kind === 'dense' || live[0].kind === 'batchNorm');
+  const linked = inputs.length === 1 && outNames.length === 1 && live.every((it, k) => it.kind !== 'op' && it.input === (k === 0 ? inName : (live[k - 1] as Pending).output)) &&
+    (live[live.length - 1] as Pending).output === outNames[0];
+  // A Sequential model's first layer carries the input width: a dense or batch-norm layer.
+  const chain = linked && (live[0].kind === 'dense' || live[0].kind === 'batchNorm');
   const width = (gi: P.IValueInfoProto): number => {
     const d = gi.type?.tensorType?.shape?.dim?.[1];
     if (d && d.dimValue != null && int(d.dimValue) > 0) return int(d.dimValue);
@@ -319,7 +323,10 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportO
   };
   const pending = live as Pending[];
   if (chain) return buildChain(pending, width(inputs[0]), options, builders.chain);
-  if (!builders.graph) bad('the graph is not a chain of layers from one input to one output (a Sequential model); Model.fromOnnx imports it as a functional model');
+  if (!builders.graph) {
+    bad(linked ? `a Sequential model starts with a Gemm, MatMul or BatchNormalization node, this chain with ${live[0].where}; Model.fromOnnx imports it as a functional model`
+      : 'the graph is not a chain of layers from one input to one output (a Sequential model); Model.fromOnnx imports it as a functional model');
+  }
   return buildGraph(live, inputs.map((gi) => ({ name: res(gi.name ?? ''), cols: width(gi) })), outNames, constOf, options, builders.graph!);
 }
 

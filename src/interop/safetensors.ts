@@ -8,6 +8,7 @@
 import type { Model } from '../model/model.js';
 import { type StateEntry, torchStateEntries } from './pytorch.js';
 import type { BatchNorm } from '../layers/batch-norm.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
 
 export type SafetensorsLayout = 'wasmnn' | 'pytorch';
 
@@ -66,6 +67,7 @@ function valuesOf(e: StateEntry): Float32Array | BigInt64Array {
 
 /** The model's weights (and batch norm's running statistics) as a safetensors file. */
 export function toSafetensors(model: Model, options: SafetensorsOptions = {}): Uint8Array {
+  checkOptions('toSafetensors', options, optionKeys<SafetensorsOptions>({ layout: true, metadata: true }));
   const layout = options.layout ?? 'wasmnn';
   const entries = entriesOf(model, layout);
   // As the reference writer: larger elements first (so every tensor is aligned), then by name.
@@ -176,6 +178,7 @@ function detectLayout(model: Model, file: SafetensorsFile): SafetensorsLayout {
  * written, so a wrong file leaves the model as it was. Returns the model.
  */
 export function fromSafetensors<M extends Model>(file: Uint8Array | ArrayBuffer, model: M, options: { layout?: SafetensorsLayout } = {}): M {
+  checkOptions('fromSafetensors', options, ['layout']);
   const parsed = readSafetensors(file);
   const layout = options.layout ?? detectLayout(model, parsed);
   const entries = entriesOf(model, layout);

@@ -18,6 +18,7 @@ import type { Activation, ActivationSpec } from '../layers/activations.js';
 import type { Regularizer } from '../regularizers/index.js';
 import type { Parameter } from '../optimizers/parameter.js';
 import { layerParams } from './pytorch.js';
+import { checkOptions } from '../validate/options.js';
 
 export interface TfjsWeightSpec {
   name: string;
@@ -252,6 +253,7 @@ function readWeights(specs: TfjsWeightSpec[], data: ArrayBuffer | ArrayBuffer[])
  * normalization and activation layers; inputs [batch, features]). Layer names are kept.
  */
 export function loadTfjs<M extends Model>(artifacts: TfjsArtifacts, options: { seed?: number }, chain: (layers: Layer[], options: ModelOptions) => M): M {
+  checkOptions('fromTfjs', options, ['seed']);
   const top = (artifacts?.modelTopology as { model_config?: unknown })?.model_config ?? artifacts?.modelTopology;
   const t = top as { class_name?: unknown; config?: unknown } | undefined;
   if (!t || typeof t !== 'object') return bad('modelTopology is missing');

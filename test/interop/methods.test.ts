@@ -59,6 +59,11 @@ describe('interop methods', () => {
     expect(back.isChain()).toBe(false);
     expect(bits(back.predict(X).data)).toEqual(bits(r.predict(X).data));
     await expect(Sequential.fromOnnx(bytes)).rejects.toThrow(/not a chain of layers .* Model.fromOnnx imports it/);
+    // A chain that starts with an activation is a functional Model: a Sequential's first layer has the input width.
+    const x = input([4]);
+    const act = await new Model({ inputs: x, outputs: layers.dense({ units: 2 }).apply(ops.tanh(x)) }).toOnnx();
+    await expect(Sequential.fromOnnx(act)).rejects.toThrow(/starts with a Gemm, MatMul or BatchNormalization node, this chain with node 'activation\/Tanh' \(Tanh\)/);
+    expect((await Model.fromOnnx(act)).isChain()).toBe(false);
 
     const s = mlp(6);
     const chain = await s.toOnnx({ inputName: 'features' });
@@ -86,5 +91,16 @@ describe('summary', () => {
       ')',
     ]);
     expect(residual(1).summary(false)).not.toContain('nn.');
+  });
+});
+
+describe('options', () => {
+  it('an unknown option key is an error naming it, in every interop call', async () => {
+    const s = mlp(7);
+    expect(() => s.toSafetensors({ layuot: 'pytorch' } as never)).toThrow(/toSafetensors: unknown option 'layuot'; use 'layout'/);
+    expect(() => Model.fromSafetensors(s.toSafetensors(), s, { format: 'pt' } as never)).toThrow(/fromSafetensors: unknown option 'format'/);
+    expect(() => Sequential.fromTfjs(s.toTfjs(), { sead: 1 } as never)).toThrow(/fromTfjs: unknown option 'sead'; use 'seed'/);
+    await expect(s.toOnnx({ inputNmae: 'x' } as never)).rejects.toThrow(/toOnnx: unknown option 'inputNmae'; use 'inputName'/);
+    await expect(Model.fromOnnx(await s.toOnnx(), { opset: 17 } as never)).rejects.toThrow(/fromOnnx: unknown option 'opset'/);
   });
 });
