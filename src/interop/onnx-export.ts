@@ -37,8 +37,9 @@ interface GraphBuilder {
   init(t: P.ITensorProto): string;
 }
 
-function builder(): GraphBuilder {
-  const used = new Set<string>();
+/** `reserved`: the graph's input and output names, which no generated name may take. */
+function builder(reserved: readonly string[]): GraphBuilder {
+  const used = new Set<string>(reserved);
   const inits = new Set<string>();
   const b: GraphBuilder = {
     nodes: [],
@@ -53,6 +54,7 @@ function builder(): GraphBuilder {
       return b.init(floatTensor(b.name(prefix, what), [], [value]));
     },
     init(t) {
+      if (reserved.includes(t.name!)) bad(`the graph input or output name '${t.name}' is also the name of a weight`);
       if (!inits.has(t.name!)) b.initializers.push(t);
       inits.add(t.name!);
       return t.name!;
@@ -197,7 +199,7 @@ export function toOnnx(model: Model, options: OnnxExportOptions = {}): Uint8Arra
   checkOptions('toOnnx', options, EXPORT_KEYS);
   const inNames = ioNames(model.inputs, options.inputName, options.inputNames, 'input');
   const outNames = ioNames(model.outputs, options.outputName, options.outputNames, 'output');
-  const b = builder();
+  const b = builder([...inNames, ...outNames]);
   const ps = layerParams(model);
   const names = new Map<SymbolicTensor, string>();
   model.inputs.forEach((t, i) => {

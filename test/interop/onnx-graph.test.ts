@@ -79,6 +79,10 @@ describe('toOnnx of functional graphs, run in ONNX Runtime', () => {
     expect(back.inputs.map((t) => t.name)).toEqual(['a', 'b']);
     predictAll(back, [X3, X2]).forEach((p, i) => expect(relErr(p, ours[i])).toBe(0));
     expect(toOnnx(back)).toEqual(bytes);
+    // Names the graph's own tensors have are refused.
+    expect(() => toOnnx(m, { inputNames: ['a', 'dense_0/kernel'] })).toThrow(/input or output name 'dense_0\/kernel' is also the name of a weight/);
+    expect(() => toOnnx(m, { outputNames: ['y', 'y'] })).toThrow(/output names must be 2 distinct non-empty strings/);
+    expect(() => toOnnx(m, { inputName: 'x' })).toThrow(/has 2 inputs: give inputNames, not inputName/);
   });
 
   it('every graph op and activation op, one output each, within 1e-5; a shared layer writes its weights once', async () => {
