@@ -22,4 +22,5 @@ export * as schedules from './schedules/index.js';
 export * as callbacks from './callbacks/index.js';
 export { toSafetensors, fromSafetensors, readSafetensors, SafetensorsError, type SafetensorsOptions, type SafetensorsLayout, type SafetensorsFile, type SafetensorsTensor } from './interop/safetensors.js';
 export { toPytorchModule } from './interop/pytorch.js';
-export { toTfjs, fromTfjs, TfjsFormatError, type TfjsArtifacts, type TfjsWeightSpec } from './interop/tfjs.js';
+export { toTfjs, TfjsFormatError, type TfjsArtifacts, type TfjsWeightSpec } from './interop/tfjs.js';
+export { fromTfjs } from './interop/from-tfjs.js';

@@ -1,34 +1,38 @@
-// ONNX import: a graph that is a chain from its one input to its one output becomes a Sequential.
-// Constants are initialisers or Constant nodes; Identity nodes are looked through. Walking the
-// chain, small matchers turn nodes into layers: Gemm (transB 0 or 1, alpha and beta folded in) or
-// MatMul (+ Add) -> dense; BatchNormalization (inference) -> batchNorm; Dropout -> dropout; Relu,
-// Sigmoid, Tanh, LeakyRelu, Elu, Softplus, Softmax, Gelu -> activations. gelu, geluTanh and silu
-// written as elementwise ops (as torch.onnx.export writes them) are recognised by evaluating the
-// run of elementwise nodes on sample points against each candidate, so the operand order of an
-// exporter does not matter. An activation right after a dense layer becomes that layer's activation.
+// ONNX import. Small matchers turn nodes into layers or graph ops: Gemm (transB 0 or 1, alpha
+// and beta folded in) or MatMul with a constant weight (+ Add of a constant bias) -> dense;
+// BatchNormalization (inference) -> batchNorm; Dropout -> dropout; Relu, Sigmoid, Tanh, LeakyRelu,
+// Elu, Softplus, Softmax, Gelu -> activations; gelu, geluTanh and silu written as elementwise ops
+// (as torch.onnx.export writes them) are recognised by evaluating the run of elementwise nodes on
+// sample points against each candidate, so the operand order of an exporter does not matter; the
+// graph ops of onnx-import-ops.ts otherwise. An activation that is the only reader of a dense
+// layer's output becomes that layer's activation. Constants are initialisers or Constant nodes;
+// Identity nodes are looked through.
+// NOTE: a graph that is a chain of layers from one input to one output (what an MLP exports to)
+// becomes a Sequential, as before functional graphs were supported; any other graph (branches,
+// several inputs or outputs, graph ops) a functional Model, whose standalone activations are ops.
 import type { onnx as P } from 'onnx-proto';
-import { Sequential } from '../model/sequential.js';
+import type { Model, ModelGraph, ModelOptions } from '../model/model.js';
+import { input, type SymbolicTensor } from '../graph/symbolic.js';
+import { activation as activationOp } from '../graph/ops/activation.js';
 import * as layers from '../layers/index.js';
 import type { Layer } from '../layers/layer.js';
 import type { BatchNorm } from '../layers/batch-norm.js';
 import type { ActivationSpec } from '../layers/activations.js';
 import { ELEMENTWISE, erf } from '../reference/activations.js';
-import { onnx, bad, OnnxError } from './onnx-schema.js';
+import { onnx, bad, OnnxError, attr, attrFloat, attrInt, int } from './onnx-schema.js';
+import { graphOp, constTensor, GRAPH_OPS, type Const, type GraphOp } from './onnx-import-ops.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
 
-type Pending =
-  | { kind: 'dense'; units: number; activation: ActivationSpec; W: Float32Array; b?: Float32Array }
+/** A layer read from the graph, before it is built: what it reads and writes, and where it came from. */
+type Pending = { input: string; output: string; where: string } & (
+  | { kind: 'dense'; units: number; inUnits: number; activation: ActivationSpec; W: Float32Array; b?: Float32Array }
   | { kind: 'batchNorm'; eps: number; momentum: number; w: Float32Array[] }
   | { kind: 'dropout'; rate: number }
-  | { kind: 'activation'; activation: ActivationSpec };
+  | { kind: 'activation'; activation: ActivationSpec }
+);
+type Item = Pending | (GraphOp & { kind: 'op'; output: string; where: string });
 
-interface Const {
-  dims: number[];
-  values: Float64Array;
-}
-
-const int = (v: unknown): number => (typeof v === 'number' ? v : Number(String(v)));
 const T = onnx.TensorProto.DataType;
-const A = onnx.AttributeProto.AttributeType;
 
 function tensorValues(t: P.ITensorProto, where: string): Const {
   const dims = (t.dims ?? []).map(int);
@@ -57,13 +61,6 @@ function tensorValues(t: P.ITensorProto, where: string): Const {
   return { dims, values };
 }
 
-function attr(n: P.INodeProto, name: string): P.IAttributeProto | undefined {
-  return (n.attribute ?? []).find((a) => a.name === name);
-}
-const attrFloat = (n: P.INodeProto, name: string, dflt: number) => {
-  const a = attr(n, name);
-  return a ? (a.type === A.INT ? int(a.i) : a.f ?? 0) : dflt;
-};
 /** The shortest decimal that is the same float32 (ONNX attributes are float32: 0.2 comes back as 0.20000000298). */
 function shortF32(x: number): number {
   for (let p = 1; p < 17; p++) {
@@ -72,10 +69,6 @@ function shortF32(x: number): number {
   }
   return x;
 }
-const attrInt = (n: P.INodeProto, name: string, dflt: number) => {
-  const a = attr(n, name);
-  return a ? int(a.i) : dflt;
-};
 
 /** The constant of a Constant node. */
 function constantNode(n: P.INodeProto, where: string): Const {
@@ -132,12 +125,23 @@ export interface OnnxImportOptions {
   seed?: number;
 }
 
+/** How the importer builds models (given by its callers, so that it imports no model code itself). */
+export interface OnnxBuilders {
+  /** A model of layers in a chain, the first with its inputDim. */
+  chain(layers: Layer[], options: ModelOptions): Model;
+  /** A functional model; without it, a graph that is not a chain is refused. */
+  graph?(graph: ModelGraph, options: ModelOptions): Model;
+}
+
 /**
- * A Sequential model from ONNX bytes: Gemm/MatMul(+Add) dense layers, BatchNormalization,
- * Dropout and activations in a chain, e.g. what torch.onnx.export writes for an MLP of nn.Linear,
- * activations and nn.BatchNorm1d. An unsupported op is an error naming the op and its node.
+ * A model from ONNX bytes: `builders.chain` of the layers for a chain of Gemm/MatMul(+Add) dense
+ * layers, BatchNormalization, Dropout and activations from one input to one output (what
+ * torch.onnx.export writes for an MLP of nn.Linear, activations and nn.BatchNorm1d),
+ * `builders.graph` for any other graph of those and the graph ops. An unsupported op is an error
+ * naming the op and its node.
  */
-export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions = {}): Sequential {
+export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions, builders: OnnxBuilders): Model {
+  checkOptions('fromOnnx', options, optionKeys<OnnxImportOptions>({ seed: true }));
   let model: P.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
@@ -162,25 +166,19 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOpt
   const constOf = (name: string | undefined) => (name !== undefined && name !== '' ? consts.get(res(name)) : undefined);
 
   const inputs = (g.input ?? []).filter((i) => !consts.has(i.name ?? ''));
-  if (inputs.length !== 1) bad(`the graph has ${inputs.length} inputs; one [batch, features] input is supported`);
-  if ((g.output ?? []).length !== 1) bad(`the graph has ${(g.output ?? []).length} outputs; one is supported`);
-  const outName = res(g.output![0].name ?? '');
-  const dims = inputs[0].type?.tensorType?.shape?.dim;
-  if (dims && dims.length !== 2) bad(`the input '${inputs[0].name}' has rank ${dims.length}; only [batch, features] is supported`);
-  let width = dims && dims[1].dimValue != null && int(dims[1].dimValue) > 0 ? int(dims[1].dimValue) : 0;
-  let width0 = width; // the model's input width, from the input's shape or the first layer
+  if (inputs.length === 0) bad('the graph has no input');
+  if ((g.output ?? []).length === 0) bad('the graph has no output');
+  const outNames = g.output!.map((o) => res(o.name ?? ''));
+  for (const i of inputs) {
+    const dims = i.type?.tensorType?.shape?.dim;
+    if (dims && dims.length !== 2) bad(`the input '${i.name}' has rank ${dims.length}; only [batch, features] is supported`);
+  }
 
-  // How many times each tensor is read (the graph output counts as a reader).
+  // How many times each tensor is read (a graph output counts as a reader).
   const readers = new Map<string, number>();
   for (const n of nodes) for (const i of n.input!) readers.set(i, (readers.get(i) ?? 0) + 1);
-  readers.set(outName, (readers.get(outName) ?? 0) + 1);
+  for (const o of outNames) readers.set(o, (readers.get(o) ?? 0) + 1);
 
-  const pending: Pending[] = [];
-  const addActivation = (a: ActivationSpec) => {
-    const prev = pending[pending.length - 1];
-    if (prev?.kind === 'dense' && prev.activation === 'linear') prev.activation = a;
-    else pending.push({ kind: 'activation', activation: a });
-  };
   const vec = (name: string | undefined, n: number, what: string, w: string): Float32Array => {
     const c = constOf(name) ?? bad(`${w}: ${what} must be a constant (initialiser)`);
     if (c.values.length === n) return Float32Array.from(c.values);
@@ -191,9 +189,6 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOpt
     const c = constOf(name) ?? bad(`${w}: the weight must be a constant (initialiser)`);
     if (c.dims.length !== 2) bad(`${w}: the weight has dims [${c.dims}], expected a matrix`);
     return c;
-  };
-  const checkWidth = (inUnits: number, w: string) => {
-    if (width && width !== inUnits) bad(`${w}: takes ${inUnits} features but receives ${width}`);
   };
 
   // A run of elementwise nodes from `cur` ending at nodes[k], closed (reading only cur, scalar
@@ -211,7 +206,7 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOpt
       inner.add(n.output![0]);
       if (k === i) continue;
       const last = n.output![0];
-      const closed = [...inner].every((t) => t === last || (uses.get(t) ?? 0) === (readers.get(t) ?? 0));
+      const closed = [...inner].every((t) => t === last || t === cur || (uses.get(t) ?? 0) === (readers.get(t) ?? 0));
       if (!closed) continue;
       const run = nodes.slice(i, k + 1);
       const f = (x: number) => {
@@ -229,110 +224,196 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOpt
     return undefined;
   };
 
-  let cur = res(inputs[0].name ?? '');
+  const items: Item[] = [];
   let i = 0;
   while (i < nodes.length) {
     const n = nodes[i];
     const w = where(n);
-    if (!n.input!.includes(cur)) bad(`${w} does not continue the chain from '${cur}': only a sequence of layers can be imported`);
-    const d = decomposed(i, cur);
+    const op = n.opType!;
+    const x = n.input![0];
+    const out = n.output![0];
+    const computed = [...new Set(n.input!.filter((t) => t !== '' && !constOf(t)))];
+    const d = op in EVAL && computed.length === 1 ? decomposed(i, computed[0]) : undefined;
     if (d) {
-      addActivation(d[0]);
-      cur = nodes[d[1] - 1].output![0];
+      items.push({ kind: 'activation', activation: d[0], input: computed[0], output: nodes[d[1] - 1].output![0], where: w });
       i = d[1];
       continue;
     }
-    if ((readers.get(cur) ?? 0) > 1) bad(`tensor '${cur}' is read by ${readers.get(cur)} nodes: only a sequence of layers can be imported (no branches)`);
-    if (n.input![0] !== cur) bad(`${w} reads '${cur}' as input ${n.input!.indexOf(cur)}, not 0`);
-    const op = n.opType!;
+    const a = singleActivation(n, w);
     if (op === 'Gemm') {
       if (attrInt(n, 'transA', 0) !== 0) bad(`${w}: transA = 1 is not supported`);
       const B = matrix(n.input![1], w);
       const transB = attrInt(n, 'transB', 0) === 1;
       const [inUnits, units] = transB ? [B.dims[1], B.dims[0]] : B.dims;
-      checkWidth(inUnits, w);
       const alpha = attrFloat(n, 'alpha', 1), beta = attrFloat(n, 'beta', 1);
       const W = new Float32Array(inUnits * units);
       for (let r = 0; r < inUnits; r++) for (let c = 0; c < units; c++) W[r * units + c] = alpha * (transB ? B.values[c * inUnits + r] : B.values[r * units + c]);
       const b = n.input![2] ? vec(n.input![2], units, 'the bias C', w).map((v) => beta * v) : undefined;
-      if (!width) width0 = width = inUnits;
-      pending.push({ kind: 'dense', units, activation: 'linear', W, b });
-      width = units;
-      cur = n.output![0];
+      items.push({ kind: 'dense', units, inUnits, activation: 'linear', W, b, input: x, output: out, where: w });
       i++;
-    } else if (op === 'MatMul') {
+    } else if (op === 'MatMul' && constOf(n.input![1]) && !constOf(x)) {
       const B = matrix(n.input![1], w);
       const [inUnits, units] = B.dims;
-      checkWidth(inUnits, w);
-      if (!width) width0 = width = inUnits;
       const next = nodes[i + 1];
-      const mm = n.output![0];
       let b: Float32Array | undefined;
-      if (next?.opType === 'Add' && readers.get(mm) === 1 && next.input!.includes(mm)) {
-        b = vec(next.input!.find((x) => x !== mm), units, 'the bias of Add', where(next));
-        cur = next.output![0];
-        i += 2;
-      } else {
-        cur = mm;
+      let output = out;
+      const bias = next?.opType === 'Add' && readers.get(out) === 1 && next.input!.length === 2 && next.input!.includes(out) ? next.input!.find((t) => t !== out) : undefined;
+      if (bias !== undefined && constOf(bias)) {
+        b = vec(bias, units, 'the bias of Add', where(next));
+        output = next.output![0];
         i++;
       }
-      pending.push({ kind: 'dense', units, activation: 'linear', W: Float32Array.from(B.values), b });
-      width = units;
+      items.push({ kind: 'dense', units, inUnits, activation: 'linear', W: Float32Array.from(B.values), b, input: x, output, where: w });
+      i++;
     } else if (op === 'BatchNormalization') {
       if (attrInt(n, 'training_mode', 0) !== 0 || (n.output ?? []).filter(Boolean).length > 1) bad(`${w}: the training form (with running-statistics outputs) is not supported; export in inference mode`);
-      if (!width) width0 = width = constOf(n.input![1])?.values.length ?? 0;
+      const width = constOf(n.input![1])?.values.length ?? bad(`${w}: the scale must be a constant (initialiser)`);
       const parts = [1, 2, 3, 4].map((k) => vec(n.input![k], width, ['scale', 'B', 'mean', 'var'][k - 1], w));
-      pending.push({ kind: 'batchNorm', eps: shortF32(attrFloat(n, 'epsilon', 1e-5)), momentum: Number((1 - shortF32(attrFloat(n, 'momentum', 0.9))).toPrecision(12)), w: parts });
-      cur = n.output![0];
+      items.push({ kind: 'batchNorm', eps: shortF32(attrFloat(n, 'epsilon', 1e-5)), momentum: Number((1 - shortF32(attrFloat(n, 'momentum', 0.9))).toPrecision(12)), w: parts, input: x, output: out, where: w });
       i++;
     } else if (op === 'Dropout') {
       const ratio = n.input![1] ? (constOf(n.input![1])?.values[0] ?? bad(`${w}: the ratio must be a constant`)) : attrFloat(n, 'ratio', 0.5);
       if ((n.output ?? []).slice(1).some((o) => o && readers.get(o))) bad(`${w}: its mask output is used, which is not supported`);
-      pending.push({ kind: 'dropout', rate: shortF32(ratio) });
-      cur = n.output![0];
+      items.push({ kind: 'dropout', rate: shortF32(ratio), input: x, output: out, where: w });
+      i++;
+    } else if (a) {
+      items.push({ kind: 'activation', activation: a, input: x, output: out, where: w });
       i++;
     } else {
-      const a = singleActivation(n, w);
-      if (!a) bad(`${w}: op '${op}' is not supported (supported: Gemm, MatMul, Add, BatchNormalization, Dropout, Relu, Sigmoid, Tanh, LeakyRelu, Elu, Softplus, Softmax, Gelu, and gelu/silu written with Erf, Tanh, Sigmoid, Mul, Add, Div)`);
-      addActivation(a!);
-      cur = n.output![0];
+      const gop = graphOp(n, constOf, w);
+      if (!gop) {
+        bad(`${w}: op '${op}' is not supported (supported: Gemm, MatMul, BatchNormalization, Dropout, Relu, Sigmoid, Tanh, LeakyRelu, Elu, Softplus, Softmax, Gelu, ` +
+          `gelu/silu written with Erf, Tanh, Sigmoid, Mul, Add, Div, and ${GRAPH_OPS.join(', ')})`);
+      }
+      items.push({ ...gop!, kind: 'op', output: out, where: w });
       i++;
     }
   }
-  if (cur !== outName) bad(`the chain of nodes ends at '${cur}', not at the graph output '${outName}'`);
-  if (pending.length === 0) bad('the graph has no layers');
-  return build(pending, width0, options);
+
+  // An activation that alone reads a dense layer's output becomes that layer's activation.
+  const uses = new Map<string, number>(outNames.map((o) => [o, 1]));
+  for (const it of items) for (const t of new Set(it.kind === 'op' ? it.operands : [it.input])) uses.set(t, (uses.get(t) ?? 0) + 1);
+  const producer = new Map<string, Item>();
+  const live = items.filter((it) => {
+    const p = it.kind === 'activation' ? producer.get(it.input) : undefined;
+    if (it.kind === 'activation' && p?.kind === 'dense' && p.activation === 'linear' && uses.get(it.input) === 1) {
+      p.activation = it.activation;
+      p.output = it.output;
+      producer.set(it.output, p);
+      return false;
+    }
+    producer.set(it.output, it);
+    return true;
+  });
+  if (live.length === 0) bad('the graph has no layers or ops');
+
+  const inName = res(inputs[0].name ?? '');
+  const linked = inputs.length === 1 && outNames.length === 1 && live.every((it, k) => it.kind !== 'op' && it.input === (k === 0 ? inName : (live[k - 1] as Pending).output)) &&
+    (live[live.length - 1] as Pending).output === outNames[0];
+  // A Sequential model's first layer carries the input width: a dense or batch-norm layer.
+  const chain = linked && (live[0].kind === 'dense' || live[0].kind === 'batchNorm');
+  const width = (gi: P.IValueInfoProto): number => {
+    const d = gi.type?.tensorType?.shape?.dim?.[1];
+    if (d && d.dimValue != null && int(d.dimValue) > 0) return int(d.dimValue);
+    // A symbolic width: the first layer reading the input tells it.
+    const first = live.find((it) => it.kind !== 'op' && it.input === gi.name);
+    if (first?.kind === 'dense') return first.inUnits;
+    if (first?.kind === 'batchNorm') return first.w[0].length;
+    return bad(`the input '${gi.name}' has no fixed number of features`);
+  };
+  const pending = live as Pending[];
+  if (chain) return buildChain(pending, width(inputs[0]), options, builders.chain);
+  if (!builders.graph) {
+    bad(linked ? `a Sequential model starts with a Gemm, MatMul or BatchNormalization node, this chain with ${live[0].where}; Model.fromOnnx imports it as a functional model`
+      : 'the graph is not a chain of layers from one input to one output (a Sequential model); Model.fromOnnx imports it as a functional model');
+  }
+  return buildGraph(live, inputs.map((gi) => ({ name: res(gi.name ?? ''), cols: width(gi) })), outNames, constOf, options, builders.graph!);
 }
 
-function build(pending: Pending[], inputDim: number, options: OnnxImportOptions): Sequential {
-  const first = pending[0];
-  if (first.kind !== 'dense' && first.kind !== 'batchNorm') bad(`the model must start with a Gemm, MatMul or BatchNormalization node, not a ${first.kind} layer`);
-  const ls: Layer[] = pending.map((p, i) => {
-    const inDim = i === 0 ? inputDim : undefined;
-    switch (p.kind) {
-      case 'dense': return layers.dense({ units: p.units, inputDim: inDim, activation: p.activation, useBias: p.b !== undefined });
-      case 'batchNorm': return layers.batchNorm({ eps: p.eps, momentum: p.momentum, inputDim: inDim });
-      case 'dropout': return layers.dropout({ rate: p.rate });
-      case 'activation': return layers.activation({ activation: p.activation });
-    }
-  });
-  let model: Sequential;
-  try {
-    model = new Sequential(ls, { seed: options.seed });
-  } catch (e) {
-    if (e instanceof OnnxError) throw e;
-    return bad((e as Error).message.replace(/^wasmnn: /, ''));
+function makeLayer(p: Pending, inputDim: number | undefined): Layer {
+  switch (p.kind) {
+    case 'dense': return layers.dense({ units: p.units, inputDim, activation: p.activation, useBias: p.b !== undefined });
+    case 'batchNorm': return layers.batchNorm({ eps: p.eps, momentum: p.momentum, inputDim });
+    case 'dropout': return layers.dropout({ rate: p.rate });
+    case 'activation': return layers.activation({ activation: p.activation });
   }
+}
+
+/** Writes the imported weights and running statistics into the model's layers (made[i] built from pending[i]). */
+function loadWeights(model: Model, made: Map<Layer, Pending>): void {
   const weights: Float32Array[] = [];
-  pending.forEach((p) => {
+  for (const l of model.layers) {
+    const p = made.get(l)!;
     if (p.kind === 'dense') weights.push(p.W, ...(p.b ? [p.b] : []));
     if (p.kind === 'batchNorm') weights.push(p.w[0], p.w[1]);
-  });
+  }
   model.setWeights(weights);
-  const norms = model.layers.filter((l) => l.kind === 'batchNorm') as BatchNorm[];
-  pending.filter((p) => p.kind === 'batchNorm').forEach((p, k) => {
-    norms[k].runningMean.data.set((p as { w: Float32Array[] }).w[2]);
-    norms[k].runningVar.data.set((p as { w: Float32Array[] }).w[3]);
+  for (const l of model.layers) {
+    const p = made.get(l)!;
+    if (p.kind !== 'batchNorm') continue;
+    (l as BatchNorm).runningMean.data.set(p.w[2]);
+    (l as BatchNorm).runningVar.data.set(p.w[3]);
+  }
+}
+
+/** Errors of the library's own checks, as ONNX errors that say where in the file they come from. */
+function explained<T>(where: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof OnnxError) throw e;
+    return bad(`${where ? `${where}: ` : ''}${(e as Error).message.replace(/^wasmnn: /, '')}`);
+  }
+}
+
+function buildChain(pending: Pending[], inputDim: number, options: OnnxImportOptions, chain: OnnxBuilders['chain']): Model {
+  let cols = inputDim;
+  for (const p of pending) {
+    if (p.kind === 'dense' && p.inUnits !== cols) bad(`${p.where}: takes ${p.inUnits} features but receives ${cols}`);
+    if (p.kind === 'batchNorm' && p.w[0].length !== cols) bad(`${p.where}: normalises ${p.w[0].length} features but receives ${cols}`);
+    if (p.kind === 'dense') cols = p.units;
+  }
+  const made = new Map<Layer, Pending>();
+  const ls = pending.map((p, i) => {
+    const l = makeLayer(p, i === 0 ? inputDim : undefined);
+    made.set(l, p);
+    return l;
   });
+  const model = explained('', () => chain(ls, { seed: options.seed }));
+  loadWeights(model, made);
+  return model;
+}
+
+function buildGraph(items: Item[], inputs: { name: string; cols: number }[], outNames: string[], constOf: (name: string) => Const | undefined, options: OnnxImportOptions, graph: NonNullable<OnnxBuilders['graph']>): Model {
+  const env = new Map<string, SymbolicTensor>();
+  const ins = inputs.map((gi) => {
+    const t = input([gi.cols], { name: gi.name });
+    env.set(gi.name, t);
+    return t;
+  });
+  const tensor = (name: string, w: string): SymbolicTensor => {
+    const t = env.get(name);
+    if (t) return t;
+    const c = constOf(name);
+    return c ? constTensor(c, w) : bad(`${w} reads '${name}', which is no input, constant or output of an earlier node`);
+  };
+  const made = new Map<Layer, Pending>();
+  for (const it of items) {
+    const y = explained(it.where, () => {
+      if (it.kind === 'op') return it.make(it.operands.map((o) => tensor(o, it.where)));
+      const x = tensor(it.input, it.where);
+      if (it.kind === 'dense' && it.inUnits !== x.cols) bad(`${it.where}: takes ${it.inUnits} features but receives ${x.cols}`);
+      if (it.kind === 'batchNorm' && it.w[0].length !== x.cols) bad(`${it.where}: normalises ${it.w[0].length} features but receives ${x.cols}`);
+      // A standalone activation in a graph is an op, as toOnnx's graph ops are.
+      if (it.kind === 'activation') return activationOp(x, it.activation);
+      const l = makeLayer(it, undefined);
+      made.set(l, it);
+      return l.apply(x);
+    });
+    env.set(it.output, y);
+  }
+  const outputs = outNames.map((o) => tensor(o, `the graph output '${o}'`));
+  const model = explained('', () => graph({ inputs: ins, outputs }, { seed: options.seed }));
+  loadWeights(model, made);
   return model;
 }

@@ -24,3 +24,26 @@ export function floatTensor(name: string, dims: readonly number[], values: Array
   return { name, dims: [...dims], dataType: FLOAT, rawData: raw };
 }
 
+
+/** An int64 initialiser (raw little-endian data), for the index inputs of Slice and ReduceSum. */
+export function int64Tensor(name: string, values: readonly number[]): P.ITensorProto {
+  const raw = new Uint8Array(values.length * 8);
+  const dv = new DataView(raw.buffer);
+  values.forEach((v, i) => dv.setBigInt64(i * 8, BigInt(v), true));
+  return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: raw };
+}
+
+/** A protobuf integer (a number, or a Long for int64 fields) as a number. */
+export const int = (v: unknown): number => (typeof v === 'number' ? v : Number(String(v)));
+
+export function attr(n: P.INodeProto, name: string): P.IAttributeProto | undefined {
+  return (n.attribute ?? []).find((a) => a.name === name);
+}
+export const attrFloat = (n: P.INodeProto, name: string, dflt: number): number => {
+  const a = attr(n, name);
+  return a ? (a.type === onnx.AttributeProto.AttributeType.INT ? int(a.i) : a.f ?? 0) : dflt;
+};
+export const attrInt = (n: P.INodeProto, name: string, dflt: number): number => {
+  const a = attr(n, name);
+  return a ? int(a.i) : dflt;
+};

@@ -7,7 +7,7 @@
 // PyTorch (and wasmnn) momentum 0.01, so momentum maps to 1 - momentum; epsilon is kept as it is
 // (Keras' default is 1e-3, PyTorch's 1e-5). Evaluation is the same formula in both; in training
 // Keras updates the moving variance with the biased batch variance, PyTorch with the unbiased one.
-import { Sequential } from '../model/sequential.js';
+import type { Model, ModelOptions } from '../model/model.js';
 import * as layers from '../layers/index.js';
 import * as regularizers from '../regularizers/index.js';
 import type { Layer } from '../layers/layer.js';
@@ -18,6 +18,7 @@ import type { Activation, ActivationSpec } from '../layers/activations.js';
 import type { Regularizer } from '../regularizers/index.js';
 import type { Parameter } from '../optimizers/parameter.js';
 import { layerParams } from './pytorch.js';
+import { checkOptions } from '../validate/options.js';
 
 export interface TfjsWeightSpec {
   name: string;
@@ -116,7 +117,8 @@ function exportLayer(l: Layer, ps: Parameter[], index: number, inputUnits: numbe
 }
 
 /** The model in the tfjs layers format: `tf.loadLayersModel(tf.io.fromMemory(toTfjs(model)))` loads it. */
-export function toTfjs(model: Sequential): TfjsArtifacts {
+export function toTfjs(model: Model): TfjsArtifacts {
+  if (!model.isChain()) bad('the tfjs layers format written here is a Keras Sequential model; a functional graph (branches, graph ops, several inputs or outputs) has no export (use ONNX)');
   const ps = layerParams(model);
   const parts = model.layers.map((l, i) => exportLayer(l, ps[i], i, model.inputUnits));
   const weights = parts.flatMap((p) => p.weights);
@@ -246,10 +248,12 @@ function readWeights(specs: TfjsWeightSpec[], data: ArrayBuffer | ArrayBuffer[])
 }
 
 /**
- * Builds a Sequential model from what tfjs' `model.save` writes (dense, dropout, batch
+ * Builds a model of layers in a chain (Sequential.fromTfjs gives `(layers, options) => new
+ * Sequential(layers, options)`) from what tfjs' `model.save` writes (dense, dropout, batch
  * normalization and activation layers; inputs [batch, features]). Layer names are kept.
  */
-export function fromTfjs(artifacts: TfjsArtifacts, options: { seed?: number } = {}): Sequential {
+export function loadTfjs<M extends Model>(artifacts: TfjsArtifacts, options: { seed?: number }, chain: (layers: Layer[], options: ModelOptions) => M): M {
+  checkOptions('fromTfjs', options, ['seed']);
   const top = (artifacts?.modelTopology as { model_config?: unknown })?.model_config ?? artifacts?.modelTopology;
   const t = top as { class_name?: unknown; config?: unknown } | undefined;
   if (!t || typeof t !== 'object') return bad('modelTopology is missing');
@@ -268,7 +272,7 @@ export function fromTfjs(artifacts: TfjsArtifacts, options: { seed?: number } = 
     return out;
   });
   const name = Array.isArray(cfg) ? undefined : typeof cfg?.name === 'string' ? cfg.name : undefined;
-  const model = new Sequential(imported.flatMap((m) => m.layers), { seed: options.seed, name });
+  const model = chain(imported.flatMap((m) => m.layers), { seed: options.seed, name });
   try {
     const used = new Set<string>();
     const take = (n: string, shape: readonly number[]) => {

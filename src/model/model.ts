@@ -31,6 +31,10 @@ import { checkOptions, optionKeys } from '../validate/options.js';
 import { checkCallbacks } from '../callbacks/index.js';
 import { whenCollected, forget } from '../memory/finalize.js';
 import type { Arena } from '../memory/arena.js';
+import { toSafetensors, fromSafetensors, type SafetensorsOptions, type SafetensorsLayout } from '../interop/safetensors.js';
+import { toTfjs, type TfjsArtifacts } from '../interop/tfjs.js';
+import type { OnnxExportOptions } from '../interop/onnx-export.js';
+import type { OnnxImportOptions } from '../interop/onnx-import.js';
 
 export interface ModelOptions {
   /** Seed of every random draw: initial weights, shuffling, dropout masks. Default 0. */
@@ -857,6 +861,43 @@ export class Model {
       return f;
     });
     flat.forEach((f, i) => this.params[i].value.set(f));
+  }
+
+  // ---- interop (src/interop/) -----------------------------------------------------
+
+  /** The weights as safetensors bytes: wasmnn's names (default) or the state_dict of the equivalent nn.Sequential. */
+  toSafetensors(options: SafetensorsOptions = {}): Uint8Array {
+    return toSafetensors(this, options);
+  }
+
+  /** Loads a safetensors file (either layout) into `model`, checking all of it before writing any; returns the model. */
+  static fromSafetensors<M extends Model>(bytes: Uint8Array | ArrayBuffer, model: M, options: { layout?: SafetensorsLayout } = {}): M {
+    return fromSafetensors(bytes, model, options);
+  }
+
+  /** The model in the tfjs layers format, for `tf.loadLayersModel(tf.io.fromMemory(...))` (a chain of layers). */
+  toTfjs(): TfjsArtifacts {
+    return toTfjs(this);
+  }
+
+  /**
+   * The model as ONNX bytes (IR version 8, opset 17), any graph of layers and ops. Async: the ONNX
+   * schema code is large and stays out of the core entry, loaded here on first use (or import
+   * toOnnx from 'wasmnn/onnx').
+   */
+  async toOnnx(options: OnnxExportOptions = {}): Promise<Uint8Array> {
+    const onnx = await import('../interop/onnx-export.js');
+    return onnx.toOnnx(this, options);
+  }
+
+  /**
+   * A model from ONNX bytes: a functional Model of the graph; a chain of layers (an MLP exported
+   * from PyTorch) gives a chain Model, as Model.load gives for a saved Sequential (Sequential.fromOnnx
+   * gives a Sequential). Async as toOnnx.
+   */
+  static async fromOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions = {}): Promise<Model> {
+    const onnx = await import('../interop/onnx-import.js');
+    return onnx.importOnnx(bytes, options, { chain: chainModel, graph: (graph, o) => new Model(graph, o) });
   }
 
   /** A table of the layers: output shape, parameters, multiply-accumulates. Printed, and returned. */

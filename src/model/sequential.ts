@@ -4,6 +4,8 @@ import { input } from '../graph/symbolic.js';
 import { Model, type ModelOptions } from './model.js';
 import { loadModel, type SavedModel } from './serialize.js';
 import { checkOptions } from '../validate/options.js';
+import { loadTfjs, type TfjsArtifacts } from '../interop/tfjs.js';
+import type { OnnxImportOptions } from '../interop/onnx-import.js';
 
 export type SequentialOptions = ModelOptions;
 
@@ -29,5 +31,16 @@ export class Sequential extends Model {
   /** Rebuilds a model from save(); refuses a damaged or foreign file with an error that says what is wrong. */
   static override load(saved: SavedModel): Sequential {
     return loadModel(saved, (ls, o) => new Sequential(ls, o)) as Sequential;
+  }
+
+  /** A Sequential model from what tfjs' `model.save` writes (dense, dropout, batch normalization, activation layers). */
+  static fromTfjs(artifacts: TfjsArtifacts, options: { seed?: number } = {}): Sequential {
+    return loadTfjs(artifacts, options, (ls, o) => new Sequential(ls, o));
+  }
+
+  /** A Sequential model from ONNX bytes of a chain of layers; any other graph is refused (Model.fromOnnx takes it). */
+  static override async fromOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions = {}): Promise<Sequential> {
+    const onnx = await import('../interop/onnx-import.js');
+    return onnx.importOnnx(bytes, options, { chain: (ls, o) => new Sequential(ls, o) }) as Sequential;
   }
 }

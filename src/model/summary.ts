@@ -1,7 +1,10 @@
 // model.summary(): per layer the output shape, parameter count and multiply-accumulates
 // per sample (FLOPs = 2 x MACs), then totals and the memory of parameters and gradients.
 // A functional graph lists every call in order, the ops between layers too, with what each reads.
+// A chain of layers ends with its PyTorch equivalent, the nn.Sequential whose state_dict
+// toSafetensors(model, { layout: 'pytorch' }) writes.
 import type { Model } from './model.js';
+import { toPytorchModule } from '../interop/pytorch.js';
 import { collect, showShape, type SymbolicTensor } from '../graph/symbolic.js';
 import { isPrimitive } from '../graph/op.js';
 import type { Layer } from '../layers/layer.js';
@@ -67,6 +70,7 @@ export function summarize(model: Model, plannedRows: number): string {
     `MACs per sample: ${fmt(macs)}; FLOPs per sample: ${fmt(2 * macs)}`,
     `Memory: parameters ${mib(params * 4)}, gradients ${mib(params * 4)}, optimizer state ${opt ? mib(opt.stateBytes) : 'none'}, ` +
       (plannedRows ? `activations for a batch of ${plannedRows}: ${mib(model.planBytes)}` : 'activations not planned (compile first)'),
+    ...(model.isChain() ? ["PyTorch equivalent (toSafetensors(model, { layout: 'pytorch' }) writes its state_dict):", toPytorchModule(model)] : []),
   ].join('\n');
 }
 

@@ -1,6 +1,6 @@
 // ONNX, checked by ONNX Runtime (onnxruntime-node, CPU): exported models predict what predict()
 // does within 1e-5 (relative, floor 1), imports of our own files and of torch.onnx.export's
-// round-trip, and what cannot be imported is refused by op and node.
+// round-trip, and what cannot be imported is refused by op and node. Graphs: onnx-graph.test.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -172,15 +172,6 @@ describe('fromOnnx', () => {
       { opType: 'Cos', input: ['z'], output: ['y'], name: 'my_cos' },
     ], [f32('W', [3, 2], W)]);
     expect(() => fromOnnx(bytes)).toThrow(/node 'my_cos' \(Cos\): op 'Cos' is not supported/);
-  });
-
-  it('a branch (a residual connection) is refused', () => {
-    const bytes = hand([
-      { opType: 'Gemm', input: ['x', 'W'], output: ['z'], name: 'g' },
-      { opType: 'Relu', input: ['z'], output: ['r'], name: 'r' },
-      { opType: 'Add', input: ['z', 'r'], output: ['y'], name: 'res' },
-    ], [f32('W', [3, 2], W)]);
-    expect(() => fromOnnx(bytes)).toThrow(/tensor 'z' is read by 2 nodes/);
   });
 
   it('a weight that is not a constant, a wrong width, and bytes that are not ONNX are refused', () => {
