@@ -19,7 +19,7 @@ import type { Regularizer } from '../regularizers/index.js';
 import { summarize } from './summary.js';
 import { saveModel, loadModel, type SavedModel } from './serialize.js';
 import { TrainingError, type EpochLogs, type FitOptions, type History } from './types.js';
-import { collect, input, SymbolicTensor } from '../graph/symbolic.js';
+import { BATCH, collect, input, SymbolicTensor } from '../graph/symbolic.js';
 import { isPrimitive, ShapeError } from '../graph/op.js';
 import { lower } from '../graph/lower.js';
 import { gradients } from '../graph/autodiff.js';
@@ -68,7 +68,7 @@ interface Resident {
 
 const MODEL_KEYS = optionKeys<ModelOptions>({ seed: true, name: true });
 const COMPILE_KEYS = optionKeys<CompileOptions>({ loss: true, optimizer: true, metrics: true, batchSize: true });
-const FIT_KEYS = optionKeys<FitOptions>({ epochs: true, batchSize: true, shuffle: true, validationData: true, onEpochEnd: true, callbacks: true, scheduleUnit: true });
+const FIT_KEYS = optionKeys<FitOptions>({ epochs: true, batchSize: true, shuffle: true, validationData: true, validationSplit: true, onEpochEnd: true, callbacks: true, scheduleUnit: true });
 
 const STREAM_INIT = 1;
 const STREAM_SHUFFLE = 2;
@@ -549,12 +549,26 @@ export class Model {
     const optimizer = this.optimizerRef as Optimizer;
     const epochs = options.epochs ?? 1;
     if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`wasmnn: epochs must be a non-negative integer, got ${epochs}`);
-    const { x, y, index } = this.checkData(xIn, yIn);
+    const checked = this.checkData(xIn, yIn);
+    let { x, y } = checked;
+    const index = checked.index;
+    let val: { x: Matrix[]; y: Matrix; index: boolean } | undefined;
+    if (options.validationSplit !== undefined) {
+      // As Keras: the last rows, taken before any shuffling, are the validation data.
+      const s = options.validationSplit;
+      if (typeof s !== 'number' || !(s > 0 && s < 1)) throw new RangeError(`wasmnn: fit: validationSplit must be a fraction in (0, 1), got ${JSON.stringify(s)}`);
+      if (options.validationData) throw new RangeError('wasmnn: fit: give validationData or validationSplit, not both');
+      const at = Math.floor(x[0].rows * (1 - s));
+      if (at === 0 || at === x[0].rows) throw new RangeError(`wasmnn: fit: validationSplit ${s} of ${x[0].rows} rows leaves ${at === 0 ? 'no training' : 'no validation'} rows`);
+      const part = (m: Matrix, from: number, to: number) => new Matrix(m.data.subarray(from * m.cols, to * m.cols), to - from, m.cols);
+      val = { x: x.map((m) => part(m, at, m.rows)), y: part(y!, at, y!.rows), index };
+      x = x.map((m) => part(m, 0, at));
+      y = part(y!, 0, at);
+    }
     const n = x[0].rows;
     const batch = Math.min(checkBatchSize(options.batchSize ?? 32), n);
     const shuffle = options.shuffle ?? true;
     const perBatch = options.scheduleUnit === 'batch';
-    let val: { x: Matrix[]; y: Matrix; index: boolean } | undefined;
     if (options.validationData) {
       const [vx, vy] = options.validationData;
       const c = this.checkData(vx, vy);
@@ -813,22 +827,27 @@ export class Model {
     this.alive();
     const { x } = this.checkData(xIn);
     if (this.maxRows === 0) this.maxRows = Math.min(Math.max(x[0].rows, 1), 1024);
+    const rowsIn = x[0].rows;
+    // An output with fixed rows (a reduction over the batch) depends on every row at once: then
+    // the whole input goes through in one run.
+    const whole = this.lowered.some((t) => t.rows !== BATCH);
+    if (whole && rowsIn > this.maxRows) this.maxRows = rowsIn;
     const { prog } = this.program('predict', false);
     const data = this.makeResident(x, undefined, false);
-    const rowsIn = x[0].rows;
-    const outs = this.lowered.map((t) => new Float32Array(rowsIn * t.cols));
+    const rowsOf = (t: SymbolicTensor) => (t.rows === BATCH ? rowsIn : t.rows);
+    const outs = this.lowered.map((t) => new Float32Array(rowsOf(t) * t.cols));
     try {
       for (let start = 0; start < rowsIn; start += this.maxRows) {
         const rows = Math.min(this.maxRows, rowsIn - start);
         this.inputs.forEach((t, i) => prog.bind(t, data.x[i] + start * t.cols * 4));
         prog.exec(rows);
-        this.lowered.forEach((t, i) => outs[i].set(this.rt.arena.f32(prog.ptr(t), rows * t.cols), start * t.cols));
+        this.lowered.forEach((t, i) => outs[i].set(this.rt.arena.f32(prog.ptr(t), (t.rows === BATCH ? rows : t.rows) * t.cols), t.rows === BATCH ? start * t.cols : 0));
       }
     } finally {
       for (const t of this.inputs) prog.unbind(t);
       data.release();
     }
-    const mats = outs.map((o, i) => new Matrix(o, rowsIn, this.lowered[i].cols));
+    const mats = outs.map((o, i) => new Matrix(o, rowsOf(this.lowered[i]), this.lowered[i].cols));
     return (mats.length === 1 ? mats[0] : mats) as Matrix;
   }
 

@@ -14,6 +14,8 @@ export interface FitOptions {
   batchSize?: number;
   shuffle?: boolean;
   validationData?: [MatrixLike | MatrixLike[], MatrixLike];
+  /** A fraction in (0, 1): the last rows of x and y (before shuffling, as Keras) are held out as validation data. */
+  validationSplit?: number;
   /** Called after every epoch with that epoch's logs; return `false` to stop training. */
   onEpochEnd?: (epoch: number, logs: EpochLogs) => void | boolean | Promise<void | boolean>;
   /** Callbacks (callbacks.earlyStopping, callbacks.progress, or your own). */

@@ -91,6 +91,27 @@ describe('functional models', () => {
   });
 });
 
+describe('fit and predict details', () => {
+  it('validationSplit holds out the last rows before shuffling, as Keras', async () => {
+    const m = residual(1);
+    m.compile({ loss: 'bceWithLogits', optimizer: optimizers.adam({ lr: 0.01 }) });
+    const h = await m.fit(x, y, { epochs: 2, validationSplit: 0.25 });
+    const n = residual(1);
+    n.compile({ loss: 'bceWithLogits', optimizer: optimizers.adam({ lr: 0.01 }) });
+    const h2 = await n.fit(x.slice(0, 225), y.slice(0, 225), { epochs: 2, validationData: [x.slice(225), y.slice(225)] });
+    expect(h.valLoss).toEqual(h2.valLoss);
+    await expect(m.fit(x, y, { validationSplit: 1.5 })).rejects.toThrow(/validationSplit must be a fraction in \(0, 1\), got 1.5/);
+  });
+  it('predict of an output with fixed rows (a reduction over the batch) takes every row at once', () => {
+    const inp = input([2]);
+    const m = new Model({ inputs: inp, outputs: [layers.dense({ units: 1 }).apply(inp), ops.sum(inp, 0)] });
+    const big = Array.from({ length: 2000 }, (_, i) => [i % 3, 1]);
+    const [, s] = m.predict(big) as unknown as [unknown, { rows: number; cols: number; data: Float32Array }];
+    expect([s.rows, s.cols]).toEqual([1, 2]);
+    expect(Array.from(s.data)).toEqual([big.reduce((a, r) => a + r[0], 0), 2000]);
+  });
+});
+
 describe('shape errors at build time', () => {
   it('name the op and both shapes', () => {
     expect(() => ops.add(input([3]), input([4]))).toThrow(/add: shapes \[batch, 3\] and \[batch, 4\] do not broadcast/);
