@@ -337,3 +337,21 @@ export function copy_block_f32(dst: usize, dstStride: i32, src: usize, srcStride
     for (; c < cols; c++) store<u32>(d + (<usize>c << 2), load<u32>(s + (<usize>c << 2)));
   }
 }
+
+// How many of x[0..n) lie outside [lo, hi] (NaN counts as outside): a check of targets that must
+// be probabilities, in the step where they were just copied in. A lane of ok is -1 inside.
+export function count_outside_f32(x: usize, n: i32, lo: f32, hi: f32): i32 {
+  const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
+  let acc = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    acc = i32x4.sub(acc, v128.not(v128.and(f32x4.ge(v, vlo), f32x4.le(v, vhi))));
+  }
+  let c = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (!(v >= lo && v <= hi)) c++;
+  }
+  return c;
+}

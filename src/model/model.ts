@@ -398,7 +398,9 @@ export class Model {
 
   // The shape checks of every entry point; true when y holds class indices (one column into a
   // softmax cross-entropy over several outputs), which are checked here too.
-  private checkShapes(x: readonly { rows: number; cols: number }[], y?: ArrayLike<number>, yRows = 0, yCols = 0): boolean {
+  // `scan`: also check the target values against the loss and the metrics (trainOnBatch scans in
+  // wasm instead, after copying, and comes back here only to name a bad value).
+  private checkShapes(x: readonly { rows: number; cols: number }[], y?: ArrayLike<number>, yRows = 0, yCols = 0, scan = true): boolean {
     for (let i = 0; i < x.length; i++) {
       const m = x[i], want = this.inputs[i].cols;
       if (m.cols !== want) throw new RangeError(`wasmnn: ${this.inputs.length === 1 ? 'x' : `x[${i}]`} has ${m.cols} columns but the model takes ${want} inputs${this.inputs.length === 1 ? ' (inputDim)' : ' there'}`);
@@ -418,7 +420,20 @@ export class Model {
       }
     } else if (yCols !== this.outputUnits) {
       throw new RangeError(`wasmnn: y has ${yCols} columns but the model outputs ${this.outputUnits}`);
-    } else if (lossName === 'bce' || lossName === 'bceWithLogits' || lossName === 'softmaxCrossEntropy') {
+    }
+    if (scan) this.checkTargetValues(y, yRows, yCols, index);
+    return index;
+  }
+
+  /** Targets in [0, 1] for the probability losses. */
+  private get probabilityTargets(): boolean {
+    const name = typeof this.loss === 'function' ? undefined : this.loss?.name;
+    return name === 'bce' || name === 'bceWithLogits' || name === 'softmaxCrossEntropy';
+  }
+
+  private checkTargetValues(y: ArrayLike<number>, yRows: number, yCols: number, index: boolean): void {
+    const lossName = typeof this.loss === 'function' ? undefined : this.loss?.name;
+    if (!index && this.probabilityTargets) {
       // Probabilities: binary targets or soft labels in [0, 1] (PyTorch's rule for BCE; one-hot or
       // soft rows for cross-entropy). Anything else trains toward a meaningless optimum.
       const n = yRows * yCols;
@@ -434,7 +449,6 @@ export class Model {
         if (v !== 0 && v !== 1) throw new RangeError(`wasmnn: y row ${r}: ${v} is not a class (0 or 1), which the metric 'accuracy' counts; for a regression use the metrics 'mse' or 'mae'`);
       }
     }
-    return index;
   }
 
   private get accuracy(): boolean {
@@ -698,7 +712,8 @@ export class Model {
     const xd = this.batchData(xIn as MatrixLike, 'x');
     const rows = this.batchRows, cols = this.batchCols;
     const yd = this.batchData(yIn, 'y');
-    const index = this.checkShapes1(rows, cols, yd, this.batchRows, this.batchCols);
+    const yRows = this.batchRows, yCols = this.batchCols;
+    const index = this.checkShapes1(rows, cols, yd, yRows, yCols);
     if (rows > this.maxRows) this.maxRows = rows;
     const p = this.program('train', index);
     const prog = p.prog, x = this.inputs[0], target = p.target!;
@@ -712,6 +727,7 @@ export class Model {
     else {
       this.heapF.set(yd, tp >>> 2);
       if (k.count_non_finite_f32(tp, yd.length) > 0) Matrix.assertFinite(new Matrix(yd, rows, yd.length / rows), 'y');
+      if (this.probabilityTargets && k.count_outside_f32(tp, yd.length, 0, 1) > 0) this.checkTargetValues(yd, yRows, yCols, index);
     }
     this.trainRun(p, rows);
     if (this.stepBad) throw this.stepError('');
@@ -723,7 +739,7 @@ export class Model {
   private checkShapes1(rows: number, cols: number, y: ArrayLike<number>, yRows: number, yCols: number): boolean {
     this.one[0].rows = rows;
     this.one[0].cols = cols;
-    return this.checkShapes(this.one, y, yRows, yCols);
+    return this.checkShapes(this.one, y, yRows, yCols, false);
   }
 
   private trainStepMulti(xs: MatrixLike[], yIn: MatrixLike): void {

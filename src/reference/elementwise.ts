@@ -118,3 +118,10 @@ export function broadcast(y: Float32Array, x: Float32Array, rows: number, cols: 
 export function copyBlock(dst: Float32Array, dstStride: number, src: Float32Array, srcStride: number, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[r * dstStride + c] = src[r * srcStride + c];
 }
+
+/** count_outside_f32's twin: how many values are not in [lo, hi] (NaN is not). */
+export function countOutside(x: Float32Array, n: number, lo: number, hi: number): number {
+  let c = 0;
+  for (let i = 0; i < n; i++) if (!(x[i] >= lo && x[i] <= hi)) c++;
+  return c;
+}

@@ -99,6 +99,7 @@ export const KERNEL_ARITY = {
   sum_all_f32: 4, // (out, x, n, scale) -> f64: s = scale * sum x in f64 (sum_f32's order); out[0] = f32(s)
   broadcast_f32: 6, // (y, x, rows, cols, mode, scale): y[r,c] = scale * X(r,c), x in the given mode; y may alias x in mode 0 only
   copy_block_f32: 6, // (dst, dstStride, src, srcStride, rows, cols): dst[r*dstStride + c] = src[r*srcStride + c]; strides in elements; no overlap
+  count_outside_f32: 4, // (x, n, lo, hi) -> i32: how many values lie outside [lo, hi], NaN included
 
   // optim.ts — fused updates over one flat region of n parameters.
   sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g

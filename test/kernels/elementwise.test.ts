@@ -313,6 +313,19 @@ describe.each(BUILDS)('%s', (file) => {
       }
     });
 
+    it('count_outside: values outside [lo, hi] at every size and offset, NaN and infinities outside, the bounds inside', () => {
+      for (const n of [0, 1, 3, 4, 5, 17, 1023]) {
+        for (const skew of [0, 1, 3]) {
+          const x = data(n, n + skew, 1);
+          const px = w.put(x, skew);
+          expect(w.k.count_outside_f32(px, n, 0, 1), `count_outside ${n} skew ${skew}`).toBe(ref.countOutside(x, n, 0, 1));
+        }
+      }
+      // 0 and 1 themselves are inside; -0 too; NaN, -1e-40 and 1.0000001 are not (9 values: 4 SIMD + a tail of 5).
+      const x = Float32Array.of(0, 1, -0, 0.5, NaN, -1e-40, Math.fround(1 + 2 ** -23), Infinity, 0.25);
+      expect(w.k.count_outside_f32(w.put(x, 2), 9, 0, 1)).toBe(4);
+    });
+
     it('copy_block: columns into and out of wider rows (concat, slice), bits as they are, nothing else touched', () => {
       for (const [rows, cols] of SHAPES) {
         for (const [dPad, sPad] of [[0, 0], [3, 0], [0, 5], [1, 4]]) {
