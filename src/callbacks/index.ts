@@ -2,6 +2,7 @@
 // stops training by returning false from onEpochEnd.
 import type { EpochLogs } from '../model/types.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
+import { describe } from '../validate/describe.js';
 
 export interface CallbackModel {
   getWeights(): Float32Array[];
@@ -20,7 +21,7 @@ export interface Callback {
 export interface EarlyStoppingOptions {
   /** The metric to watch: 'valLoss' (default; 'loss' when there is no validation data), 'valAccuracy', ... */
   monitor?: string;
-  /** Epochs without improvement before stopping. Default 0. */
+  /** Epochs without improvement after which training stops (Keras: stops at the `patience`-th). Default 0. */
   patience?: number;
   /** The smallest change that counts as an improvement. Default 0. */
   minDelta?: number;
@@ -39,8 +40,8 @@ const EARLY_STOPPING_KEYS = optionKeys<EarlyStoppingOptions>({ monitor: true, pa
 export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { stoppedEpoch: number; bestEpoch: number } {
   checkOptions('callbacks.earlyStopping', options, EARLY_STOPPING_KEYS);
   const { patience = 0, minDelta = 0, restoreBestWeights = false } = options;
-  if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`wasmnn: earlyStopping patience must be an integer >= 0, got ${patience}`);
-  if (!(minDelta >= 0)) throw new RangeError(`wasmnn: earlyStopping minDelta must be >= 0, got ${minDelta}`);
+  if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`wasmnn: earlyStopping patience must be an integer >= 0, got ${describe(patience)}`);
+  if (typeof minDelta !== 'number' || !(minDelta >= 0) || !Number.isFinite(minDelta)) throw new RangeError(`wasmnn: earlyStopping minDelta must be a finite number >= 0, got ${describe(minDelta)}`);
   let best = NaN, wait = 0, weights: Float32Array[] | undefined;
   const state = {
     stoppedEpoch: -1,
@@ -65,7 +66,9 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { 
         if (restoreBestWeights) weights = model.getWeights();
         return;
       }
-      if (++wait > patience) {
+      // As Keras: the patience-th epoch in a row without improvement is the last (patience 0
+      // stops at the first).
+      if (++wait >= patience) {
         state.stoppedEpoch = epoch;
         if (restoreBestWeights && weights) model.setWeights(weights);
         return false;
@@ -98,17 +101,20 @@ export function learningRateScheduler(fn: ((epoch: number, lr: number) => number
 /**
  * Prints one line per epoch (every `every` epochs) with the loss and metrics. Quiet when not on a
  * terminal or under CI, unless `force` is set; `write` redirects the output.
+ * NOTE: the epoch printed is the one in history.epoch and in every callback's `epoch`, counted
+ * from 0 (Keras' progress bar counts from 1): "epoch 0" is the first.
  */
 export function progress(options: { every?: number; force?: boolean; write?: (line: string) => void } = {}): Callback {
   checkOptions('callbacks.progress', options, ['every', 'force', 'write']);
   const { every = 1, force = false, write } = options;
+  if (!Number.isInteger(every) || every <= 0) throw new RangeError(`wasmnn: progress every must be a positive integer, got ${describe(every)}`);
   const g = globalThis as { process?: { stdout?: { isTTY?: boolean; write?: (s: string) => void }; env?: Record<string, string | undefined> } };
   const quiet = !force && (!g.process?.stdout?.isTTY || !!g.process?.env?.CI);
   const out = write ?? ((line: string) => (g.process?.stdout?.write ? g.process.stdout.write(line + '\n') : console.log(line)));
   return {
     onEpochEnd(epoch, logs) {
       if (quiet || (epoch + 1) % every !== 0) return;
-      out(`epoch ${epoch + 1}: ` + Object.entries(logs).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', '));
+      out(`epoch ${epoch}: ` + Object.entries(logs).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', '));
     },
   };
 }

@@ -17,7 +17,7 @@ import { type Loss, type LossName, type CustomLossSpec, resolveLoss, softmaxCros
 import { type MetricAccumulator, type MetricName, METRIC_NAMES, makeMetric } from '../metrics/index.js';
 import type { Regularizer } from '../regularizers/index.js';
 import { summarize } from './summary.js';
-import { saveModel, loadModel, type SavedModel } from './serialize.js';
+import { saveModel, loadModel, type SavedModel, type ModelSource } from './serialize.js';
 import { TrainingError, type EpochLogs, type FitOptions, type History } from './types.js';
 import { BATCH, collect, input, SymbolicTensor } from '../graph/symbolic.js';
 import { isPrimitive, ShapeError } from '../graph/op.js';
@@ -35,6 +35,7 @@ import { toSafetensors, fromSafetensors, type SafetensorsOptions, type Safetenso
 import { toTfjs, type TfjsArtifacts } from '../interop/tfjs.js';
 import type { OnnxExportOptions } from '../interop/onnx-export.js';
 import type { OnnxImportOptions } from '../interop/onnx-import.js';
+import { describe } from '../validate/describe.js';
 
 export interface ModelOptions {
   /** Seed of every random draw: initial weights, shuffling, dropout masks. Default 0. */
@@ -68,7 +69,7 @@ interface Resident {
 
 const MODEL_KEYS = optionKeys<ModelOptions>({ seed: true, name: true });
 const COMPILE_KEYS = optionKeys<CompileOptions>({ loss: true, optimizer: true, metrics: true, batchSize: true });
-const FIT_KEYS = optionKeys<FitOptions>({ epochs: true, batchSize: true, shuffle: true, validationData: true, validationSplit: true, onEpochEnd: true, callbacks: true, scheduleUnit: true });
+const FIT_KEYS = optionKeys<FitOptions>({ epochs: true, initialEpoch: true, batchSize: true, shuffle: true, validationData: true, validationSplit: true, onEpochEnd: true, callbacks: true, scheduleUnit: true });
 
 const STREAM_INIT = 1;
 const STREAM_SHUFFLE = 2;
@@ -111,6 +112,8 @@ export class Model {
   private readonly identity: { readonly name: string };
   /** What the model holds in wasm memory, released by dispose() or when the model is collected. */
   private readonly held: Holdings;
+  /** The row order the last shuffled fit left: the next fit on as many rows shuffles it on. */
+  private order: Int32Array | undefined;
 
   constructor(graph: ModelGraph, options: ModelOptions = {}) {
     checkOptions('new Model', options, MODEL_KEYS);
@@ -192,6 +195,26 @@ export class Model {
     this.rt.arena.u32(this.rngStates, 12).set(words);
   }
 
+  /** A copy of the row order shuffling has reached (a permutation of 0..n-1), if fit has shuffled. */
+  exportShuffleOrder(): Int32Array | undefined {
+    return this.order?.slice();
+  }
+
+  /** Restores exportShuffleOrder() output, so the next fit on as many rows continues the same shuffle. */
+  importShuffleOrder(order: ArrayLike<number> | undefined): void {
+    if (order === undefined) {
+      this.order = undefined;
+      return;
+    }
+    const seen = new Uint8Array(order.length);
+    for (let i = 0; i < order.length; i++) {
+      const v = order[i];
+      if (!Number.isInteger(v) || v < 0 || v >= order.length || seen[v]) throw new RangeError(`wasmnn: the shuffle order must be a permutation of 0..${order.length - 1}; entry ${i} is ${v}${seen[v] ? ', a repeat' : ''}`);
+      seen[v] = 1;
+    }
+    this.order = Int32Array.from(order);
+  }
+
   /** The compiled loss's config ({ name, ...options }). */
   get lossConfig(): Record<string, unknown> | undefined {
     const l = this.loss;
@@ -211,8 +234,8 @@ export class Model {
     return saveModel(this, options);
   }
 
-  /** Rebuilds a model from save(); refuses a damaged or foreign file with an error that says what is wrong. */
-  static load(saved: SavedModel): Model {
+  /** Rebuilds a model from save() (its weights as any byte view) or encodeModel()'s bytes; refuses a damaged or foreign file with an error that says what is wrong. */
+  static load(saved: ModelSource): Model {
     return loadModel(saved, chainModel, (graph, options) => new Model(graph, options));
   }
 
@@ -562,7 +585,11 @@ export class Model {
     if (options.scheduleUnit !== undefined && options.scheduleUnit !== 'epoch' && options.scheduleUnit !== 'batch') throw new RangeError(`wasmnn: fit: scheduleUnit must be 'epoch' or 'batch', got ${JSON.stringify(options.scheduleUnit)}`);
     const optimizer = this.optimizerRef as Optimizer;
     const epochs = options.epochs ?? 1;
-    if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`wasmnn: epochs must be a non-negative integer, got ${epochs}`);
+    if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`wasmnn: epochs must be a non-negative integer, got ${describe(epochs)}`);
+    // Epochs are numbered on from where the optimizer's training stopped (its epoch count), so
+    // fit(k) then fit(n - k) numbers, schedules and shuffles as one fit(n) does.
+    const first = options.initialEpoch ?? optimizer.epochs;
+    if (!Number.isSafeInteger(first) || first < 0) throw new RangeError(`wasmnn: initialEpoch must be a non-negative integer, got ${describe(first)}`);
     const checked = this.checkData(xIn, yIn);
     let { x, y } = checked;
     const index = checked.index;
@@ -597,8 +624,11 @@ export class Model {
     const valData = val ? this.makeResident(val.x, val.y, val.index) : undefined;
     const idx = shuffle ? arena.alloc(n * 4) : 0;
     if (idx) {
+      // The order the last shuffle left (the permutation continues, as the PRNG stream does);
+      // a data set of another size starts from the identity.
       const view = arena.i32(idx, n);
-      for (let i = 0; i < n; i++) view[i] = i;
+      if (this.order?.length === n) view.set(this.order);
+      else for (let i = 0; i < n; i++) view[i] = i;
     }
     const metrics = this.metricNames.map((m) => makeMetric(m, this.binaryThreshold()));
     const history: History = { epoch: [], loss: [] };
@@ -618,7 +648,7 @@ export class Model {
     for (const cb of cbs) cb.onTrainBegin?.(this);
 
     try {
-      for (let epoch = 0; epoch < epochs; epoch++) {
+      for (let epoch = first; epoch < first + epochs; epoch++) {
         if (!perBatch) optimizer.scheduleStep = epoch;
         for (const cb of cbs) cb.onEpochBegin?.(epoch, this);
         if (idx) k.shuffle_i32(idx, n, shuffleState);
@@ -657,6 +687,7 @@ export class Model {
           optimizer.step();
           lossSum[0] += value * rows;
         }
+        optimizer.epochs = epoch + 1;
         const logs: EpochLogs = { loss: lossSum[0] / n };
         for (const m of metrics) logs[m.name] = m.result();
         if (valData && val) {
@@ -684,7 +715,10 @@ export class Model {
       prog.unbind(target);
       data.release();
       valData?.release();
-      if (idx) arena.release(idx);
+      if (idx) {
+        this.order = arena.i32(idx, n).slice();
+        arena.release(idx);
+      }
     }
     for (const cb of cbs) cb.onTrainEnd?.(this);
     return history;
@@ -1011,9 +1045,10 @@ function paramTensorOf(layers: readonly Layer[], p: Parameter): SymbolicTensor {
 }
 
 export function checkBatchSize(b: number): number {
-  if (!Number.isInteger(b) || b <= 0) throw new RangeError(`wasmnn: batchSize must be a positive integer, got ${b}`);
+  if (!Number.isInteger(b) || b <= 0) throw new RangeError(`wasmnn: batchSize must be a positive integer, got ${describe(b)}`);
   return b;
 }
+
 
 function flatten(w: unknown, name: string): ArrayLike<number> {
   if (w instanceof Float32Array || w instanceof Float64Array) return w;

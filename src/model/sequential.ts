@@ -2,7 +2,7 @@
 import type { Layer } from '../layers/layer.js';
 import { input } from '../graph/symbolic.js';
 import { Model, type ModelOptions } from './model.js';
-import { loadModel, type SavedModel } from './serialize.js';
+import { loadModel, type ModelSource } from './serialize.js';
 import { checkOptions } from '../validate/options.js';
 import { loadTfjs, type TfjsArtifacts } from '../interop/tfjs.js';
 import type { OnnxImportOptions } from '../interop/onnx-import.js';
@@ -28,8 +28,8 @@ export class Sequential extends Model {
     super({ inputs: x, outputs: t }, { seed: options.seed, name: options.name ?? 'sequential' });
   }
 
-  /** Rebuilds a model from save(); refuses a damaged or foreign file with an error that says what is wrong. */
-  static override load(saved: SavedModel): Sequential {
+  /** Rebuilds a model from save() (its weights as any byte view) or encodeModel()'s bytes; refuses a damaged or foreign file with an error that says what is wrong. */
+  static override load(saved: ModelSource): Sequential {
     return loadModel(saved, (ls, o) => new Sequential(ls, o)) as Sequential;
   }
 

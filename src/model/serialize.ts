@@ -1,9 +1,12 @@
-// Saving and loading a Sequential model: a JSON topology and one little-endian float32
-// buffer holding, in order, every parameter (getWeights() order), every batchNorm layer's
-// running mean and variance, and (when asked) the optimizer's state slots.
-// A file from anywhere is untrusted: load checks the format and version, every layer kind and
-// option, that each shape agrees with the buffer and that no value is NaN or infinite, all
-// before it builds anything, so it returns a whole model or throws an error saying which part is wrong.
+// Saving and loading a model: a JSON topology and one little-endian buffer holding, in order,
+// as float32: every parameter (getWeights() order), every batchNorm layer's running mean and
+// variance, and (when asked) the optimizer's state slots; then, with the optimizer, the shuffle
+// order fit has reached as uint32. Version 2 adds CRC-32 checksums of the topology and the buffer
+// (version 1 files, without them, still load). encodeModel/decodeModel put both in one byte
+// string (a single file). A file from anywhere is untrusted: load checks the format, version and
+// checksums, every layer kind and option, that each shape agrees with the buffer, that no value
+// is NaN or infinite and that state is possible (a variance is not negative, a step count is a
+// whole number), so it returns a whole model or throws an error saying which part is wrong.
 import type { Model, ModelOptions, ModelGraph } from './model.js';
 import { graphTopology, buildGraph, type GraphTopology } from './graph-topology.js';
 import * as layers from '../layers/index.js';
@@ -14,17 +17,24 @@ import type { BatchNorm } from '../layers/batch-norm.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { Regularizer } from '../regularizers/index.js';
 import * as losses from '../losses/index.js';
+import { fromConfig as scheduleFromConfig, type Schedule } from '../schedules/index.js';
+import { checksums, swappedCrc, type Checksums } from './checksum.js';
 
 export const FORMAT = 'wasmnn-sequential';
 /** A functional model: the same file, with its graph. */
 export const GRAPH_FORMAT = 'wasmnn-model';
-export const VERSION = 1;
+export const VERSION = 2;
+/** The versions load reads: 1 (no checksums) and 2. */
+const VERSIONS = [1, 2];
 
 export interface SavedModel {
   topology: Topology;
-  /** float32 values, little-endian. */
+  /** Little-endian: float32 values, then the shuffle order as uint32 (see the file's header comment). */
   weights: ArrayBuffer;
 }
+
+/** What load takes: save()'s result (its weights as any byte view: Node Buffer, Uint8Array, ArrayBuffer), or encodeModel()'s bytes. */
+export type ModelSource = SavedModel | { topology: Topology; weights: ArrayBuffer | ArrayBufferView } | ArrayBuffer | ArrayBufferView;
 
 export interface Topology {
   format: string;
@@ -38,7 +48,26 @@ export interface Topology {
   rng: number[];
   /** A functional model's graph (format wasmnn-model). */
   graph?: GraphTopology;
-  training?: { loss: Record<string, unknown>; metrics: string[]; optimizer: Record<string, unknown>; slots: number[]; iterations: number; scheduleStep: number; extra: Record<string, number> };
+  training?: {
+    loss: Record<string, unknown>;
+    metrics: string[];
+    /** The optimizer's getConfig(); its lr is a number or a built-in schedule's getConfig(). */
+    optimizer: Record<string, unknown>;
+    /** The kind of optimizer the state below belongs to (version 2). */
+    kind?: string;
+    slots: number[];
+    iterations: number;
+    scheduleStep: number;
+    /** Epochs fit has completed (version 2). */
+    epochs?: number;
+    extra: Record<string, number>;
+    /** A stateful schedule's state (reduceOnPlateau). */
+    schedule?: Record<string, number | null>;
+    /** Rows in the saved shuffle order (0: none). */
+    order?: number;
+  };
+  /** CRC-32s (hex) of the topology without this field, as canonical JSON, and of the weight bytes (version 2). */
+  checksum?: Checksums;
 }
 
 class ModelFileError extends RangeError {
@@ -59,6 +88,7 @@ export function saveModel(model: Model, { includeOptimizer = false } = {}): Save
       buffers.push({ name: `${l.name}/runningMean`, length: b.inputUnits }, { name: `${l.name}/runningVar`, length: b.inputUnits });
     }
   }
+  let order: Int32Array | undefined;
   const chain = model.isChain();
   const topology: Topology = { format: chain ? FORMAT : GRAPH_FORMAT, version: VERSION, name: model.name, seed: model.seed, layers: model.layers.map((l) => l.getConfig()), params, buffers, rng: model.exportRng() };
   if (!chain) topology.graph = graphTopology(model.inputs, model.outputs, model.layers);
@@ -66,12 +96,28 @@ export function saveModel(model: Model, { includeOptimizer = false } = {}): Save
     const opt = model.optimizer;
     const loss = model.lossConfig;
     if (!opt || !loss) throw new Error('wasmnn: save({ includeOptimizer: true }) needs a compiled model');
-    if (!(String(loss.name) in BUILTIN_LOSSES) || typeof opt.lr !== 'number') {
-      throw new Error('wasmnn: save({ includeOptimizer: true }) cannot store a user-defined loss or a schedule object; save without the optimizer');
+    if (!(String(loss.name) in BUILTIN_LOSSES)) throw new Error(`wasmnn: save({ includeOptimizer: true }) cannot store the user-defined loss '${String(loss.name)}'; save without the optimizer`);
+    const config = opt.getConfig();
+    const lr = opt.lr as Partial<Schedule>;
+    if (typeof lr !== 'number') {
+      // A schedule is stored by its config and rebuilt by its kind's factory, so only the built-in kinds.
+      const c = config.lr as Record<string, unknown> | string;
+      let known = false;
+      try {
+        known = typeof c === 'object' && scheduleFromConfig(c as never) !== undefined;
+      } catch {
+        known = false;
+      }
+      if (!known) throw new Error(`wasmnn: save({ includeOptimizer: true }) can store the built-in schedules (schedules.step, cosine, ...) but not this learning-rate object${typeof c === 'object' ? ` of kind '${String(c.kind)}'` : ' (it has no getConfig())'}; save without the optimizer`);
     }
     const state = opt.exportState();
     parts.push(...state.slots);
-    topology.training = { loss, metrics: [...model.metrics], optimizer: opt.getConfig(), slots: state.slots.map((s) => s.length), iterations: state.iterations, scheduleStep: state.scheduleStep, extra: state.extra };
+    order = model.exportShuffleOrder();
+    topology.training = {
+      loss, metrics: [...model.metrics], optimizer: config, kind: state.kind, slots: state.slots.map((s) => s.length),
+      iterations: state.iterations, scheduleStep: state.scheduleStep, epochs: state.epochs ?? 0, extra: state.extra, order: order?.length ?? 0,
+    };
+    if (typeof lr !== 'number' && lr.getState) topology.training.schedule = lr.getState();
   }
   const total = parts.reduce((n, p) => n + p.length, 0);
   const all = new Float32Array(total);
@@ -80,21 +126,69 @@ export function saveModel(model: Model, { includeOptimizer = false } = {}): Save
     all.set(p, o);
     o += p.length;
   }
-  return { topology: JSON.parse(JSON.stringify(topology)), weights: littleEndian(all) };
+  const weights = littleEndian(all, order);
+  const t = JSON.parse(JSON.stringify(topology)) as Topology;
+  t.checksum = checksums(t, new Uint8Array(weights));
+  return { topology: t, weights };
 }
 
-function littleEndian(a: Float32Array): ArrayBuffer {
-  const buf = new ArrayBuffer(a.length * 4);
+function littleEndian(a: Float32Array, order: Int32Array | undefined): ArrayBuffer {
+  const buf = new ArrayBuffer((a.length + (order?.length ?? 0)) * 4);
   const dv = new DataView(buf);
   for (let i = 0; i < a.length; i++) dv.setFloat32(i * 4, a[i], true);
+  if (order) for (let i = 0; i < order.length; i++) dv.setUint32((a.length + i) * 4, order[i], true);
   return buf;
 }
 
-function readFloats(buf: ArrayBuffer): Float32Array {
-  const dv = new DataView(buf);
-  const out = new Float32Array(buf.byteLength / 4);
-  for (let i = 0; i < out.length; i++) out[i] = dv.getFloat32(i * 4, true);
+function readFloats(bytes: Uint8Array, count: number): Float32Array {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = dv.getFloat32(i * 4, true);
   return out;
+}
+
+/** The bytes of any binary view, without copying; `what` names it in the error. */
+function bytesOf(v: unknown, what: string): Uint8Array {
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  // A view's own window: a Node Buffer from readFileSync may sit in a larger shared pool.
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  return bad(`${what} must be an ArrayBuffer or a byte view (Uint8Array, Node Buffer), got ${v === null ? 'null' : typeof v}`);
+}
+
+// The single-file form: MAGIC, the topology's UTF-8 JSON length (uint32 LE), the JSON, zero
+// padding to a multiple of 4 bytes, then the weight buffer.
+const MAGIC = [0x77, 0x61, 0x73, 0x6d, 0x6e, 0x6e, 0x00, 0x01]; // "wasmnn\0\1"
+
+/** save()'s result as one byte string, for a file or a blob. @example writeFileSync('m.wasmnn', encodeModel(model.save())) */
+export function encodeModel(saved: SavedModel): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(saved.topology));
+  const weights = bytesOf(saved.weights, 'weights');
+  const head = 12 + json.length;
+  const pad = (4 - (head % 4)) % 4;
+  const out = new Uint8Array(head + pad + weights.length);
+  out.set(MAGIC, 0);
+  new DataView(out.buffer).setUint32(8, json.length, true);
+  out.set(json, 12);
+  out.set(weights, head + pad);
+  return out;
+}
+
+/** Splits encodeModel()'s bytes (any byte view) back into { topology, weights }. */
+export function decodeModel(bytes: ArrayBuffer | ArrayBufferView): SavedModel {
+  const b = bytesOf(bytes, 'the model file');
+  if (b.length < 12 || MAGIC.some((m, i) => b[i] !== m)) bad('the bytes are not a wasmnn model file (it starts with "wasmnn\\0\\1"; for save()\'s { topology, weights } pass that object)');
+  const n = new DataView(b.buffer, b.byteOffset + 8, 4).getUint32(0, true);
+  if (12 + n > b.length) bad(`the file is truncated: its topology is ${n} bytes but only ${b.length - 12} follow the header`);
+  let topology: Topology;
+  try {
+    topology = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(12, 12 + n)));
+  } catch (e) {
+    return bad(`the file's topology is not valid JSON (damaged?): ${(e as Error).message}`);
+  }
+  const start = 12 + n + ((4 - ((12 + n) % 4)) % 4);
+  if (start > b.length) bad('the file is truncated after its topology');
+  const weights = b.slice(start).buffer;
+  return { topology, weights };
 }
 
 const num = (v: unknown, what: string, ok: (n: number) => boolean) => (typeof v === 'number' && ok(v) ? v : bad(`${what} is ${JSON.stringify(v)}`));
@@ -151,13 +245,14 @@ export type ChainBuilder = (layers: Layer[], options: ModelOptions) => Model;
 /** Builds a functional model from its rebuilt graph (Model.load passes `new Model`). */
 export type GraphBuilder = (graph: ModelGraph, options: ModelOptions) => Model;
 
-export function loadModel(saved: SavedModel, build: ChainBuilder, buildFunctional?: GraphBuilder): Model {
+export function loadModel(source: ModelSource, build: ChainBuilder, buildFunctional?: GraphBuilder): Model {
+  const saved = source instanceof ArrayBuffer || ArrayBuffer.isView(source) ? decodeModel(source) : source;
   const t = saved?.topology;
-  if (!t || typeof t !== 'object') bad('no topology');
+  if (!t || typeof t !== 'object') bad('no topology (pass save()\'s { topology, weights } or encodeModel()\'s bytes)');
   if (t.format === GRAPH_FORMAT && !buildFunctional) bad(`the file holds a functional model (format '${GRAPH_FORMAT}'): load it with Model.load`);
   if (t.format !== FORMAT && t.format !== GRAPH_FORMAT) bad(`format '${String(t.format)}' is not '${FORMAT}' or '${GRAPH_FORMAT}'`);
-  if (t.version !== VERSION) bad(`format version ${String(t.version)} is not supported (this library reads version ${VERSION})`);
-  if (!(saved.weights instanceof ArrayBuffer)) bad('weights must be an ArrayBuffer');
+  if (!VERSIONS.includes(t.version)) bad(`format version ${String(t.version)} is not supported (this library reads versions ${VERSIONS.join(' and ')})`);
+  const bytes = bytesOf(saved.weights, 'weights');
   if (!Array.isArray(t.layers) || t.layers.length === 0) bad('the topology has no layers');
   if (!Array.isArray(t.params) || !Array.isArray(t.buffers)) bad('the topology lacks its params or buffers list');
   // The buffer's size must be exactly what the topology describes.
@@ -166,12 +261,17 @@ export function loadModel(saved: SavedModel, build: ChainBuilder, buildFunctiona
     ...t.buffers.map((b, i) => num(b?.length, `buffer ${i} length`, (n) => Number.isInteger(n) && n > 0)),
     ...(t.training?.slots ?? []).map((n, i) => num(n, `optimizer slot ${i} length`, (v) => Number.isInteger(v) && v > 0)),
   ];
-  const expected = sizes.reduce((a, b) => a + b, 0);
-  if (saved.weights.byteLength !== expected * 4) {
-    bad(`the weight buffer has ${saved.weights.byteLength} bytes but the topology describes ${expected} float32 values (${expected * 4} bytes): ${saved.weights.byteLength < expected * 4 ? 'truncated' : 'too long'}`);
+  const floats = sizes.reduce((a, b) => a + b, 0);
+  const orderLength = t.version >= 2 && t.training ? num(t.training.order ?? 0, 'the shuffle order length', (n) => Number.isInteger(n) && n >= 0) : 0;
+  const expected = floats + orderLength;
+  if (bytes.byteLength !== expected * 4) {
+    bad(`the weight buffer has ${bytes.byteLength} bytes but the topology describes ${floats} float32 values${orderLength ? ` and a shuffle order of ${orderLength}` : ''} (${expected * 4} bytes): ${bytes.byteLength < expected * 4 ? 'truncated' : 'too long'}`);
   }
-  const values = readFloats(saved.weights);
+  if (t.version >= 2) verifyChecksums(t, bytes);
+  const values = readFloats(bytes, floats);
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) bad(`value ${i} of the weight buffer is ${values[i]}`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const order = orderLength ? Array.from({ length: orderLength }, (_, i) => dv.getUint32((floats + i) * 4, true)) : undefined;
 
   const functional = t.format === GRAPH_FORMAT;
   const layerList = t.layers.map((c, i) => layerFrom(c, i, functional));
@@ -191,22 +291,47 @@ export function loadModel(saved: SavedModel, build: ChainBuilder, buildFunctiona
     model.setWeights(mine.map((p) => take(p.size)));
     for (const b of norms) {
       if (t.buffers[2 * norms.indexOf(b)].length !== b.inputUnits) bad(`${b.name}'s running statistics have the wrong length`);
-      b.runningMean.data.set(take(b.inputUnits));
-      b.runningVar.data.set(take(b.inputUnits));
+      const mean = take(b.inputUnits), variance = take(b.inputUnits);
+      const neg = variance.findIndex((v) => v < 0);
+      if (neg >= 0) bad(`${b.name}'s running variance is negative (${variance[neg]} at index ${neg}); a variance cannot be`);
+      b.runningMean.data.set(mean);
+      b.runningVar.data.set(variance);
     }
     if (t.training) {
       const tr = t.training;
       const make = OPTIMIZERS[String(tr.optimizer?.kind)] ?? bad(`unknown optimizer '${String(tr.optimizer?.kind)}'`);
-      const { kind: _k, ...options } = tr.optimizer;
-      const opt = make(options);
+      const { kind: _k, lr, ...options } = tr.optimizer;
+      // A schedule comes back from its config; a stateful one (reduceOnPlateau) with its state.
+      let rate: number | Schedule | undefined = lr as number | undefined;
+      if (lr !== null && typeof lr === 'object') {
+        rate = scheduleFromConfig(lr as never);
+        if (tr.schedule !== undefined) {
+          const restore = rate.setState ?? bad(`the file stores state for a '${rate.kind}' schedule, which has none`);
+          restore(tr.schedule);
+        }
+      } else if (lr === 'schedule') bad('the optimizer\'s learning rate was a schedule the file does not describe');
+      const opt = make({ ...options, lr: rate });
       const loss = (BUILTIN_LOSSES[String(tr.loss?.name)] ?? bad(`unknown loss '${String(tr.loss?.name)}'`))(tr.loss);
       model.compile({ loss, optimizer: opt, metrics: tr.metrics as never });
-      opt.importState({ iterations: tr.iterations, scheduleStep: tr.scheduleStep, extra: tr.extra, slots: tr.slots.map((n) => take(n).slice()) });
+      // Version 1 files do not say whose state it is: the optimizer's own.
+      opt.importState({ kind: t.version >= 2 ? String(tr.kind) : opt.kind, iterations: tr.iterations, scheduleStep: tr.scheduleStep, epochs: tr.epochs ?? 0, extra: tr.extra, slots: tr.slots.map((n) => take(n).slice()) });
+      model.importShuffleOrder(order);
     }
     return model;
   } catch (e) {
     model.dispose(); // never a half-loaded model
     if (e instanceof ModelFileError) throw e;
     return bad((e as Error).message.replace(/^wasmnn: /, ''));
+  }
+}
+
+function verifyChecksums(t: Topology, bytes: Uint8Array): void {
+  const c = t.checksum as Checksums;
+  if (!c || typeof c.topology !== 'string' || typeof c.weights !== 'string') bad(`a version ${t.version} file has checksums { topology, weights }; this one has ${JSON.stringify(c)}`);
+  const now = checksums(t, bytes);
+  if (now.topology !== c.topology) bad(`the topology does not match its checksum (CRC-32 ${now.topology}, saved ${c.topology}): it was damaged or edited after saving`);
+  if (now.weights !== c.weights) {
+    if (swappedCrc(bytes) === c.weights) bad('the weight buffer is byte-swapped: its 4-byte words are big-endian, the format is little-endian');
+    bad(`the weight buffer does not match its checksum (CRC-32 ${now.weights}, saved ${c.weights}): bytes were damaged after saving`);
   }
 }

@@ -9,7 +9,15 @@ export interface EpochLogs {
 }
 
 export interface FitOptions {
+  /** Epochs to train in this call (the passes over the data). Default 1. */
   epochs?: number;
+  /**
+   * The number of this call's first epoch (history.epoch, the callbacks' epoch, the epoch
+   * schedule). Default: the epochs the optimizer has trained so far, across fit calls and
+   * save/load, so fit(k) then fit(n - k) is one fit(n). NOTE: Keras' `epochs` is the epoch to
+   * stop before; here it is a count, so fit({ initialEpoch: 5, epochs: 10 }) trains epochs 5..14.
+   */
+  initialEpoch?: number;
   /** Rows per step; a value >= the number of rows is full-batch gradient descent. Default 32. */
   batchSize?: number;
   shuffle?: boolean;

@@ -33,6 +33,10 @@ export class Adadelta extends Optimizer {
     k.adadelta_f32(seg.value, seg.grad, slots[0], slots[1], seg.n, lr, this.rho, this.eps, this.weightDecay);
   }
 
+  protected override squareSlots(): readonly (string | undefined)[] {
+    return ['average of squared gradients', 'average of squared updates'];
+  }
+
   getConfig(): Record<string, unknown> {
     return { ...this.baseConfig(), rho: this.rho, eps: this.eps, weightDecay: this.weightDecay };
   }

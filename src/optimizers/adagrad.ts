@@ -35,6 +35,10 @@ export class Adagrad extends Optimizer {
     k.adagrad_f32(seg.value, seg.grad, slots[0], seg.n, lr, this.eps, this.weightDecay);
   }
 
+  protected override squareSlots(): readonly (string | undefined)[] {
+    return ['sum of squared gradients'];
+  }
+
   getConfig(): Record<string, unknown> {
     return { ...this.baseConfig(), initialAccumulator: this.initialAccumulator, eps: this.eps, weightDecay: this.weightDecay };
   }

@@ -53,6 +53,10 @@ export class Adam extends Optimizer {
     k.adam_f32(seg.value, seg.grad, slots[0], slots[1], this.amsgrad ? slots[2] : 0, seg.n, this.stepSize, this.beta1, this.beta2, this.eps, this.invSqrtBc2, wd, keep);
   }
 
+  protected override squareSlots(): readonly (string | undefined)[] {
+    return [undefined, 'second moment v', 'running maximum of v'];
+  }
+
   getConfig(): Record<string, unknown> {
     return { ...this.baseConfig(), beta1: this.beta1, beta2: this.beta2, eps: this.eps, amsgrad: this.amsgrad, weightDecay: this.weightDecay };
   }

@@ -35,6 +35,10 @@ export class Adamax extends Optimizer {
     k.adamax_f32(seg.value, seg.grad, slots[0], slots[1], seg.n, clr, this.beta1, this.beta2, this.eps, this.weightDecay);
   }
 
+  protected override squareSlots(): readonly (string | undefined)[] {
+    return [undefined, 'infinity norm u'];
+  }
+
   getConfig(): Record<string, unknown> {
     return { ...this.baseConfig(), beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay };
   }

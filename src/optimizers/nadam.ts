@@ -48,8 +48,16 @@ export class Nadam extends Optimizer {
     return { muProduct: this.muProduct };
   }
 
+  protected override checkExtra(extra: Record<string, number>): void {
+    const keys = Object.keys(extra);
+    if (keys.length !== 1 || keys[0] !== 'muProduct') throw new RangeError(`wasmnn: optimizer state: a nadam optimizer's extra state is { muProduct }, got { ${keys.join(', ')} }`);
+    // A product of momentum factors, each in [0, 1).
+    const m = extra.muProduct;
+    if (typeof m !== 'number' || !(m >= 0 && m <= 1)) throw new RangeError(`wasmnn: optimizer state: nadam's muProduct must be in [0, 1], got ${m}`);
+  }
+
   protected override restoreExtra(extra: Record<string, number>): void {
-    this.muProduct = extra.muProduct ?? 1;
+    this.muProduct = extra.muProduct;
   }
 
   protected override prepare(lr: number): void {
@@ -64,6 +72,10 @@ export class Nadam extends Optimizer {
 
   protected update(k: Kernels, seg: Segment, slots: number[]): void {
     k.nadam_f32(seg.value, seg.grad, slots[0], slots[1], seg.n, this.c1, this.c2, this.beta1, this.beta2, this.eps, this.invBc2, this.weightDecay);
+  }
+
+  protected override squareSlots(): readonly (string | undefined)[] {
+    return [undefined, 'second moment v'];
   }
 
   getConfig(): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { runtime, type Runtime } from '../wasm/init.js';
 import { whenCollected, forget, releaseBlocks } from '../memory/finalize.js';
 import { type Parameter, type Segment, segmentsOf } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
+import { describe } from '../validate/describe.js';
 
 /** Anything with `rate(step)`: a learning-rate schedule. */
 export interface RateSchedule {
@@ -16,8 +17,12 @@ export interface RateSchedule {
 export type LearningRate = number | RateSchedule;
 
 export interface OptimizerState {
+  /** The optimizer kind the state belongs to ('adam', 'nadam', ...): importState refuses another kind's. */
+  kind: string;
   iterations: number;
   scheduleStep: number;
+  /** Epochs fit has completed with this optimizer (where the next fit continues); 0 if absent. */
+  epochs?: number;
   slots: Float32Array[];
   extra: Record<string, number>;
 }
@@ -35,7 +40,7 @@ export const OPTIMIZER_KEYS = { lr: true, clipNorm: true, clipValue: true } as c
 
 export function checkRange(name: string, value: number, ok: boolean, what: string): void {
   if (typeof value !== 'number' || Number.isNaN(value) || !ok) {
-    throw new RangeError(`wasmnn: ${name} must be ${what}, got ${value}`);
+    throw new RangeError(`wasmnn: ${name} must be ${what}, got ${describe(value)}`);
   }
 }
 
@@ -49,6 +54,11 @@ export abstract class Optimizer {
   iterations = 0;
   /** The step index the schedule is evaluated at (epoch or batch, as the caller advances it). */
   scheduleStep = 0;
+  /**
+   * Epochs that fit has completed with this optimizer: the number of the next fit's first epoch
+   * (and so the epoch schedule's position), across fit calls and save/load.
+   */
+  epochs = 0;
   private params: Parameter[] = [];
   private segments: Segment[] = [];
   private slots: number[][] = [];
@@ -108,6 +118,8 @@ export abstract class Optimizer {
     });
     this.iterations = 0;
     whenCollected(this, releaseBlocks(arena, this.slots));
+    this.scheduleStep = 0;
+    this.epochs = 0;
     return this;
   }
 
@@ -156,34 +168,75 @@ export abstract class Optimizer {
     return this.segments.reduce((b, s) => b + s.n * 4 * this.slotCount, 0);
   }
 
-  /** The optimizer's state: step counters, per-segment slots (copies) and scalar extras. */
+  /** The optimizer's state: its kind, step counters, per-segment slots (copies) and scalar extras. */
   exportState(): OptimizerState {
     const { arena } = this.rt ?? runtime();
     return {
+      kind: this.kind,
       iterations: this.iterations,
       scheduleStep: this.scheduleStep,
+      epochs: this.epochs,
       slots: this.slots.flatMap((seg, i) => seg.map((p) => arena.f32(p, this.segments[i].n).slice())),
       extra: this.extraState(),
     };
   }
 
-  /** Restores exportState() output onto the same parameters; checks every length first. */
+  /**
+   * Restores exportState() output onto the same parameters. Checks everything before writing
+   * anything: the kind, every length, the counters (integers >= 0), that every value is finite
+   * and that the slots which accumulate squares (Adam's v, AdaGrad's sum, ...) are not negative.
+   */
   importState(state: OptimizerState): void {
+    if (!state || typeof state !== 'object') throw new TypeError(`wasmnn: importState needs the object exportState() returns`);
+    if (state.kind !== this.kind) {
+      throw new RangeError(`wasmnn: the optimizer state is ${state.kind === undefined ? 'of no stated kind' : `a${/^[aeiou]/.test(String(state.kind)) ? 'n' : ''} '${String(state.kind)}' optimizer's`}; this optimizer is '${this.kind}'`);
+    }
     const want = this.slots.flatMap((seg, i) => seg.map(() => this.segments[i].n));
-    if (!state || !Array.isArray(state.slots) || state.slots.length !== want.length || state.slots.some((s, i) => s.length !== want[i])) {
+    if (!Array.isArray(state.slots) || state.slots.length !== want.length || state.slots.some((s, i) => s?.length !== want[i])) {
       throw new RangeError(`wasmnn: optimizer state does not fit this ${this.kind} optimizer (${want.length} slots of ${want.join(', ')} values expected)`);
     }
-    const { arena } = this.rt ?? runtime();
+    const counter = (name: string, v: unknown) => {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new RangeError(`wasmnn: optimizer state: ${name} must be an integer >= 0, got ${JSON.stringify(v)}`);
+      return v;
+    };
+    const iterations = counter('iterations', state.iterations);
+    const scheduleStep = counter('scheduleStep', state.scheduleStep);
+    const epochs = counter('epochs', state.epochs ?? 0);
+    const squares = this.squareSlots();
     let i = 0;
+    this.slots.forEach((seg) =>
+      seg.forEach((_p, j) => {
+        const s = state.slots[i++];
+        for (let e = 0; e < s.length; e++) {
+          if (!Number.isFinite(s[e])) throw new RangeError(`wasmnn: optimizer state: slot ${i - 1} has ${s[e]} at index ${e}`);
+          if (s[e] < 0 && squares[j]) throw new RangeError(`wasmnn: optimizer state: slot ${i - 1} (${this.kind}'s ${squares[j]}, which cannot be negative) has ${s[e]} at index ${e}`);
+        }
+      }),
+    );
+    this.checkExtra(state.extra ?? {});
+    const { arena } = this.rt ?? runtime();
+    i = 0;
     this.slots.forEach((seg, si) => seg.forEach((p) => arena.f32(p, this.segments[si].n).set(state.slots[i++])));
-    this.iterations = state.iterations;
-    this.scheduleStep = state.scheduleStep;
+    this.iterations = iterations;
+    this.scheduleStep = scheduleStep;
+    this.epochs = epochs;
     this.restoreExtra(state.extra ?? {});
+  }
+
+  /** By slot index within a segment: the name of each slot that can never be negative (a sum or average of squares, a norm). */
+  protected squareSlots(): readonly (string | undefined)[] {
+    return [];
   }
 
   /** Scalar state beyond the slots (e.g. NAdam's running mu product). */
   protected extraState(): Record<string, number> {
     return {};
+  }
+
+  /** Throws unless `extra` is what extraState() of this kind returns (no key missing, none foreign, each value valid). */
+  protected checkExtra(extra: Record<string, number>): void {
+    const keys = Object.keys(extra);
+    if (keys.length) throw new RangeError(`wasmnn: optimizer state: a ${this.kind} optimizer has no extra state, got ${keys.join(', ')}`);
   }
 
   protected restoreExtra(_extra: Record<string, number>): void {}
@@ -209,8 +262,14 @@ export abstract class Optimizer {
 
   /** Options common to every optimizer, for getConfig(). */
   protected baseConfig(): Record<string, unknown> {
-    return { kind: this.kind, lr: typeof this.lr === 'number' ? this.lr : 'schedule', clipNorm: this.clipNorm, clipValue: this.clipValue };
+    return { kind: this.kind, lr: typeof this.lr === 'number' ? this.lr : scheduleConfig(this.lr), clipNorm: this.clipNorm, clipValue: this.clipValue };
   }
+}
+
+/** A schedule's config (what schedules.fromConfig rebuilds it from), or 'schedule' for one without. */
+function scheduleConfig(lr: RateSchedule): Record<string, unknown> | 'schedule' {
+  const c = (lr as { getConfig?: () => Record<string, unknown> }).getConfig?.();
+  return c && typeof c.kind === 'string' ? c : 'schedule';
 }
 
 /** The exponential-average factors (betas, alpha, rho) PyTorch accepts: [0, 1). */

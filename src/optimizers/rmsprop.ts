@@ -42,6 +42,10 @@ export class Rmsprop extends Optimizer {
     k.rmsprop_f32(seg.value, seg.grad, slots[0], gavg, buf, seg.n, lr, this.alpha, this.eps, this.momentum, this.weightDecay);
   }
 
+  protected override squareSlots(): readonly (string | undefined)[] {
+    return ['average of squared gradients'];
+  }
+
   getConfig(): Record<string, unknown> {
     return { ...this.baseConfig(), alpha: this.alpha, eps: this.eps, momentum: this.momentum, centered: this.centered, weightDecay: this.weightDecay };
   }

@@ -3,6 +3,7 @@
 // phase end steps: pctStart*totalSteps - 1 and totalSteps - 1; lr = end + (start - end)/2*(1 + cos(pi*pct)).
 import { type Schedule, make, positive, positiveInt, checkScheduleOptions } from './schedule.js';
 import { optionKeys } from '../validate/options.js';
+import { describe } from '../validate/describe.js';
 
 export interface OneCycleOptions {
   maxLr: number;
@@ -17,7 +18,7 @@ export function oneCycle(options: OneCycleOptions): Schedule {
   const { maxLr, totalSteps, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4 } = options ?? ({} as OneCycleOptions);
   positive('maxLr', maxLr);
   positiveInt('totalSteps', totalSteps);
-  if (!(pctStart > 0 && pctStart < 1)) throw new RangeError(`wasmnn: schedule pctStart must be in (0, 1), got ${pctStart}`);
+  if (typeof pctStart !== 'number' || !(pctStart > 0 && pctStart < 1)) throw new RangeError(`wasmnn: schedule pctStart must be in (0, 1), got ${describe(pctStart)}`);
   positive('divFactor', divFactor);
   positive('finalDivFactor', finalDivFactor);
   const initial = maxLr / divFactor;

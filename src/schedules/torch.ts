@@ -6,6 +6,7 @@
 //   linearWarmup: initial * (startFactor + (endFactor - startFactor) * min(e, totalIters)/totalIters)  (LinearLR)
 import { type Schedule, increasing, make, nonNegative, positive, positiveInt, checkScheduleOptions } from './schedule.js';
 import { optionKeys } from '../validate/options.js';
+import { describe } from '../validate/describe.js';
 
 export interface StepOptions {
   initial: number;
@@ -81,8 +82,8 @@ export function linearWarmup(options: LinearWarmupOptions): Schedule {
   checkScheduleOptions('linearWarmup', options, optionKeys<LinearWarmupOptions>({ initial: true, startFactor: true, endFactor: true, totalIters: true }));
   const { initial, startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = options ?? ({} as LinearWarmupOptions);
   positive('initial', initial);
-  if (!(startFactor > 0 && startFactor <= 1)) throw new RangeError(`wasmnn: schedule startFactor must be in (0, 1], got ${startFactor}`);
-  if (!(endFactor >= 0 && endFactor <= 1)) throw new RangeError(`wasmnn: schedule endFactor must be in [0, 1], got ${endFactor}`);
+  if (typeof startFactor !== 'number' || !(startFactor > 0 && startFactor <= 1)) throw new RangeError(`wasmnn: schedule startFactor must be in (0, 1], got ${describe(startFactor)}`);
+  if (typeof endFactor !== 'number' || !(endFactor >= 0 && endFactor <= 1)) throw new RangeError(`wasmnn: schedule endFactor must be in [0, 1], got ${describe(endFactor)}`);
   positiveInt('totalIters', totalIters);
   return make('linearWarmup', { initial, startFactor, endFactor, totalIters }, (e) => initial * (startFactor + ((endFactor - startFactor) * Math.min(e, totalIters)) / totalIters));
 }

@@ -22,18 +22,35 @@ describe('callbacks', () => {
       callbacks: [es, { onEpochEnd: (e, _l, mm) => void (e === 0 && (best = mm.getWeights())) }],
     });
     expect(es.bestEpoch).toBe(0);
-    expect(es.stoppedEpoch).toBe(3); // epochs 1, 2, 3 without improvement; patience 2 -> stop at 3
-    expect(h.epoch).toHaveLength(4);
+    // As Keras' EarlyStopping (wait >= patience): epochs 1 and 2 without improvement; patience 2 -> stop at 2.
+    expect(es.stoppedEpoch).toBe(2);
+    expect(h.epoch).toEqual([0, 1, 2]);
     expect(m.getWeights()).toEqual(best);
   });
   it('earlyStopping names a metric fit does not report', async () => {
     await expect(model().fit([[1]], [[1]], { epochs: 2, callbacks: [callbacks.earlyStopping({ monitor: 'valAccuracy' })] })).rejects.toThrow(/monitors 'valAccuracy', which fit does not report/);
   });
-  it('progress writes one line per epoch when forced, and is quiet under CI otherwise', async () => {
+  it('earlyStopping with patience 0 stops at the first epoch without improvement', async () => {
+    const es = callbacks.earlyStopping({ patience: 0 });
+    const h = await model().fit([[1], [2]], [[1], [2]], { epochs: 50, batchSize: 2, shuffle: false, validationData: [[[1], [2]], [[-50], [-100]]], callbacks: [es] });
+    expect([es.bestEpoch, es.stoppedEpoch, h.epoch.length]).toEqual([0, 1, 2]);
+  });
+  it('earlyStopping refuses a minDelta or patience given as a string, saying so', () => {
+    expect(() => callbacks.earlyStopping({ minDelta: '0.1' as never })).toThrow(/minDelta must be a finite number >= 0, got the string "0.1"/);
+    expect(() => callbacks.earlyStopping({ patience: '3' as never })).toThrow(/got the string "3"/);
+  });
+  it('progress writes one line per epoch when forced, numbered as history.epoch (from 0), and is quiet under CI otherwise', async () => {
     const lines: string[] = [];
-    await model().fit([[1]], [[1]], { epochs: 3, callbacks: [callbacks.progress({ force: true, write: (l) => lines.push(l) })] });
+    const m = model();
+    const h = await m.fit([[1]], [[1]], { epochs: 3, callbacks: [callbacks.progress({ force: true, write: (l) => lines.push(l) })] });
     expect(lines).toHaveLength(3);
-    expect(lines[2]).toMatch(/^epoch 3: loss \d/);
+    expect(lines.map((l) => Number(/^epoch (\d+): loss \d/.exec(l)?.[1]))).toEqual(h.epoch);
+    expect(h.epoch).toEqual([0, 1, 2]);
+    // A second fit numbers on (the epochs continue), in both.
+    const more: string[] = [];
+    const h2 = await m.fit([[1]], [[1]], { epochs: 2, callbacks: [callbacks.progress({ force: true, write: (l) => more.push(l) })] });
+    expect(h2.epoch).toEqual([3, 4]);
+    expect(more.map((l) => l.split(':')[0])).toEqual(['epoch 3', 'epoch 4']);
     const quiet: string[] = [];
     const old = process.env.CI;
     process.env.CI = 'true';
