@@ -25,7 +25,7 @@ import { lower } from '../graph/lower.js';
 import { gradients } from '../graph/autodiff.js';
 import { Program } from '../graph/program.js';
 import { pinGradients } from '../graph/pins.js';
-import { lossOf } from '../graph/ops/loss.js';
+import { lossOf, weightedLossOf } from '../graph/ops/loss.js';
 import { toTensor, type Operand } from '../graph/api.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
 import { checkCallbacks } from '../callbacks/index.js';
@@ -69,13 +69,13 @@ interface Resident {
 
 const MODEL_KEYS = optionKeys<ModelOptions>({ seed: true, name: true });
 const COMPILE_KEYS = optionKeys<CompileOptions>({ loss: true, optimizer: true, metrics: true, batchSize: true });
-const FIT_KEYS = optionKeys<FitOptions>({ epochs: true, initialEpoch: true, batchSize: true, shuffle: true, validationData: true, validationSplit: true, onEpochEnd: true, callbacks: true, scheduleUnit: true });
+const FIT_KEYS = optionKeys<FitOptions>({ epochs: true, initialEpoch: true, batchSize: true, shuffle: true, validationData: true, validationSplit: true, classWeight: true, onEpochEnd: true, callbacks: true, scheduleUnit: true });
 
 const STREAM_INIT = 1;
 const STREAM_SHUFFLE = 2;
 const STREAM_DROPOUT = 3;
 
-type Mode = 'predict' | 'eval' | 'train';
+type Mode = 'predict' | 'eval' | 'train' | 'weighted';
 
 export class Model {
   /** The layers, in the order they are first applied (getWeights() order). */
@@ -102,7 +102,7 @@ export class Model {
   private metricNames: MetricName[] = [];
   private maxRows = 0;
   /** predict, eval (dense, index targets), train (dense, index). */
-  private readonly programs: ({ prog: Program; loss?: SymbolicTensor; target?: SymbolicTensor } | undefined)[] = [];
+  private readonly programs: ({ prog: Program; loss?: SymbolicTensor; target?: SymbolicTensor; weight?: SymbolicTensor } | undefined)[] = [];
   private readonly targets = { dense: undefined as SymbolicTensor | undefined, index: undefined as SymbolicTensor | undefined };
   private heapF!: Float32Array;
   private heapI!: Int32Array;
@@ -315,9 +315,9 @@ export class Model {
   }
 
   /** The program for a mode (and target kind), compiled on first use and planned for maxRows. */
-  private program(mode: Mode, index: boolean): { prog: Program; loss?: SymbolicTensor; target?: SymbolicTensor } {
+  private program(mode: Mode, index: boolean): { prog: Program; loss?: SymbolicTensor; target?: SymbolicTensor; weight?: SymbolicTensor } {
     // By number, not by a string key: building the key would allocate on every training step.
-    const key = mode === 'predict' ? 0 : (mode === 'eval' ? 1 : 3) + (index ? 1 : 0);
+    const key = mode === 'predict' ? 0 : (mode === 'eval' ? 1 : mode === 'train' ? 3 : 5) + (index ? 1 : 0);
     let p = this.programs[key];
     if (!p) {
       const built = this.buildProgram(mode, index);
@@ -336,11 +336,12 @@ export class Model {
     return p;
   }
 
-  private buildProgram(mode: Mode, index: boolean): { prog: Program; loss?: SymbolicTensor; target?: SymbolicTensor } {
+  private buildProgram(mode: Mode, index: boolean): { prog: Program; loss?: SymbolicTensor; target?: SymbolicTensor; weight?: SymbolicTensor } {
     const out = this.lowered[0];
     if (mode === 'predict') return { prog: new Program(this.rt, { roots: this.lowered, training: false }) };
     const target = index ? (this.targets.index ??= input([1], { dtype: 'int32', name: 'target' })) : (this.targets.dense ??= input([this.outputUnits], { name: 'target' }));
-    const loss = this.lossTensor(out, target, index);
+    const weight = mode === 'weighted' ? input([1], { name: 'weight' }) : undefined;
+    const loss = weight ? weightedLossOf(index ? softmaxCrossEntropyIndex() : (this.loss as Loss), out, target, weight) : this.lossTensor(out, target, index);
     // The target is a root too: metrics read it (and the output) after the run, so the planner
     // must not hand its bytes to the backward pass.
     if (mode === 'eval') return { prog: new Program(this.rt, { roots: [loss, out, target], training: false }), loss, target };
@@ -351,7 +352,7 @@ export class Model {
     // Last layer's gradients first: the backward pass runs from the loss down.
     pins.reverse();
     const prog = new Program(this.rt, { roots: [loss, out, target], pins, training: true, dropoutState: this.rngStates + 32 });
-    return { prog, loss, target };
+    return { prog, loss, target, weight };
   }
 
   private lossTensor(out: SymbolicTensor, target: SymbolicTensor, index: boolean): SymbolicTensor {
@@ -476,6 +477,36 @@ export class Model {
 
   private get accuracy(): boolean {
     return this.metricNames.includes('accuracy');
+  }
+
+  /** Each row's weight from its class (classWeight): index labels, one-hot rows or 0/1 targets. */
+  private classWeights(spec: Record<number, number> | readonly number[], y: Matrix, index: boolean): Float32Array {
+    const name = typeof this.loss === 'function' ? undefined : this.loss?.name;
+    if (name !== 'bce' && name !== 'bceWithLogits' && name !== 'softmaxCrossEntropy') {
+      throw new RangeError(`wasmnn: fit: classWeight weighs the classes of a classification loss (bce, bceWithLogits, softmaxCrossEntropy), not ${name ?? 'a custom loss'}`);
+    }
+    if (spec === null || typeof spec !== 'object') throw new TypeError('wasmnn: fit: classWeight maps class indices to weights: { 0: 1, 1: 5 } or [1, 5]');
+    const classes = this.outputUnits === 1 ? 2 : this.outputUnits;
+    const table = new Float64Array(classes).fill(1);
+    for (const [key, w] of Object.entries(spec)) {
+      const c = Number(key);
+      if (!Number.isInteger(c) || c < 0 || c >= classes) throw new RangeError(`wasmnn: fit: classWeight has class ${JSON.stringify(key)}, not a class index in [0, ${classes - 1}]`);
+      if (typeof w !== 'number' || !(w >= 0) || !Number.isFinite(w)) throw new RangeError(`wasmnn: fit: classWeight for class ${c} must be a finite number >= 0, got ${JSON.stringify(w)}`);
+      table[c] = w;
+    }
+    const out = new Float32Array(y.rows);
+    for (let r = 0; r < y.rows; r++) {
+      let c: number;
+      if (index || y.cols === 1) {
+        c = y.data[r];
+        if (c !== Math.floor(c)) throw new RangeError(`wasmnn: fit: classWeight needs a class per row; y row ${r} is ${c}`);
+      } else {
+        c = 0;
+        for (let j = 1; j < y.cols; j++) if (y.data[r * y.cols + j] > y.data[r * y.cols + c]) c = j;
+      }
+      out[r] = table[c];
+    }
+    return out;
   }
 
   /** fit, evaluate, trainOnBatch and lossAndGradients need targets. */
@@ -616,11 +647,15 @@ export class Model {
       val = { x: c.x, y: c.y as Matrix, index: c.index };
     }
 
+    const rowWeights = options.classWeight === undefined ? undefined : this.classWeights(options.classWeight, y!, index);
     if (batch > this.maxRows) this.maxRows = batch;
-    const p = this.program('train', index);
+    const p = this.program(rowWeights ? 'weighted' : 'train', index);
     const prog = p.prog;
     const { arena, kernels: k } = this.rt;
     const data = this.makeResident(x, y, index);
+    const weights = rowWeights ? arena.alloc(n * 4) : 0;
+    if (rowWeights) arena.f32(weights, n).set(rowWeights);
+    const weight = p.weight;
     const valData = val ? this.makeResident(val.x, val.y, val.index) : undefined;
     const idx = shuffle ? arena.alloc(n * 4) : 0;
     if (idx) {
@@ -669,7 +704,12 @@ export class Model {
             yp = prog.ptr(target);
             if (index) k.gather_i32(yp, data.y, idx + start * 4, rows);
             else k.gather_rows_f32(yp, data.y, idx + start * 4, rows, tCols);
+            if (weight) {
+              prog.unbind(weight);
+              k.gather_rows_f32(prog.ptr(weight), weights, idx + start * 4, rows, 1);
+            }
           } else {
+            if (weight) prog.bind(weight, weights + start * 4);
             for (let i = 0; i < nIn; i++) prog.bind(inputs[i], data.x[i] + start * inputs[i].cols * 4);
             yp = data.y + start * tCols * 4;
             prog.bind(target, yp);
@@ -715,6 +755,8 @@ export class Model {
       prog.unbind(target);
       data.release();
       valData?.release();
+      if (weights) arena.release(weights);
+      if (weight) prog.unbind(weight);
       if (idx) {
         this.order = arena.i32(idx, n).slice();
         arena.release(idx);

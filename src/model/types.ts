@@ -22,6 +22,13 @@ export interface FitOptions {
   batchSize?: number;
   shuffle?: boolean;
   validationData?: [MatrixLike | MatrixLike[], MatrixLike];
+  /**
+   * A weight per class (Keras' class_weight): `{ 0: 1, 1: 5 }` or `[1, 5]`. Each row's loss is
+   * multiplied by its class's weight and the batch's loss is their sum over the batch size, as
+   * Keras; classes without a weight weigh 1. Training loss only (validation and evaluate are not
+   * weighted). Class indices, one-hot rows (argmax) or 0/1 binary targets.
+   */
+  classWeight?: Record<number, number> | readonly number[];
   /** A fraction in (0, 1): the last rows of x and y (before shuffling, as Keras) are held out as validation data. */
   validationSplit?: number;
   /** Called after every epoch with that epoch's logs; return `false` to stop training. */

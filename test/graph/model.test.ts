@@ -103,6 +103,28 @@ describe('fit and predict details', () => {
     expect(h.valLoss).toEqual(h2.valLoss);
     await expect(m.fit(x, y, { validationSplit: 1.5 })).rejects.toThrow(/validationSplit must be a fraction in \(0, 1\), got 1.5/);
   });
+  it('classWeight: the loss is the sum of weighted row losses over the batch size, as Keras', async () => {
+    const make = (lr: number) => {
+      const m = new Sequential([layers.dense({ inputDim: 2, units: 5, activation: 'tanh' }), layers.dense({ units: 1 })], { seed: 6 });
+      m.compile({ loss: 'bceWithLogits', optimizer: optimizers.sgd({ lr }) });
+      return m;
+    };
+    // The first epoch's loss (one full batch) from the predictions before it, worked in float64.
+    const m = make(0.1);
+    const z = m.predict(x).data;
+    let want = 0;
+    z.forEach((v, r) => (want += (y[r][0] ? 3 : 0.5) * (Math.max(v, 0) - v * y[r][0] + Math.log1p(Math.exp(-Math.abs(v))))));
+    want /= x.length;
+    const h = await m.fit(x, y, { epochs: 1, batchSize: x.length, shuffle: false, classWeight: { 0: 0.5, 1: 3 } });
+    expect(Math.abs(h.loss[0] - want)).toBeLessThan(1e-6);
+    // Weight 0 for class 0: the gradient is class 1's rows' gradient times n1 / n.
+    const ones = x.filter((_, r) => y[r][0] === 1), n1 = ones.length;
+    const a = make(0.1), b = make(0.1 * n1 / x.length);
+    await a.fit(x, y, { epochs: 5, batchSize: x.length, shuffle: false, classWeight: [0, 1] });
+    await b.fit(ones, ones.map(() => [1]), { epochs: 5, batchSize: n1, shuffle: false });
+    a.getWeights().forEach((w, i) => w.forEach((v, j) => expect(Math.abs(v - b.getWeights()[i][j])).toBeLessThan(1e-5)));
+    await expect(make(0.1).fit(x, y, { classWeight: { 2: 1 } })).rejects.toThrow(/classWeight has class "2", not a class index in \[0, 1\]/);
+  });
   it('predict of an output with fixed rows (a reduction over the batch) takes every row at once', () => {
     const inp = input([2]);
     const m = new Model({ inputs: inp, outputs: [layers.dense({ units: 1 }).apply(inp), ops.sum(inp, 0)] });

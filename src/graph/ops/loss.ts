@@ -31,6 +31,46 @@ const lossOp: PrimitiveOp = {
   },
 };
 
+// A loss with a weight per row (Keras' class_weight and sample weights, 'sum over batch size'):
+// value = sum_r w_r * loss_r / rows, dpred_r = w_r * dloss_r / rows. The fused kernel runs once
+// per row, then the row's gradient is scaled by its weight.
+const weightedLossOp: PrimitiveOp = {
+  name: 'weightedLoss',
+  emit(e, c) {
+    const [pred, target, weight] = e.inputs;
+    const [v, g] = e.outputs;
+    const loss = e.attrs.loss as Loss;
+    const P = c.run.ptrs, run = c.run, k = c.k, S = run.scalars;
+    const sv = c.slot(v), sp = c.slot(pred), st = c.slot(target), sw = c.slot(weight), sg = c.used(g) ? c.slot(g) : -1;
+    const fr = fixedRows(pred), cols = pred.cols, tBytes = target.cols * 4;
+    const ctx: LossContext = { k, f32: (ptr, n) => new Float32Array(run.heapF.buffer, ptr, n), value: new Float64Array(1) };
+    const sum = new Float64Array(1);
+    return () => {
+      const rows = fr || run.rows;
+      const H = run.heapF, w0 = P[sw] / 4;
+      sum[0] = 0;
+      for (let r = 0; r < rows; r++) {
+        const gr = sg < 0 ? 0 : P[sg] + r * cols * 4;
+        loss.compute(ctx, gr, P[sp] + r * cols * 4, P[st] + r * tBytes, 1, cols);
+        const w = H[w0 + r];
+        sum[0] += w * ctx.value[0];
+        if (gr !== 0) k.scale_f32(gr, gr, cols, w / rows);
+      }
+      const value = sum[0] / rows;
+      S[sv] = value;
+      H[P[sv] / 4] = value;
+    };
+  },
+  vjp: (e, dOut) => lossOp.vjp!(e, dOut).concat([undefined]),
+};
+
+/** The mean over rows of weight_r * loss_r, weights a [rows, 1] tensor of data. */
+export function weightedLossOf(loss: Loss, pred: SymbolicTensor, target: SymbolicTensor, weight: SymbolicTensor): SymbolicTensor {
+  lossOf(loss, pred, target); // the same checks (the equation it builds is never collected)
+  if (weight.cols !== 1 || weight.rows !== pred.rows) throw new ShapeError(`wasmnn: ${loss.name}: weights must be one column per row, got ${showShape(weight.shape)}`);
+  return makeEqn(weightedLossOp, [pred, target, weight], [[1, 1], pred.shape], { loss }).outputs[0];
+}
+
 /** The loss of pred against target as a [1, 1] tensor (mean reduction). */
 export function lossOf(loss: Loss, pred: SymbolicTensor, target: SymbolicTensor): SymbolicTensor {
   if (target.kind === 'param') throw new ShapeError(`wasmnn: ${loss.name}: the target must be data, not a parameter (losses give targets no gradient)`);
