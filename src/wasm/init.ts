@@ -7,6 +7,7 @@
 // the whole loader is WebAssembly.instantiate plus a check of the export table.
 import { KERNEL_ARITY, type KernelName, type Kernels } from './exports.js';
 import { Arena } from '../memory/arena.js';
+import { threadCount, threadedSource, isThreadedModule, startThreaded } from '../threads/index.js';
 
 export type WasmSource =
   | WebAssembly.Module
@@ -17,12 +18,18 @@ export type WasmSource =
 export interface InitOptions {
   /** 'plain' (default when no source is given and relaxed SIMD is unsupported), 'relaxed', or 'auto'. */
   simd?: 'plain' | 'relaxed' | 'auto';
+  /** Threads for the kernels: a number, or 'auto' (the cores available where shared memory and workers exist). Default 1. */
+  threads?: number | 'auto';
 }
 
 export interface Runtime {
   readonly kernels: Kernels;
   readonly arena: Arena;
   readonly build: 'plain' | 'relaxed';
+  /** How many threads the kernels run on (1: the single-threaded build). */
+  readonly threads: number;
+  /** Stops the worker threads (the kernels then run on the calling thread); nothing with one thread. */
+  close(): void;
 }
 
 let current: Runtime | undefined;
@@ -62,7 +69,18 @@ async function toModule(source: WasmSource): Promise<WebAssembly.Module> {
 /** Instantiates a compiled module and checks it exports every kernel with the arity the table says. */
 export async function instantiate(module: WebAssembly.Module, build: 'plain' | 'relaxed' = 'plain'): Promise<Runtime> {
   const instance = await WebAssembly.instantiate(module, {});
-  const exp = instance.exports as Record<string, unknown>;
+  const kernels = checkExports(instance.exports as Record<string, unknown>);
+  return { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), build, threads: 1, close() {} };
+}
+
+/** The threaded build over `threads` threads (fewer, with a warning, if workers fail to start). */
+async function instantiateThreaded(module: WebAssembly.Module, build: 'plain' | 'relaxed', threads: number): Promise<Runtime> {
+  const parts = await startThreaded(module, threads);
+  checkExports(parts.kernels as unknown as Record<string, unknown>);
+  return { kernels: parts.kernels, arena: parts.arena, threads: parts.threads, close: parts.close, build };
+}
+
+function checkExports(exp: Record<string, unknown>): Kernels {
   for (const name of Object.keys(KERNEL_ARITY) as KernelName[]) {
     const fn = exp[name];
     if (typeof fn !== 'function' || fn.length !== KERNEL_ARITY[name]) {
@@ -70,8 +88,7 @@ export async function instantiate(module: WebAssembly.Module, build: 'plain' | '
     }
   }
   if (!(exp.memory instanceof WebAssembly.Memory)) throw new Error('wasmnn: the wasm module exports no memory');
-  const kernels = exp as unknown as Kernels;
-  return { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), build };
+  return exp as unknown as Kernels;
 }
 
 /**
@@ -79,7 +96,12 @@ export async function instantiate(module: WebAssembly.Module, build: 'plain' | '
  * `source` may be a WebAssembly.Module (required on Cloudflare Workers), bytes, a
  * Response or a promise of one; without it the runtime's entry finds the packaged wasm.
  */
-export async function init(source?: WasmSource, options: InitOptions = {}): Promise<Runtime> {
+export async function init(source?: WasmSource | InitOptions, options: InitOptions = {}): Promise<Runtime> {
+  if (isOptions(source)) {
+    options = source; // init({ threads })
+    source = undefined;
+  }
+  const threads = await threadCount(options.threads);
   const want = options.simd ?? 'auto';
   let build: 'plain' | 'relaxed' = want === 'relaxed' || (want === 'auto' && source === undefined && relaxedSimdSupported()) ? 'relaxed' : 'plain';
   if (build === 'relaxed' && !relaxedSimdSupported()) {
@@ -87,12 +109,21 @@ export async function init(source?: WasmSource, options: InitOptions = {}): Prom
   }
   if (source === undefined) {
     // A second init() without a source keeps the runtime (and the models built on it).
-    if (current && (want === 'auto' || want === current.build)) return current;
-    if (!defaultSource) throw new Error('wasmnn: init() needs a source in this runtime: pass a WebAssembly.Module, bytes or a Response');
-    source = defaultSource(build);
+    if (current && current.threads === threads && (want === 'auto' || want === current.build)) return current;
+    if (threads > 1) source = threadedSource(build);
+    else if (!defaultSource) throw new Error('wasmnn: init() needs a source in this runtime: pass a WebAssembly.Module, bytes or a Response');
+    else source = defaultSource(build);
   }
-  current = await instantiate(await toModule(source), build);
+  const module = await toModule(source);
+  if (isThreadedModule(module)) current = await instantiateThreaded(module, build, threads);
+  else if (threads > 1 && options.threads !== 'auto') {
+    throw new Error(`wasmnn: init({ threads: ${threads} }) needs the threaded build (build/wasmnn-threads.wasm), and this module is the single-threaded one`);
+  } else current = await instantiate(module, build);
   return current;
+}
+
+function isOptions(x: unknown): x is InitOptions {
+  return typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype && typeof (x as { then?: unknown }).then !== 'function';
 }
 
 /** The runtime set up by init(); throws a clear error before it. */
