@@ -15,7 +15,7 @@ export const THREADED_INITIAL_PAGES = 16;
 export const THREADED_MAXIMUM_PAGES = 65536; // 4 GiB: the wasm32 limit
 
 export interface PoolOptions {
-  /** How many checks a waiting thread spins before it sleeps (default 20 000, a few tens of microseconds). */
+  /** How many checks a waiting thread spins before it sleeps (default 0: see bench/README.md, "Threads"). */
   spin?: number;
   /** How long a worker may take to start (default 10 s) before the runtime falls back to one thread. */
   startTimeoutMs?: number;
@@ -39,7 +39,8 @@ export interface ThreadedParts {
   splitCalls(): number;
 }
 
-const NODE_BOOT = "const { workerData, parentPort } = require('node:worker_threads'); workerMain(workerData, (m) => parentPort.postMessage(m));";
+// A dynamic import: Node evaluates a worker's source as CommonJS or as a module, after the parent's flags.
+const NODE_BOOT = "import('node:worker_threads').then(({ workerData, parentPort }) => workerMain(workerData, (m) => parentPort.postMessage(m)));";
 const WEB_BOOT = 'self.onmessage = (e) => { self.onmessage = null; workerMain(e.data, (m) => self.postMessage(m)); };';
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
@@ -89,7 +90,7 @@ export async function startThreads(module: WebAssembly.Module, threads: number, 
   const runs = names.map((n) => (SPLITS[n] as Split).run);
 
   const workers: WorkerHandle[] = [];
-  const spin = options.spin ?? 20_000;
+  const spin = options.spin ?? 0;
   if (threads > 1) {
     try {
       const data = (tid: number) => ({ module, memory, scratch: scratch[tid], control, tid, names: runs, spec, spin });

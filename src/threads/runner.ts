@@ -85,8 +85,9 @@ export function workerMain(data: { module: WebAssembly.Module; memory: WebAssemb
   const args = new Float64Array(buffer, data.control + L.ARGS_BYTE, L.MAX_ARGS);
   const message = new Uint8Array(buffer, data.control + L.MESSAGE_BYTE, L.MESSAGE_MAX);
   const run = makeRunner(fns, data.spec, ctl, args, data.tid);
-  post('ready');
+  // Read before saying ready: the first call may be published the moment the caller hears it.
   let seen = Atomics.load(ctl, L.GEN);
+  post('ready');
   for (;;) {
     let g = Atomics.load(ctl, L.GEN);
     for (let i = 0; g === seen && i < data.spin; i++) g = Atomics.load(ctl, L.GEN);

@@ -102,4 +102,4 @@ export const SPLITS: Readonly<Partial<Record<KernelName, Split>>> = table;
  * (publish, wake, wait) costs a few microseconds when the workers are spinning, tens when
  * they sleep; see bench/README.md for the measurement behind the figure.
  */
-export const MIN_WORK = 1 << 18;
+export const MIN_WORK = 1 << 20;

@@ -30,6 +30,8 @@ export interface Runtime {
   readonly threads: number;
   /** Stops the worker threads (the kernels then run on the calling thread); nothing with one thread. */
   close(): void;
+  /** How many kernel calls were split across the threads so far (0 with one thread). */
+  splitCalls(): number;
 }
 
 let current: Runtime | undefined;
@@ -70,14 +72,14 @@ async function toModule(source: WasmSource): Promise<WebAssembly.Module> {
 export async function instantiate(module: WebAssembly.Module, build: 'plain' | 'relaxed' = 'plain'): Promise<Runtime> {
   const instance = await WebAssembly.instantiate(module, {});
   const kernels = checkExports(instance.exports as Record<string, unknown>);
-  return { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), build, threads: 1, close() {} };
+  return { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), build, threads: 1, close() {}, splitCalls: () => 0 };
 }
 
 /** The threaded build over `threads` threads (fewer, with a warning, if workers fail to start). */
 async function instantiateThreaded(module: WebAssembly.Module, build: 'plain' | 'relaxed', threads: number): Promise<Runtime> {
   const parts = await startThreaded(module, threads);
   checkExports(parts.kernels as unknown as Record<string, unknown>);
-  return { kernels: parts.kernels, arena: parts.arena, threads: parts.threads, close: parts.close, build };
+  return { kernels: parts.kernels, arena: parts.arena, threads: parts.threads, close: parts.close, splitCalls: parts.splitCalls, build };
 }
 
 function checkExports(exp: Record<string, unknown>): Kernels {
