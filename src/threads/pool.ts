@@ -37,6 +37,8 @@ export interface ThreadedParts {
   close(): void;
   /** How many calls were split across the threads so far. */
   splitCalls(): number;
+  /** Splits the calls that follow across n of the started threads (1 to threads; 1: none split). */
+  useThreads(n: number): void;
 }
 
 // A dynamic import: Node evaluates a worker's source as CommonJS or as a module, after the parent's flags.
@@ -100,17 +102,25 @@ export async function startThreads(module: WebAssembly.Module, threads: number, 
     } catch (e) {
       for (const w of workers) w.terminate();
       console.warn(`wasmnn: could not start ${threads - 1} worker thread(s) (${(e as Error).message}); running on one thread`);
-      return { kernels: raw, arena, threads: 1, close() {}, splitCalls: () => 0 };
+      return single(raw, arena);
     }
   }
-  if (threads === 1) return { kernels: raw, arena, threads: 1, close() {}, splitCalls: () => 0 };
+  if (threads === 1) return single(raw, arena);
   const pool = new Pool(memory, control, threads, spin, options.minWork ?? MIN_WORK, runs.map((n) => main[n] as Function), spec, workers);
   const kernels: Record<string, unknown> = { memory };
   for (const name of Object.keys(KERNEL_ARITY) as KernelName[]) {
     const op = names.indexOf(name);
     kernels[name] = op < 0 ? main[name] : wrap(name, pool, op, SPLITS[name] as Split);
   }
-  return { kernels: kernels as Kernels, arena, threads, close: () => pool.close(), splitCalls: () => pool.splits };
+  return { kernels: kernels as Kernels, arena, threads, close: () => pool.close(), splitCalls: () => pool.splits, useThreads: (n) => pool.use(n) };
+}
+
+function single(kernels: Kernels, arena: Arena): ThreadedParts {
+  return { kernels, arena, threads: 1, close() {}, splitCalls: () => 0, useThreads: (n) => checkUse(n, 1) };
+}
+
+function checkUse(n: number, threads: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > threads) throw new RangeError(`wasmnn: useThreads takes an integer from 1 to the ${threads} thread(s) started, got ${n}`);
 }
 
 function startWorker(data: object, workers: WorkerHandle[], options: PoolOptions): Promise<void> {
@@ -153,6 +163,7 @@ class Pool {
   private readonly run0: () => void;
   private readonly canWait: boolean;
   private live = true;
+  private active: number;
   splits = 0;
 
   constructor(
@@ -170,6 +181,7 @@ class Pool {
     this.args = new Float64Array(memory.buffer, control + L.ARGS_BYTE, L.MAX_ARGS);
     this.message = new Uint8Array(memory.buffer, control + L.MESSAGE_BYTE, L.MESSAGE_MAX);
     this.run0 = makeRunner(fns, spec, this.ctl, this.args, 0);
+    this.active = threads;
     // A browser's main thread may not block: there the caller spins.
     this.canWait = isNode || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined' || typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
   }
@@ -180,13 +192,13 @@ class Pool {
     let work = s.weight;
     for (let i = 0; i < s.work.length; i++) work *= a[s.work[i]];
     const units = a[s.count];
-    if (work < this.minWork || units < 2 * s.align || !this.live) {
+    if (work < this.minWork || units < 2 * s.align || this.active === 1 || !this.live) {
       callWith(this.fns[op], s.arity, a);
       return;
     }
     const ctl = this.ctl;
     const t = this.threads;
-    const chunk = Math.ceil(units / t / s.align) * s.align;
+    const chunk = Math.ceil(units / this.active / s.align) * s.align;
     for (let i = 0; i < t; i++) {
       const lo = Math.min(i * chunk, units);
       ctl[L.RANGES + 2 * i] = lo;
@@ -215,6 +227,12 @@ class Pool {
       const text = new TextDecoder().decode(this.message.slice(0, Atomics.load(ctl, L.MESSAGE_LENGTH)));
       throw new Error(`wasmnn: ${s.run} failed on worker thread ${Atomics.load(ctl, L.FAILED_TID)}: ${text}`);
     }
+  }
+
+  /** Splits across the first n threads (the others are woken with empty ranges). */
+  use(n: number): void {
+    checkUse(n, this.threads);
+    this.active = n;
   }
 
   /** Stops the workers; the kernels then run on the calling thread. */

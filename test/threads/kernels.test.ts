@@ -130,3 +130,17 @@ describe('split kernels give the bits of one thread', () => {
     });
   }
 });
+
+describe('gemm_tn_lda_f32', () => {
+  it('over the first m of lda columns of A equals gemm_tn_f32 on those columns alone', () => {
+    for (const [m, n, k, lda] of [[5, 3, 20, 9], [17, 1, 33, 20], [33, 10, 7, 40], [130, 64, 300, 135], [8, 2, 64, 8]]) {
+      const A = Float32Array.from(randn(k * lda, m));
+      const compact = Float32Array.from({ length: k * m }, (_, i) => A[Math.floor(i / m) * lda + (i % m)]);
+      const b = plain.put(randn(k * n, n));
+      const c1 = plain.out(m * n), c2 = plain.out(m * n);
+      plain.k.gemm_tn_lda_f32(c1, plain.put(A, 1), b, m, n, k, 1, 0, lda);
+      plain.k.gemm_tn_f32(c2, plain.put(compact, 2), b, m, n, k, 1, 0);
+      expect(Array.from(plain.f32(c1, m * n)), `${m}x${n}x${k} lda ${lda}`).toEqual(Array.from(plain.f32(c2, m * n)));
+    }
+  });
+});

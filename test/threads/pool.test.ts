@@ -99,6 +99,21 @@ describe('starting workers', () => {
   });
 });
 
+describe('useThreads', () => {
+  it('splits later calls over n of the started threads, the same bits, none split at 1, and refuses n out of range', async () => {
+    const p = await pool(3);
+    const [all, want] = gemmBoth(p, 70, 30, 40);
+    p.useThreads(2);
+    const before = p.splitCalls();
+    expect(gemmBoth(p, 70, 30, 40)[0]).toEqual(want);
+    expect(p.splitCalls()).toBe(before + 1);
+    p.useThreads(1);
+    expect(gemmBoth(p, 70, 30, 40)[0]).toEqual(all);
+    expect(p.splitCalls()).toBe(before + 1);
+    expect(() => p.useThreads(4)).toThrow(/useThreads takes an integer from 1 to the 3 thread\(s\) started, got 4/);
+  });
+});
+
 describe("init's threads option", () => {
   it("takes a number or 'auto' (the cores here), defaults to 1, and refuses the rest by name", async () => {
     const auto = await init({ threads: 'auto', simd: 'plain' });
