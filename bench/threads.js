@@ -37,6 +37,18 @@ function model(sizes, batch) {
   return () => m.trainOnBatch(xs, ys);
 }
 
+// CPU time (all threads of the process) per call over `calls` calls, after the timed rounds: with
+// other processes on the machine the wall-clock ratio shows how much CPU we got; this shows how
+// much work the split adds (B packed by each thread, the wake-ups).
+function cpuPerCall(fn, calls, before) {
+  before?.();
+  fn();
+  const u = process.cpuUsage();
+  for (let i = 0; i < calls; i++) fn();
+  const d = process.cpuUsage(u);
+  return (d.user + d.system) / 1000 / calls;
+}
+
 const one = '1 thread';
 const many = `${THREADS} threads`;
 
@@ -45,15 +57,17 @@ export async function benchThreads({ time = 300 } = {}) {
   const serial = await startThreads(module, 1);
   const pool = await startThreads(module, THREADS);
   const lines = [];
-  const report = (label, result, unit, scale) => {
-    const line = `${label}: ${one} ${scale(result[one].ms).toFixed(1)} ${unit}, ${many} ${scale(result[many].ms).toFixed(1)} ${unit} (${speedup(result, many, one).toFixed(2)}x; per round ${result[one].perRound.map((t, i) => (t / result[many].perRound[i]).toFixed(2)).join(' ')})`;
+  const report = (label, result, unit, scale, [cpuOne, cpuMany]) => {
+    const line = `${label}: ${one} ${scale(result[one].ms).toFixed(1)} ${unit}, ${many} ${scale(result[many].ms).toFixed(1)} ${unit} (${speedup(result, many, one).toFixed(2)}x; per round ${result[one].perRound.map((t, i) => (t / result[many].perRound[i]).toFixed(2)).join(' ')}); CPU per call ${cpuOne.toFixed(3)} vs ${cpuMany.toFixed(3)} ms (${((cpuMany / cpuOne - 1) * 100).toFixed(0)}% more work)`;
     console.log(line);
     lines.push(line);
   };
   for (const v of ['nn', 'nt', 'tn']) {
     const n = 1024;
-    const result = await interleaved([gemmTask(serial, one, n, n, n, v), gemmTask(pool, many, n, n, n, v)], { time });
-    report(`GEMM 1024^3 ${v.toUpperCase()}`, result, 'GFLOP/s', (ms) => (2 * n ** 3) / (ms * 1e6));
+    // 1 s a contender a round: a product takes 40-120 ms here, so 300 ms would give a median of 3-7 calls.
+    const tasks = [gemmTask(serial, one, n, n, n, v), gemmTask(pool, many, n, n, n, v)];
+    const result = await interleaved(tasks, { time: 1000 });
+    report(`GEMM 1024^3 ${v.toUpperCase()}`, result, 'GFLOP/s', (ms) => (2 * n ** 3) / (ms * 1e6), tasks.map((t) => cpuPerCall(t.fn, 5)));
   }
   for (const [label, sizes, batch, unit, perCall] of [
     ['MLP 784-256-128-10, batch 128, Adam', [784, 256, 128, 10], 128, 'samples/s', 128],
@@ -62,11 +76,12 @@ export async function benchThreads({ time = 300 } = {}) {
     const rt = await init({ threads: THREADS, simd: 'plain' });
     const a = model(sizes, batch);
     const b = model(sizes, batch);
-    const result = await interleaved([
+    const tasks = [
       { name: one, fn: a, before: () => rt.useThreads(1) },
       { name: many, fn: b, before: () => rt.useThreads(THREADS) },
-    ], { time });
-    report(label, result, unit, (ms) => (perCall * 1000) / ms);
+    ];
+    const result = await interleaved(tasks, { time });
+    report(label, result, unit, (ms) => (perCall * 1000) / ms, tasks.map((t) => cpuPerCall(t.fn, perCall > 1 ? 50 : 2000, t.before)));
     rt.close();
   }
 
