@@ -3,7 +3,7 @@
 // build on 1, 2 and 3 threads gives the same weights and predictions, bit for bit, while the
 // threaded runs split their large calls (the GEMMs, the Adam update) across the threads.
 import { afterAll, describe, expect, it } from 'vitest';
-import { init, Sequential, layers, optimizers, type Runtime } from 'wasmnn';
+import { init, relaxedSimdSupported, Sequential, layers, optimizers, type Runtime } from 'wasmnn';
 import { randn } from '../helpers/wasm.js';
 
 const opened: Runtime[] = [];
@@ -49,5 +49,17 @@ describe('training on 1, 2 and 3 threads', () => {
       if (threads > 1) expect(rt.splitCalls()).toBeGreaterThan(50);
       rt.close();
     }
+  }, 60_000);
+  it.runIf(relaxedSimdSupported())('in the relaxed-SIMD builds too: 2 threads give the single-threaded relaxed build\'s bits', async () => {
+    const want = await (async () => {
+      expect((await init({ simd: 'relaxed' })).build).toBe('relaxed');
+      return train();
+    })();
+    const rt = await init({ threads: 2, simd: 'relaxed' });
+    opened.push(rt);
+    expect([rt.build, rt.threads]).toEqual(['relaxed', 2]);
+    expect(await train()).toEqual(want);
+    expect(rt.splitCalls()).toBeGreaterThan(50);
+    rt.close();
   }, 60_000);
 });
