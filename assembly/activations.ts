@@ -12,9 +12,10 @@
 // approximate='tanh'.
 
 import { ld, st, rowLse, padIn, padOut } from './scalar';
+import { SCRATCH_BASE, S_ACT_TAIL, ACT_TAIL_BYTES } from './scratch';
 import { exp4, tanh4, expm1Neg4, log1pPos4, sigmoid4, sigmoidGrad4, poly, relu4, relu1 } from './simdmath';
 
-const TAIL: usize = memory.data(16, 16);
+const TAIL: usize = ASC_FEATURE_THREADS ? SCRATCH_BASE + S_ACT_TAIL : memory.data(ACT_TAIL_BYTES, 16);
 
 // The r < 4 floats at p as a vector, zero-padded.
 @inline function loadN(p: usize, r: i32): v128 {

@@ -15,6 +15,7 @@
 // An op or mode out of range traps (unreachable) rather than writing nothing.
 
 import { sum_f32 } from './reduce';
+import { SCRATCH_BASE, S_ELEM_SLOTS, ELEM_SLOTS_BYTES } from './scratch';
 
 const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 4, MIN = 5;
 const NEG = 0, SQUARE = 1, SQRT = 2, EXP = 3, LOG = 4, ABS = 5, POW = 6, SIGN = 7;
@@ -22,9 +23,11 @@ const FULL = 0, ROW = 1, COL = 2, SCALAR = 3;
 
 // A broadcast operand's value splatted into four lanes (a column's value for the current row, or
 // the scalar), read with a pointer step of 0 so that the inner loops have no per-element branch.
-const SLOT_A: usize = memory.data(16, 16);
-const SLOT_B: usize = memory.data(16, 16);
-const SLOT_SCALE: usize = memory.data(16, 16);
+// Per thread in the threaded build (scratch.ts).
+const SLOTS: usize = ASC_FEATURE_THREADS ? SCRATCH_BASE + S_ELEM_SLOTS : memory.data(ELEM_SLOTS_BYTES, 16);
+const SLOT_A: usize = SLOTS;
+const SLOT_B: usize = SLOTS + 16;
+const SLOT_SCALE: usize = SLOTS + 32;
 
 @inline function op4(op: i32, a: v128, b: v128): v128 {
   if (op == ADD) return f32x4.add(a, b);

@@ -24,6 +24,8 @@
 // The relaxed build (ASC_FEATURE_RELAXED_SIMD) fuses multiply-add with relaxed_madd,
 // which may round differently in the last bit.
 
+import { SCRATCH_BASE, S_PACK_A, S_PACK_B, S_TILE, S_NARROW, PACK_A_BYTES, PACK_B_BYTES, TILE_BYTES, NARROW_BYTES } from './scratch';
+
 const KC: i32 = 256;
 const NC: i32 = 256;
 const NT_KC: i32 = 1024; // NT streams whole rows: blocking k finer only re-reads C
@@ -204,7 +206,7 @@ function gemmRowsB(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: 
 // per block into NARROW as kc rows of four floats, zero-padded: rows4's kernel4x4 then covers
 // them, at the price of lanes it discards (200x3x20 7.0 -> 3.6 us). Each kept lane sums in the same
 // order as a scalar loop. row1 (at most 3 rows, where the copy would not pay) stays scalar.
-const NARROW: usize = memory.data(KC * 16, 16);
+const NARROW: usize = ASC_FEATURE_THREADS ? SCRATCH_BASE + S_NARROW : memory.data(NARROW_BYTES, 16);
 function packNarrow(b: usize, bn: usize, kc: i32, w: i32): void {
   let s = b;
   const end = NARROW + (<usize>kc << 4);
@@ -378,8 +380,8 @@ function gemvN(c: usize, a: usize, b: usize, m: i32, k: i32, alpha: f32, beta: f
 // a contiguous row. Long columns accumulate in PACK_A while the rows stream by; shorter ones keep
 // sixteen entries in four vector accumulators. Each entry sums over p in order either way, with
 // the same multiply-add, as the 4-wide kernels do.
-function gemvT(c: usize, a: usize, b: usize, m: i32, k: i32, alpha: f32, beta: f32): void {
-  const rm = <usize>m << 2;
+function gemvT(c: usize, a: usize, b: usize, m: i32, k: i32, alpha: f32, beta: f32, lda: i32): void {
+  const rm = <usize>lda << 2;
   const be = b + (<usize>k << 2);
   const av = f32x4.splat(alpha);
   let i = 0;
@@ -460,8 +462,8 @@ function gemvT(c: usize, a: usize, b: usize, m: i32, k: i32, alpha: f32, beta: f
 // Blocks of rows of C, 16 (n = 2) or 8 (n = 3, 4), sit in n columns of vector accumulators
 // while the rows of A go by, each multiplied by the broadcast B(p,j); the block is then
 // interleaved into C's rows. Each entry sums over p in order, as gemvT.
-function gemmFewT(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
-  const rm = <usize>m << 2;
+function gemmFewT(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, lda: i32): void {
+  const rm = <usize>lda << 2;
   const rn = <usize>n << 2;
   const be = b + <usize>k * rn;
   const av = f32x4.splat(alpha);
@@ -639,10 +641,21 @@ export function gemm_nn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
 }
 
 export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
-  if (n == 1 && k >= 16) gemvT(c, a, b, m, k, alpha, beta);
-  else if (n <= 4 && k >= 16) gemmFewT(c, a, b, m, n, k, alpha, beta);
-  else if (packedTN(m, n, k)) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 2);
-  else gemmRowsB(c, a, b, m, n, k, alpha, beta, 4, <usize>m << 2);
+  gemmTN(c, a, b, m, n, k, alpha, beta, m);
+}
+
+// TN over m rows of C whose A (k x lda, lda >= m) starts at column a: the rows of C one thread
+// owns in the threaded runtime, which calls it with a and c advanced to its first row. Each entry
+// is summed as in the whole product (the paths below differ only in how rows are grouped).
+export function gemm_tn_lda_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, lda: i32): void {
+  gemmTN(c, a, b, m, n, k, alpha, beta, lda);
+}
+
+@inline function gemmTN(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, lda: i32): void {
+  if (n == 1 && k >= 16) gemvT(c, a, b, m, k, alpha, beta, lda);
+  else if (n <= 4 && k >= 16) gemmFewT(c, a, b, m, n, k, alpha, beta, lda);
+  else if (packedTN(m, n, k)) packedRun(c, a, b, m, n, k, alpha, beta, 4, <usize>lda << 2, <usize>n << 2, 4);
+  else gemmRowsB(c, a, b, m, n, k, alpha, beta, 4, <usize>lda << 2);
 }
 
 @inline function hsum(v: v128): f32 {
@@ -809,9 +822,9 @@ function ntRow1(c0: usize, a0: usize, bP: usize, rk: usize, j0: i32, j1: i32, kc
 const PMC: i32 = 128;
 const PKC: i32 = 256;
 const PNC: i32 = 512;
-const PACK_A: usize = memory.data(PMC * PKC * 4 + (PMC >> 2) * 64, 64);
-const PACK_B: usize = memory.data(PKC * PNC * 4 + (PNC >> 3) * 64, 64);
-const TILE: usize = memory.data(32 * 4, 16);
+const PACK_A: usize = ASC_FEATURE_THREADS ? SCRATCH_BASE + S_PACK_A : memory.data(PACK_A_BYTES, 64);
+const PACK_B: usize = ASC_FEATURE_THREADS ? SCRATCH_BASE + S_PACK_B : memory.data(PACK_B_BYTES, 64);
+const TILE: usize = ASC_FEATURE_THREADS ? SCRATCH_BASE + S_TILE : memory.data(TILE_BYTES, 16);
 
 // Four rows of four floats (at src, rows rs bytes apart) stored as four columns (at dst, ds bytes
 // apart): the 4x4 transpose both packings need when the operand runs along k.
@@ -964,13 +977,17 @@ function gemmPacked(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha:
 
 // Exported for benchmarks and tests of the packed path itself; the gemm_* entries choose.
 export function gemm_packed_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, variant: i32): void {
+  const m4 = <usize>m << 2, n4 = <usize>n << 2, k4 = <usize>k << 2;
+  if (variant == 0) packedRun(c, a, b, m, n, k, alpha, beta, k4, 4, n4, 4); // nn
+  else if (variant == 1) packedRun(c, a, b, m, n, k, alpha, beta, k4, 4, 4, k4); // nt
+  else packedRun(c, a, b, m, n, k, alpha, beta, 4, m4, n4, 4); // tn
+}
+
+@inline function packedRun(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, ai: usize, ap: usize, bp: usize, bj: usize): void {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     scaleC(c, m * n, beta);
     return;
   }
-  const m4 = <usize>m << 2, n4 = <usize>n << 2, k4 = <usize>k << 2;
-  if (variant == 0) gemmPacked(c, a, b, m, n, k, alpha, beta, k4, 4, n4, 4); // nn
-  else if (variant == 1) gemmPacked(c, a, b, m, n, k, alpha, beta, k4, 4, 4, k4); // nt
-  else gemmPacked(c, a, b, m, n, k, alpha, beta, 4, m4, n4, 4); // tn
+  gemmPacked(c, a, b, m, n, k, alpha, beta, ai, ap, bp, bj);
 }

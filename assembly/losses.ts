@@ -8,9 +8,10 @@
 // softmax cross-entropy -sum t*log_softmax(z), grad softmax(z)*sum(t) - t.
 
 import { ld, st, rowLse, padIn, padOut } from './scalar';
+import { SCRATCH_BASE, S_LOSS_LANES, LOSS_LANES_BYTES } from './scratch';
 import { exp4, log1pPos4 } from './simdmath';
 
-const LANES: usize = memory.data(48, 16); // tail slots: x, t, grad
+const LANES: usize = ASC_FEATURE_THREADS ? SCRATCH_BASE + S_LOSS_LANES : memory.data(LOSS_LANES_BYTES, 16); // tail slots: x, t, grad
 @inline function sign(d: f64): f64 {
   return d > 0 ? 1 : d < 0 ? -1 : 0;
 }

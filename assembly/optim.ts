@@ -15,8 +15,8 @@
 //   nadam:    m, v as adam; r = sqrt(v*invBc2)+eps; w <- w - c1*(g/r) - c2*(m/r)
 //   adadelta: v <- r*v + (1-r)*g^2; d = sqrt(u+eps)/sqrt(v+eps)*g; u <- r*u + (1-r)*d^2; w <- w - lr*d
 // Layout: contiguous, any 4-byte alignment; slots do not alias w or g.
-
 import { padIn, padOut } from './scalar';
+import { SCRATCH_BASE, S_OPTIM_TAIL, OPTIM_TAIL_BYTES } from './scratch';
 
 export function sgd_f32(w: usize, g: usize, n: i32, lr: f32, decay: f32): void {
   const keep: f32 = 1 - decay;
@@ -44,7 +44,7 @@ export function sgd_f32(w: usize, g: usize, n: i32, lr: f32, decay: f32): void {
 // float32 parameters. The last n%4 elements go through the same formula on a zero-padded copy
 // (TAIL), so there is no second, scalar version to drift, and a parameter's update does not
 // depend on its position in the region.
-const TAIL: usize = memory.data(16 * 6, 16);
+const TAIL: usize = ASC_FEATURE_THREADS ? SCRATCH_BASE + S_OPTIM_TAIL : memory.data(OPTIM_TAIL_BYTES, 16);
 const T0 = TAIL, T1 = TAIL + 16, T2 = TAIL + 32, T3 = TAIL + 48, T4 = TAIL + 64;
 
 @inline function at(p: usize, o: usize): usize {

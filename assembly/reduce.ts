@@ -2,13 +2,14 @@
 // Layout: contiguous, any 4-byte alignment (v128.load/store need none). Outputs may
 // alias inputs where noted. SIMD loops handle 4 lanes; a scalar tail does the rest.
 import { relu4, relu1 } from './simdmath';
+import { SCRATCH_BASE, S_PERIOD, PERIOD_BYTES } from './scratch';
 
 // Rows whose width is not a multiple of 4 (a layer of 1, 3 or 10 units) run as one flat
 // stream of vectors instead: lane l of vector v is column (4v + l) mod cols, so the columns
 // repeat every `cols` vectors, and a pattern of cols vectors (PERIOD) stands for bias (add) or
 // holds per-lane partial sums (col_sum). Up to PERIOD_COLS columns; wider rows loop per row.
 const PERIOD_COLS: i32 = 256;
-const PERIOD: usize = memory.data(PERIOD_COLS * 16, 16);
+const PERIOD: usize = ASC_FEATURE_THREADS ? SCRATCH_BASE + S_PERIOD : memory.data(PERIOD_BYTES, 16);
 
 export function bias_add_f32(y: usize, x: usize, bias: usize, rows: i32, cols: i32): void {
   // y[r,c] = x[r,c] + bias[c]; y may alias x.

@@ -3,6 +3,7 @@
 // normals use Box-Muller in f64 (both outputs used); dropout keeps an element iff its
 // uniform is >= p; shuffle is Fisher-Yates with unbiased bounded integers (Lemire).
 // No globals: the state lives at the caller's pointer, so streams are independent.
+import { SCRATCH_BASE, S_RNG_ONE, RNG_ONE_BYTES } from './scratch';
 
 @inline function rotl(x: u32, k: u32): u32 {
   return (x << k) | (x >>> (32 - k));
@@ -28,7 +29,7 @@
   store<u32>(state, s3, 12);
 }
 
-const ONE: usize = memory.data(4, 4);
+const ONE: usize = ASC_FEATURE_THREADS ? SCRATCH_BASE + S_RNG_ONE : memory.data(RNG_ONE_BYTES, 4);
 
 // One output, for draws whose count is not known up front (shuffle's rejections, normals).
 @inline function next(state: usize): u32 {

@@ -1,6 +1,7 @@
 // npm run bench: every suite, printed as ratios against baselines measured in the same run.
 import { benchGemm } from './gemm.js';
 import { benchTraining, benchResidual } from './training.js';
+import { benchThreads } from './threads.js';
 import { gflopsChart } from './chart.js';
 import { writeFileSync } from 'node:fs';
 
@@ -15,4 +16,8 @@ if (!only || only === 'training') {
   console.log('\nTraining throughput, median; (Nx) = wasmnn / contender\n');
   await benchTraining();
   await benchResidual();
+}
+if (!only || only === 'threads') {
+  console.log('\nThreads: the threaded build on 2 threads against itself on 1, median; (Nx) = speed-up; the per-round ratios show the spread\n');
+  await benchThreads();
 }

@@ -611,7 +611,7 @@ export class Model {
   async fit(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike, options: FitOptions = {}): Promise<History> {
     this.requireCompiled('fit');
     this.requireTargets(yIn, 'fit');
-    checkOptions('fit', options, FIT_KEYS);
+    checkOptions('fit', options, FIT_KEYS, { sampleWeight: { use: 'classWeight', note: 'weights per row are not supported; classWeight weighs each class' } });
     checkCallbacks('fit', options.callbacks);
     if (options.scheduleUnit !== undefined && options.scheduleUnit !== 'epoch' && options.scheduleUnit !== 'batch') throw new RangeError(`wasmnn: fit: scheduleUnit must be 'epoch' or 'batch', got ${JSON.stringify(options.scheduleUnit)}`);
     const optimizer = this.optimizerRef as Optimizer;

@@ -8,6 +8,7 @@
 import { KERNEL_ARITY, type KernelName, type Kernels } from './exports.js';
 import { Arena } from '../memory/arena.js';
 import { checkChoice, checkOptions, optionKeys } from '../validate/options.js';
+import { threadCount, threadedSource, isThreadedModule, startThreaded } from '../threads/index.js';
 
 export type WasmSource =
   | WebAssembly.Module
@@ -21,15 +22,25 @@ export interface InitOptions {
    * an error where unsupported), or 'auto' (relaxed where the runtime validates it, else plain).
    */
   simd?: 'plain' | 'relaxed' | 'auto';
+  /** Threads for the kernels: a number, or 'auto' (the cores available where shared memory and workers exist). Default 1. */
+  threads?: number | 'auto';
 }
 
-const INIT_KEYS = optionKeys<InitOptions>({ simd: true });
+const INIT_KEYS = optionKeys<InitOptions>({ simd: true, threads: true });
 const SIMD_CHOICES = ['plain', 'relaxed', 'auto'] as const;
 
 export interface Runtime {
   readonly kernels: Kernels;
   readonly arena: Arena;
   readonly build: 'plain' | 'relaxed';
+  /** How many threads the kernels run on (1: the single-threaded build). */
+  readonly threads: number;
+  /** Stops the worker threads (the kernels then run on the calling thread); nothing with one thread. */
+  close(): void;
+  /** How many kernel calls were split across the threads so far (0 with one thread). */
+  splitCalls(): number;
+  /** Splits the calls that follow across n of the started threads (1 to `threads`). */
+  useThreads(n: number): void;
 }
 
 let current: Runtime | undefined;
@@ -69,7 +80,21 @@ async function toModule(source: WasmSource): Promise<WebAssembly.Module> {
 /** Instantiates a compiled module and checks it exports every kernel with the arity the table says. */
 export async function instantiate(module: WebAssembly.Module, build: 'plain' | 'relaxed' = 'plain'): Promise<Runtime> {
   const instance = await WebAssembly.instantiate(module, {});
-  const exp = instance.exports as Record<string, unknown>;
+  const kernels = checkExports(instance.exports as Record<string, unknown>);
+  return { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), build, threads: 1, close() {}, splitCalls: () => 0, useThreads: (n) => {
+    if (n !== 1) throw new RangeError(`wasmnn: useThreads takes an integer from 1 to the 1 thread(s) started, got ${n}`);
+  } };
+}
+
+/** The threaded build over `threads` threads (fewer, with a warning, if workers fail to start). */
+async function instantiateThreaded(module: WebAssembly.Module, build: 'plain' | 'relaxed', threads: number): Promise<Runtime> {
+  const parts = await startThreaded(module, threads);
+  checkExports(parts.kernels as unknown as Record<string, unknown>);
+  const { kernels, arena, close, splitCalls, useThreads } = parts;
+  return { kernels, arena, threads: parts.threads, close, splitCalls, useThreads, build };
+}
+
+function checkExports(exp: Record<string, unknown>): Kernels {
   for (const name of Object.keys(KERNEL_ARITY) as KernelName[]) {
     const fn = exp[name];
     if (typeof fn !== 'function' || fn.length !== KERNEL_ARITY[name]) {
@@ -77,8 +102,7 @@ export async function instantiate(module: WebAssembly.Module, build: 'plain' | '
     }
   }
   if (!(exp.memory instanceof WebAssembly.Memory)) throw new Error('wasmnn: the wasm module exports no memory');
-  const kernels = exp as unknown as Kernels;
-  return { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), build };
+  return exp as unknown as Kernels;
 }
 
 /** A plain object is init's options (`init({ simd: 'relaxed' })`); anything else is a source. */
@@ -100,6 +124,7 @@ export async function init(source?: WasmSource | InitOptions, options: InitOptio
   if (isOptions(source)) [source, options] = [undefined, source];
   checkOptions('init', options, INIT_KEYS);
   const want = checkChoice('init', 'simd', options.simd, SIMD_CHOICES);
+  const threads = await threadCount(options.threads);
   const relaxed = want === 'relaxed' || (want === 'auto' && source === undefined && relaxedSimdSupported());
   const build: 'plain' | 'relaxed' = relaxed ? 'relaxed' : 'plain';
   if (want === 'relaxed' && !relaxedSimdSupported()) {
@@ -107,12 +132,17 @@ export async function init(source?: WasmSource | InitOptions, options: InitOptio
   }
   if (source === undefined) {
     // A second init() without a source keeps the runtime (and the models built on it) unless
-    // it names another build.
-    if (current && (want === undefined || want === 'auto' || want === current.build)) return current;
-    if (!defaultSource) throw new Error('wasmnn: init() needs a source in this runtime: pass a WebAssembly.Module, bytes or a Response');
-    source = defaultSource(build);
+    // it names another build or thread count.
+    if (current && current.threads === threads && (want === undefined || want === 'auto' || want === current.build)) return current;
+    if (threads > 1) source = threadedSource(build);
+    else if (!defaultSource) throw new Error('wasmnn: init() needs a source in this runtime: pass a WebAssembly.Module, bytes or a Response');
+    else source = defaultSource(build);
   }
-  current = await instantiate(await toModule(source), build);
+  const module = await toModule(source);
+  if (isThreadedModule(module)) current = await instantiateThreaded(module, build, threads);
+  else if (threads > 1 && options.threads !== 'auto') {
+    throw new Error(`wasmnn: init({ threads: ${threads} }) needs the threaded build (build/wasmnn-threads.wasm), and this module is the single-threaded one`);
+  } else current = await instantiate(module, build);
   return current;
 }
 

@@ -16,10 +16,10 @@ const model = () => {
 };
 
 describe('option keys', () => {
-  it('fit: epoch and verbose name what to use, classWeight is unknown; a callback given as a function is refused', async () => {
+  it('fit: epoch and verbose name what to use, sampleWeight points to classWeight; a callback given as a function is refused', async () => {
     const m = model();
     await expect(m.fit(x, y, { epoch: 5 } as never)).rejects.toThrow(/epoch.*epochs/);
-    await expect(m.fit(x, y, { classWeight: { 0: 1, 1: 2 } } as never)).rejects.toThrow(/fit: unknown option 'classWeight'/);
+    await expect(m.fit(x, y, { sampleWeight: [1, 2, 1, 2] } as never)).rejects.toThrow(/fit: unknown option 'sampleWeight'; use 'classWeight'/);
     await expect(m.fit(x, y, { verbose: 1 } as never)).rejects.toThrow(/verbose.*callbacks/);
     await expect(m.fit(x, y, { scheduleUnit: 'step' } as never)).rejects.toThrow(/scheduleUnit must be 'epoch' or 'batch', got "step"/);
     await expect(m.fit(x, y, { callbacks: [() => undefined] } as never)).rejects.toThrow(/callbacks\[0\] is a function/);

@@ -1,0 +1,103 @@
+// The threaded runtime against itself on one thread, in interleaved rounds (bench/rounds.js): the
+// threaded build on 2 threads (BENCH_THREADS) vs the same build on 1 thread, for GEMM 1024^3
+// NN/NT/TN, the 784-256-128-10 Adam MLP and the seed's 2-20-3-1 net; then the cost of one split
+// call (publish, wake, wait) and, by work, where splitting starts to pay (the threshold in
+// src/threads/split.ts). GEMM: two runtimes side by side (the idle one's workers sleep); training:
+// one runtime on 2 threads whose calls go to 1 or 2 of them by round (Runtime.useThreads), since
+// a model's optimizer steps on the current runtime.
+import { readFileSync } from 'node:fs';
+import { init, Sequential, layers, optimizers } from '../dist/node.js';
+import { startThreads } from '../dist/threads/pool.js';
+import { MIN_WORK } from '../dist/threads/split.js';
+import { rand } from './data.js';
+import { interleaved, speedup } from './rounds.js';
+
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
+
+function gemmTask(parts, name, m, n, k, v) {
+  const K = parts.kernels;
+  const put = (values) => {
+    const p = parts.arena.alloc(values.length * 4 + 16);
+    new Float32Array(K.memory.buffer, p, values.length).set(values);
+    return p;
+  };
+  const a = put(rand(m * k)), b = put(rand(k * n, 1)), c = put(new Float32Array(m * n));
+  const fn = K[`gemm_${v}_f32`];
+  return { name, fn: () => fn(c, a, b, m, n, k, 1, 0) };
+}
+
+function model(sizes, batch) {
+  const [inp, ...rest] = sizes;
+  const out = rest.at(-1);
+  const multi = out > 1;
+  const m = new Sequential(rest.map((u, i) => layers.dense({ inputDim: i === 0 ? inp : undefined, units: u, activation: i < rest.length - 1 ? 'relu' : 'linear' })), { seed: 0 });
+  m.compile({ loss: multi ? 'softmaxCrossEntropy' : 'bceWithLogits', optimizer: multi ? optimizers.adam({ lr: 1e-3 }) : optimizers.sgd({ lr: 0.2 }), batchSize: batch });
+  const xs = { data: rand(batch * inp, 1), shape: [batch, inp] };
+  const ys = { data: Float32Array.from({ length: batch }, (_, i) => (multi ? i % out : i % 2)), shape: [batch, 1] };
+  return () => m.trainOnBatch(xs, ys);
+}
+
+// CPU time (all threads of the process) per call over `calls` calls, after the timed rounds: with
+// other processes on the machine the wall-clock ratio shows how much CPU we got; this shows how
+// much work the split adds (B packed by each thread, the wake-ups).
+function cpuPerCall(fn, calls, before) {
+  before?.();
+  fn();
+  const u = process.cpuUsage();
+  for (let i = 0; i < calls; i++) fn();
+  const d = process.cpuUsage(u);
+  return (d.user + d.system) / 1000 / calls;
+}
+
+const one = '1 thread';
+const many = `${THREADS} threads`;
+
+export async function benchThreads({ time = 300 } = {}) {
+  const module = new WebAssembly.Module(readFileSync(new URL('../build/wasmnn-threads.wasm', import.meta.url)));
+  const serial = await startThreads(module, 1);
+  const pool = await startThreads(module, THREADS);
+  const lines = [];
+  const report = (label, result, unit, scale, [cpuOne, cpuMany]) => {
+    const line = `${label}: ${one} ${scale(result[one].ms).toFixed(1)} ${unit}, ${many} ${scale(result[many].ms).toFixed(1)} ${unit} (${speedup(result, many, one).toFixed(2)}x; per round ${result[one].perRound.map((t, i) => (t / result[many].perRound[i]).toFixed(2)).join(' ')}); CPU per call ${cpuOne.toFixed(3)} vs ${cpuMany.toFixed(3)} ms (${((cpuMany / cpuOne - 1) * 100).toFixed(0)}% more work)`;
+    console.log(line);
+    lines.push(line);
+  };
+  for (const v of ['nn', 'nt', 'tn']) {
+    const n = 1024;
+    // 1 s a contender a round: a product takes 40-120 ms here, so 300 ms would give a median of 3-7 calls.
+    const tasks = [gemmTask(serial, one, n, n, n, v), gemmTask(pool, many, n, n, n, v)];
+    const result = await interleaved(tasks, { time: 1000 });
+    report(`GEMM 1024^3 ${v.toUpperCase()}`, result, 'GFLOP/s', (ms) => (2 * n ** 3) / (ms * 1e6), tasks.map((t) => cpuPerCall(t.fn, 5)));
+  }
+  for (const [label, sizes, batch, unit, perCall] of [
+    ['MLP 784-256-128-10, batch 128, Adam', [784, 256, 128, 10], 128, 'samples/s', 128],
+    ['seed net 2-20-3-1, full batch 200, SGD', [2, 20, 3, 1], 200, 'steps/s', 1],
+  ]) {
+    const rt = await init({ threads: THREADS, simd: 'plain' });
+    const a = model(sizes, batch);
+    const b = model(sizes, batch);
+    const tasks = [
+      { name: one, fn: a, before: () => rt.useThreads(1) },
+      { name: many, fn: b, before: () => rt.useThreads(THREADS) },
+    ];
+    const result = await interleaved(tasks, { time });
+    report(label, result, unit, (ms) => (perCall * 1000) / ms, tasks.map((t) => cpuPerCall(t.fn, perCall > 1 ? 50 : 2000, t.before)));
+    rt.close();
+  }
+
+  // One split call's cost: a product too small to gain from a second thread, split anyway.
+  const forced = await startThreads(module, THREADS, { minWork: 0 });
+  const tiny = await interleaved([gemmTask(serial, one, 8, 8, 8, 'nn'), gemmTask(forced, many, 8, 8, 8, 'nn')], { time });
+  const cost = (tiny[many].ms - tiny[one].ms) * 1000;
+  console.log(`one split call (8x8x8 NN split across ${THREADS} threads, minus the product alone): ${cost.toFixed(1)} us`);
+  // Where splitting pays: NN products of growing work, serial vs split; the threshold is MIN_WORK.
+  const crossings = [];
+  for (const s of [32, 48, 64, 96, 128, 192]) {
+    const r = await interleaved([gemmTask(serial, one, s, s, s, 'nn'), gemmTask(forced, many, s, s, s, 'nn')], { time: time / 2 });
+    crossings.push(`${s}^3 (${(s ** 3 / 2 ** 20).toFixed(2)} Mi MAC) ${speedup(r, many, one).toFixed(2)}x`);
+  }
+  console.log(`split vs one thread by size: ${crossings.join(', ')}; the threshold is ${MIN_WORK / 2 ** 20} Mi multiply-adds`);
+  forced.close();
+  pool.close();
+  return lines;
+}

@@ -1,0 +1,273 @@
+// The threaded runtime: one instance of the threaded build per thread over one shared memory,
+// and a `kernels` object with the signatures of the single-threaded one whose large calls are
+// split across the threads (src/threads/split.ts says how). The calling thread is thread 0: it
+// publishes a call (arguments and each thread's range in the control block), runs its own share,
+// then waits for the others. A call allocates nothing: the arguments go through preallocated
+// slots in shared memory and the threads meet through Atomics.wait/notify on two counters.
+import { KERNEL_ARITY, type KernelName, type Kernels } from '../wasm/exports.js';
+import { Arena } from '../memory/arena.js';
+import { SPLITS, MIN_WORK, type Split } from './split.js';
+import { layout, callWith, makeRunner, workerSource } from './runner.js';
+
+const L = layout();
+/** Pages the threaded build declares (assembly: asconfig.json's threads targets). */
+export const THREADED_INITIAL_PAGES = 16;
+export const THREADED_MAXIMUM_PAGES = 65536; // 4 GiB: the wasm32 limit
+
+export interface PoolOptions {
+  /** How many checks a waiting thread spins before it sleeps (default 0: see bench/README.md, "Threads"). */
+  spin?: number;
+  /** How long a worker may take to start (default 10 s) before the runtime falls back to one thread. */
+  startTimeoutMs?: number;
+  /** Work (GEMM multiply-adds) below which a call stays on the calling thread (default MIN_WORK); tests pass 0. */
+  minWork?: number;
+  /** For tests: the boot line a Node worker runs instead of the real one (to make a start fail). */
+  nodeBoot?: string;
+}
+
+/** A started worker, whatever the platform. */
+interface WorkerHandle {
+  terminate(): void;
+}
+
+export interface ThreadedParts {
+  kernels: Kernels;
+  arena: Arena;
+  threads: number;
+  close(): void;
+  /** How many calls were split across the threads so far. */
+  splitCalls(): number;
+  /** Splits the calls that follow across n of the started threads (1 to threads; 1: none split). */
+  useThreads(n: number): void;
+}
+
+// A dynamic import: Node evaluates a worker's source as CommonJS or as a module, after the parent's flags.
+const NODE_BOOT = "import('node:worker_threads').then(({ workerData, parentPort }) => workerMain(workerData, (m) => parentPort.postMessage(m)));";
+const WEB_BOOT = 'self.onmessage = (e) => { self.onmessage = null; workerMain(e.data, (m) => self.postMessage(m)); };';
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
+
+/** The threads the platform offers: 1 where shared memory or workers are missing (Cloudflare Workers, a page that is not cross-origin isolated). */
+export async function availableThreads(): Promise<number> {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return 1;
+  if (isNode) {
+    const os = await import('node:os');
+    return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+  }
+  const g = globalThis as { Worker?: unknown; crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  if (typeof g.Worker !== 'function' || g.crossOriginIsolated === false) return 1;
+  return Math.max(1, g.navigator?.hardwareConcurrency ?? 1);
+}
+
+/** True for a module of the threaded build (it imports its memory). */
+export function isThreadedModule(module: WebAssembly.Module): boolean {
+  return WebAssembly.Module.imports(module).some((i) => i.module === 'env' && i.name === 'memory' && i.kind === 'memory');
+}
+
+/**
+ * Starts `threads` threads (this one and threads - 1 workers) over a module of the threaded build.
+ * A worker that fails to start leaves a working single-threaded runtime, with a warning.
+ */
+export async function startThreads(module: WebAssembly.Module, threads: number, options: PoolOptions = {}): Promise<ThreadedParts> {
+  if (!Number.isInteger(threads) || threads < 1 || threads > L.MAX_THREADS) throw new RangeError(`wasmnn: threads must be an integer from 1 to ${L.MAX_THREADS}, got ${threads}`);
+  const memory = new WebAssembly.Memory({ initial: THREADED_INITIAL_PAGES, maximum: THREADED_MAXIMUM_PAGES, shared: true });
+  // The scratch blocks come from the arena, which needs __heap_base, which needs an instance:
+  // a first one (scratch 0, never called) reads it.
+  const probe = (await WebAssembly.instantiate(module, { env: { memory, scratch: 0 } })).exports as Record<string, () => number>;
+  const arena = new Arena(memory, probe.heap_base());
+  const scratchBytes = probe.thread_scratch_bytes();
+  const scratch = Array.from({ length: threads }, () => arena.alloc(scratchBytes, 64));
+  const control = arena.alloc(L.BYTES, 64);
+  const main = (await WebAssembly.instantiate(module, { env: { memory, scratch: scratch[0] } })).exports as Record<string, unknown>;
+  const raw = main as unknown as Kernels;
+
+  const names = Object.keys(SPLITS) as KernelName[];
+  const spec = new Int32Array(names.length * L.SPEC);
+  names.forEach((name, op) => {
+    const s = SPLITS[name] as Split;
+    spec[op * L.SPEC] = s.arity;
+    spec[op * L.SPEC + 1] = s.count;
+    s.strides.forEach((v, i) => (spec[op * L.SPEC + 2 + i] = v));
+  });
+  const runs = names.map((n) => (SPLITS[n] as Split).run);
+
+  const workers: WorkerHandle[] = [];
+  const spin = options.spin ?? 0;
+  if (threads > 1) {
+    try {
+      const data = (tid: number) => ({ module, memory, scratch: scratch[tid], control, tid, names: runs, spec, spin });
+      const started = [];
+      for (let tid = 1; tid < threads; tid++) started.push(startWorker(data(tid), workers, options));
+      await Promise.all(started);
+    } catch (e) {
+      for (const w of workers) w.terminate();
+      console.warn(`wasmnn: could not start ${threads - 1} worker thread(s) (${(e as Error).message}); running on one thread`);
+      return single(raw, arena);
+    }
+  }
+  if (threads === 1) return single(raw, arena);
+  const pool = new Pool(memory, control, threads, spin, options.minWork ?? MIN_WORK, runs.map((n) => main[n] as Function), spec, workers);
+  const kernels: Record<string, unknown> = { memory };
+  for (const name of Object.keys(KERNEL_ARITY) as KernelName[]) {
+    const op = names.indexOf(name);
+    kernels[name] = op < 0 ? main[name] : wrap(name, pool, op, SPLITS[name] as Split);
+  }
+  return { kernels: kernels as Kernels, arena, threads, close: () => pool.close(), splitCalls: () => pool.splits, useThreads: (n) => pool.use(n) };
+}
+
+function single(kernels: Kernels, arena: Arena): ThreadedParts {
+  return { kernels, arena, threads: 1, close() {}, splitCalls: () => 0, useThreads: (n) => checkUse(n, 1) };
+}
+
+function checkUse(n: number, threads: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > threads) throw new RangeError(`wasmnn: useThreads takes an integer from 1 to the ${threads} thread(s) started, got ${n}`);
+}
+
+function startWorker(data: object, workers: WorkerHandle[], options: PoolOptions): Promise<void> {
+  const timeout = options.startTimeoutMs ?? 10_000;
+  return new Promise<void>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = (error?: string) => {
+      if (timer === undefined) return;
+      clearTimeout(timer);
+      timer = undefined;
+      if (error === undefined) resolve();
+      else reject(new Error(error));
+    };
+    timer = setTimeout(() => done(`a worker did not start within ${timeout} ms`), timeout);
+    const onMessage = (m: unknown) => done(m === 'ready' ? undefined : `a worker failed: ${(m as { error?: string })?.error ?? String(m)}`);
+    if (isNode) {
+      import('node:worker_threads').then(({ Worker }) => {
+        const w = new Worker(workerSource(options.nodeBoot ?? NODE_BOOT), { eval: true, workerData: data });
+        w.unref(); // a process whose work is done exits, workers or not
+        workers.push(w);
+        w.once('message', onMessage);
+        w.once('error', (e) => done(`a worker failed: ${e.message}`));
+        w.once('exit', (code) => done(`a worker exited with code ${code}`));
+      }, (e: Error) => done(`worker_threads is unavailable: ${e.message}`));
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([workerSource(WEB_BOOT)], { type: 'text/javascript' }));
+    const w = new Worker(url, { type: 'module' });
+    workers.push(w);
+    w.onmessage = (e) => done(e.data === 'ready' ? undefined : `a worker failed: ${e.data?.error ?? String(e.data)}`);
+    w.onerror = (e) => done(`a worker failed: ${e.message}`);
+    w.postMessage(data);
+  });
+}
+
+class Pool {
+  private readonly ctl: Int32Array;
+  readonly args: Float64Array;
+  private readonly message: Uint8Array;
+  private readonly run0: () => void;
+  private readonly canWait: boolean;
+  private live = true;
+  private active: number;
+  splits = 0;
+
+  constructor(
+    memory: WebAssembly.Memory,
+    control: number,
+    private readonly threads: number,
+    private readonly spin: number,
+    private readonly minWork: number,
+    private readonly fns: Function[],
+    spec: Int32Array,
+    private readonly workers: WorkerHandle[],
+  ) {
+    // A shared buffer never moves, so these views stay valid when memory grows.
+    this.ctl = new Int32Array(memory.buffer, control, L.ARGS_BYTE / 4);
+    this.args = new Float64Array(memory.buffer, control + L.ARGS_BYTE, L.MAX_ARGS);
+    this.message = new Uint8Array(memory.buffer, control + L.MESSAGE_BYTE, L.MESSAGE_MAX);
+    this.run0 = makeRunner(fns, spec, this.ctl, this.args, 0);
+    this.active = threads;
+    // A browser's main thread may not block: there the caller spins.
+    this.canWait = isNode || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined' || typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+  }
+
+  /** Runs op (its arguments already in `args`) on this thread alone or split across all. */
+  call(op: number, s: Split): void {
+    const a = this.args;
+    let work = s.weight;
+    for (let i = 0; i < s.work.length; i++) work *= a[s.work[i]];
+    const units = a[s.count];
+    if (work < this.minWork || units < 2 * s.align || this.active === 1 || !this.live) {
+      callWith(this.fns[op], s.arity, a);
+      return;
+    }
+    const ctl = this.ctl;
+    const t = this.threads;
+    const chunk = Math.ceil(units / this.active / s.align) * s.align;
+    for (let i = 0; i < t; i++) {
+      const lo = Math.min(i * chunk, units);
+      ctl[L.RANGES + 2 * i] = lo;
+      ctl[L.RANGES + 2 * i + 1] = Math.min(lo + chunk, units);
+    }
+    ctl[L.OP] = op;
+    ctl[L.FAILED] = 0;
+    this.splits++;
+    Atomics.store(ctl, L.PENDING, t - 1);
+    Atomics.add(ctl, L.GEN, 1);
+    Atomics.notify(ctl, L.GEN);
+    let failure: unknown;
+    try {
+      this.run0();
+    } catch (e) {
+      failure = e;
+    }
+    let p = Atomics.load(ctl, L.PENDING);
+    for (let i = 0; p !== 0 && i < this.spin; i++) p = Atomics.load(ctl, L.PENDING);
+    while (p !== 0) {
+      if (this.canWait) Atomics.wait(ctl, L.PENDING, p);
+      p = Atomics.load(ctl, L.PENDING);
+    }
+    if (failure !== undefined) throw failure;
+    if (Atomics.load(ctl, L.FAILED) !== 0) {
+      const text = new TextDecoder().decode(this.message.slice(0, Atomics.load(ctl, L.MESSAGE_LENGTH)));
+      throw new Error(`wasmnn: ${s.run} failed on worker thread ${Atomics.load(ctl, L.FAILED_TID)}: ${text}`);
+    }
+  }
+
+  /** Splits across the first n threads (the others are woken with empty ranges). */
+  use(n: number): void {
+    checkUse(n, this.threads);
+    this.active = n;
+  }
+
+  /** Stops the workers; the kernels then run on the calling thread. */
+  close(): void {
+    if (!this.live) return;
+    this.live = false;
+    Atomics.store(this.ctl, L.OP, -1);
+    Atomics.add(this.ctl, L.GEN, 1);
+    Atomics.notify(this.ctl, L.GEN);
+    for (const w of this.workers) w.terminate();
+  }
+}
+
+// The wrapper a split kernel gets: the arguments into the slots, then Pool.call. One closure per
+// arity, with named parameters: a rest parameter would allocate an array per call.
+function wrap(name: KernelName, pool: Pool, op: number, s: Split): Function {
+  const a = pool.args;
+  const arity = KERNEL_ARITY[name];
+  const tn = name === 'gemm_tn_f32'; // runs as gemm_tn_lda_f32(..., lda = m)
+  const go = () => {
+    if (tn) a[8] = a[3];
+    pool.call(op, s);
+  };
+  switch (arity) {
+    case 3: return (x0: number, x1: number, x2: number) => { a[0] = x0; a[1] = x1; a[2] = x2; go(); };
+    case 4: return (x0: number, x1: number, x2: number, x3: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; go(); };
+    case 5: return (x0: number, x1: number, x2: number, x3: number, x4: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; go(); };
+    case 6: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; go(); };
+    case 7: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; go(); };
+    case 8: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; go(); };
+    case 9: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; go(); };
+    case 10: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number, x9: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; a[9] = x9; go(); };
+    case 11: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number, x9: number, x10: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; a[9] = x9; a[10] = x10; go(); };
+    case 12: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number, x9: number, x10: number, x11: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; a[9] = x9; a[10] = x10; a[11] = x11; go(); };
+    case 13: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number, x9: number, x10: number, x11: number, x12: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; a[9] = x9; a[10] = x10; a[11] = x11; a[12] = x12; go(); };
+    default: throw new Error(`wasmnn: no thread wrapper for ${arity} arguments`);
+  }
+}

@@ -1,0 +1,116 @@
+// What every thread runs: its share of a published kernel call, and (on workers) the loop that
+// waits for calls. These functions are self-contained (no imports, no closures over this module)
+// because the workers get them as source text (Function.prototype.toString), which needs no
+// file to locate: the same text runs under Node's worker_threads, Deno and browsers.
+//
+// The control block, in shared memory (Int32 indices):
+//   0 GEN      bumped by the caller to publish a call (workers wait on it)
+//   1 PENDING  workers still working on the call (the caller waits on it)
+//   2 OP       index into the split table; -1 stops the workers
+//   3 FAILED   how many threads threw; 4 FAILED_TID the last of them; 5 MESSAGE_LENGTH
+//   8 + 2t, 9 + 2t  thread t's unit range [lo, hi)
+// then the call's arguments as float64 at byte ARGS_BYTE, and the failure's message (UTF-8) at
+// MESSAGE_BYTE.
+
+export function layout() {
+  return { GEN: 0, PENDING: 1, OP: 2, FAILED: 3, FAILED_TID: 4, MESSAGE_LENGTH: 5, RANGES: 8, MAX_THREADS: 64, ARGS_BYTE: 1024, MAX_ARGS: 16, MESSAGE_BYTE: 1280, MESSAGE_MAX: 512, BYTES: 2048, SPEC: 24 };
+}
+
+/** Calls f with the first n values of s as arguments. */
+export function callWith(f: Function, n: number, s: Float64Array): unknown {
+  switch (n) {
+    case 0: return f();
+    case 1: return f(s[0]);
+    case 2: return f(s[0], s[1]);
+    case 3: return f(s[0], s[1], s[2]);
+    case 4: return f(s[0], s[1], s[2], s[3]);
+    case 5: return f(s[0], s[1], s[2], s[3], s[4]);
+    case 6: return f(s[0], s[1], s[2], s[3], s[4], s[5]);
+    case 7: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6]);
+    case 8: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+    case 9: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]);
+    case 10: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9]);
+    case 11: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10]);
+    case 12: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]);
+    case 13: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12]);
+    default: throw new Error('wasmnn: a kernel of ' + n + ' arguments');
+  }
+}
+
+/**
+ * Thread `tid`'s share of the published call: the kernel `fns[op]` with its pointers advanced to
+ * the thread's first unit and its count set to the thread's units. `spec` holds per op, SPEC
+ * ints apart: arity, the count argument, then per argument -1 (fixed), 0 (4 bytes a unit) or
+ * i + 1 (4 bytes times argument i a unit).
+ */
+export function makeRunner(fns: Function[], spec: Int32Array, ctl: Int32Array, args: Float64Array, tid: number) {
+  const L = layout();
+  const local = new Float64Array(L.MAX_ARGS);
+  return function run(): void {
+    const lo = ctl[L.RANGES + 2 * tid];
+    const hi = ctl[L.RANGES + 2 * tid + 1];
+    if (lo >= hi) return;
+    const op = ctl[L.OP];
+    const base = op * L.SPEC;
+    const arity = spec[base];
+    for (let i = 0; i < arity; i++) {
+      let v = args[i];
+      const s = spec[base + 2 + i];
+      if (s >= 0 && v !== 0) v += lo * (s === 0 ? 4 : 4 * args[s - 1]);
+      local[i] = v;
+    }
+    local[spec[base + 1]] = hi - lo;
+    callWith(fns[op], arity, local);
+  };
+}
+
+/**
+ * A worker's life: instantiate the module over the shared memory with its own scratch block,
+ * say 'ready', then run each published call's share until told to stop. It spins `spin` checks
+ * before sleeping, so that a training loop's calls find it awake.
+ */
+export function workerMain(data: { module: WebAssembly.Module; memory: WebAssembly.Memory; scratch: number; control: number; tid: number; names: string[]; spec: Int32Array; spin: number }, post: (m: unknown) => void) {
+  const L = layout();
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(data.module, { env: { memory: data.memory, scratch: data.scratch } });
+  } catch (e) {
+    post({ error: String(e && (e as Error).message ? (e as Error).message : e) });
+    return;
+  }
+  const exp = instance.exports as Record<string, Function>;
+  const fns = data.names.map((n) => exp[n]);
+  const buffer = data.memory.buffer;
+  const ctl = new Int32Array(buffer, data.control, L.ARGS_BYTE / 4);
+  const args = new Float64Array(buffer, data.control + L.ARGS_BYTE, L.MAX_ARGS);
+  const message = new Uint8Array(buffer, data.control + L.MESSAGE_BYTE, L.MESSAGE_MAX);
+  const run = makeRunner(fns, data.spec, ctl, args, data.tid);
+  // Read before saying ready: the first call may be published the moment the caller hears it.
+  let seen = Atomics.load(ctl, L.GEN);
+  post('ready');
+  for (;;) {
+    let g = Atomics.load(ctl, L.GEN);
+    for (let i = 0; g === seen && i < data.spin; i++) g = Atomics.load(ctl, L.GEN);
+    if (g === seen) {
+      Atomics.wait(ctl, L.GEN, seen);
+      continue;
+    }
+    seen = g;
+    if (Atomics.load(ctl, L.OP) < 0) break;
+    try {
+      run();
+    } catch (e) {
+      const text = new TextEncoder().encode(String(e && (e as Error).message ? (e as Error).message : e)).subarray(0, L.MESSAGE_MAX);
+      message.set(text);
+      Atomics.store(ctl, L.MESSAGE_LENGTH, text.length);
+      Atomics.store(ctl, L.FAILED_TID, data.tid);
+      Atomics.add(ctl, L.FAILED, 1);
+    }
+    if (Atomics.sub(ctl, L.PENDING, 1) === 1) Atomics.notify(ctl, L.PENDING);
+  }
+}
+
+/** The source text a worker runs: these functions, then `boot`, which calls workerMain. */
+export function workerSource(boot: string): string {
+  return [layout, callWith, makeRunner, workerMain].map(String).join('\n') + '\n' + boot;
+}

@@ -1,0 +1,105 @@
+// Which kernels the threaded runtime splits, and how. Each is split by its output: a range of
+// units (rows of C, rows, or elements) per thread, every output element computed by exactly one
+// thread with the same code and in the same order as in one call, so the result has the same
+// bits for every thread count. A unit range [lo, hi) becomes one call of the same kernel with its
+// pointers advanced to unit lo and its count set to hi - lo.
+//
+// GEMM goes by rows of C, in blocks of 4 rows: a row of C is summed the same way whatever the
+// rows that come with it (assembly/gemm.ts, tested bit for bit). TN goes through gemm_tn_lda_f32,
+// which takes A's stride. Row kernels (bias, softmax, gather) go by rows, 4 at a time, so that a
+// bias row block starts on a vector boundary of the flat stream. Element-wise kernels and the
+// fused optimizer updates go by 16 elements (a cache line), so that only the last range has a
+// tail and it is the same tail. Kernels that sum across their output (the losses, sum_*,
+// col_sum, batch norm) or draw random numbers in sequence (dropout, rng_*) stay on one thread.
+import type { KernelName } from '../wasm/exports.js';
+
+/** How a pointer argument moves with the range: not at all, 4 bytes a unit, or 4 bytes times another argument a unit. */
+const FIXED = -1;
+const ELEM = 0;
+const times = (arg: number): number => arg + 1;
+
+export interface Split {
+  /** The kernel the threads call (gemm_tn_f32 runs as gemm_tn_lda_f32). */
+  readonly run: KernelName;
+  /** The arguments' count (of `run`). */
+  readonly arity: number;
+  /** The argument that holds the number of units. */
+  readonly count: number;
+  /** Per argument of `run`: FIXED, ELEM, or times(i). */
+  readonly strides: readonly number[];
+  /** Ranges start at multiples of this many units. */
+  readonly align: number;
+  /** The arguments whose product is the work (multiply-adds for GEMM, elements otherwise). */
+  readonly work: readonly number[];
+  /** Work per unit of `work` relative to a GEMM multiply-add, for the threshold. */
+  readonly weight: number;
+}
+
+const gemm = (run: KernelName, a: number): Split => ({ run, arity: 8, count: 3, strides: [times(4), a, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED], align: 4, work: [3, 4, 5], weight: 1 });
+const elementwise = (arity: number, pointers: number, count: number, weight: number): Split => ({
+  run: '' as KernelName,
+  arity,
+  count,
+  strides: Array.from({ length: arity }, (_, i) => (i < pointers ? ELEM : FIXED)),
+  align: 16,
+  work: [count],
+  weight,
+});
+const rows = (arity: number, strides: number[], count: number, work: number[], weight: number): Split => ({ run: '' as KernelName, arity, count, strides, align: 4, work, weight });
+
+// NOTE: weights are rough costs per element against a GEMM multiply-add (an f32x4 lane of the
+// 4x8 kernel at ~20 GFLOP/s is ~0.1 ns; a streamed element-wise op ~0.3-1 ns, exp-based ~1-2 ns).
+const ACT = 12; // activations with exp, tanh, erf
+const MEM = 4; // streamed element-wise arithmetic
+const OPT = 8; // optimizer updates (4-5 streams, a sqrt and a division)
+
+const table: Partial<Record<KernelName, Split>> = {
+  gemm_nn_f32: gemm('gemm_nn_f32', times(5)),
+  gemm_nt_f32: gemm('gemm_nt_f32', times(5)),
+  gemm_tn_f32: { ...gemm('gemm_tn_lda_f32', ELEM), arity: 9, strides: [times(4), ELEM, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED] },
+  gemm_tn_lda_f32: { ...gemm('gemm_tn_lda_f32', ELEM), arity: 9, strides: [times(4), ELEM, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED] },
+
+  bias_add_f32: rows(5, [times(4), times(4), FIXED, FIXED, FIXED], 3, [3, 4], MEM),
+  bias_relu_f32: rows(5, [times(4), times(4), FIXED, FIXED, FIXED], 3, [3, 4], MEM),
+  gather_rows_f32: rows(5, [times(4), FIXED, ELEM, FIXED, FIXED], 3, [3, 4], MEM),
+  argmax_rows_f32: rows(4, [ELEM, times(3), FIXED, FIXED], 2, [2, 3], MEM),
+  softmax_rows_f32: rows(4, [times(3), times(3), FIXED, FIXED], 2, [2, 3], ACT),
+  log_softmax_rows_f32: rows(4, [times(3), times(3), FIXED, FIXED], 2, [2, 3], ACT),
+  softmax_rows_backward_f32: rows(5, [times(4), times(4), times(4), FIXED, FIXED], 3, [3, 4], MEM),
+  log_softmax_rows_backward_f32: rows(5, [times(4), times(4), times(4), FIXED, FIXED], 3, [3, 4], ACT),
+
+  fill_f32: elementwise(3, 1, 1, MEM),
+  scale_f32: elementwise(4, 2, 2, MEM),
+  axpy_f32: elementwise(4, 2, 2, MEM),
+  mul_f32: elementwise(4, 3, 3, MEM),
+  add_sign_f32: elementwise(4, 2, 2, MEM),
+  clip_f32: elementwise(3, 1, 1, MEM),
+  gather_i32: { ...elementwise(4, 1, 3, MEM), strides: [ELEM, FIXED, ELEM, FIXED] },
+
+  sgd_f32: elementwise(5, 2, 2, OPT),
+  sgd_momentum_f32: elementwise(10, 3, 3, OPT),
+  adagrad_f32: elementwise(7, 3, 3, OPT),
+  rmsprop_f32: elementwise(11, 5, 5, OPT),
+  adam_f32: elementwise(13, 5, 5, OPT),
+  adamax_f32: elementwise(10, 4, 4, OPT),
+  nadam_f32: elementwise(12, 4, 4, OPT),
+  adadelta_f32: elementwise(9, 4, 4, OPT),
+};
+
+// y = f(x) (n at 2) and dx = dy * f'(x) given x and y (n at 4); leaky_relu and elu take alpha after n.
+for (const name of ['identity', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 'gelu', 'gelu_tanh', 'softplus', 'silu']) {
+  const extra = name === 'leaky_relu' || name === 'elu' ? 1 : 0;
+  const weight = name === 'identity' || name === 'relu' || name === 'leaky_relu' ? MEM : ACT;
+  table[`${name}_f32` as KernelName] = elementwise(3 + extra, 2, 2, weight);
+  table[`${name}_backward_f32` as KernelName] = elementwise(5 + extra, 4, 4, weight);
+}
+for (const [name, s] of Object.entries(table)) if (!s.run) table[name as KernelName] = { ...s, run: name as KernelName };
+
+export const SPLITS: Readonly<Partial<Record<KernelName, Split>>> = table;
+
+/**
+ * Work (in GEMM multiply-adds) below which a call stays on the calling thread: one dispatch
+ * (publish, wake, wait) costs a few microseconds when the workers are spinning, tens when
+ * they sleep; see bench/README.md for the measurement behind the figure.
+ */
+export const MIN_WORK = 1 << 20;

@@ -1,0 +1,146 @@
+// Every kernel the threaded runtime splits, on 2 and 3 threads with the threshold at 0 (so every
+// call is split, down to one unit a thread), against the single-threaded build: the same bits in
+// every output, at awkward sizes, unaligned offsets and with the output aliasing an input.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadWasm, randn } from '../helpers/wasm.js';
+import { startThreads, type ThreadedParts } from '../../dist/threads/pool.js';
+import { SPLITS } from '../../dist/threads/split.js';
+
+const plain = loadWasm();
+const module = new WebAssembly.Module(readFileSync('build/wasmnn-threads.wasm'));
+
+type Kind = 'f32' | 'pos' | 'i32' | 'zero';
+/** A kernel call: its buffers (contents, skew in floats) and how each argument is made. */
+interface Call {
+  buffers: { kind: Kind; n: number; skew: number; max?: number }[];
+  /** Per argument: ['buf', i] for buffer i's pointer, or a number. */
+  args: (number | ['buf', number])[];
+}
+
+// Builds the buffers in one runtime, calls, and returns every buffer's bits afterwards.
+function run(kernels: Record<string, Function>, arena: { alloc(b: number, a?: number): number }, memory: WebAssembly.Memory, name: string, call: Call, seed: number): Uint32Array[] {
+  const ptrs = call.buffers.map((b, i) => {
+    const p = arena.alloc((b.n + b.skew) * 4 + 16, 64) + b.skew * 4;
+    const r = randn(b.n, seed + i);
+    if (b.kind === 'i32') new Int32Array(memory.buffer, p, b.n).set(Array.from(r, (v, j) => Math.abs(Math.floor(v * 1000 + j)) % (b.max ?? 1)));
+    else new Float32Array(memory.buffer, p, b.n).set(b.kind === 'pos' ? r.map(Math.abs) : b.kind === 'zero' ? r.map(() => 0) : r);
+    return p;
+  });
+  const args = call.args.map((a) => (typeof a === 'number' ? a : ptrs[a[1]]));
+  kernels[name](...args);
+  return call.buffers.map((b, i) => new Uint32Array(memory.buffer, ptrs[i], b.n).slice());
+}
+
+const buf = (kind: Kind, n: number, skew = 0, max?: number) => ({ kind, n, skew, max });
+const B = (i: number): ['buf', number] => ['buf', i];
+
+// Calls for one kernel at size s (elements, or rows x cols), cycling offsets and aliasing.
+function calls(name: string): Call[] {
+  const out: Call[] = [];
+  const sizes = [0, 1, 3, 4, 5, 17, 33, 1023, 4099];
+  if (name.startsWith('gemm')) {
+    const shapes = [[1, 5, 7], [3, 8, 16], [5, 17, 33], [9, 1, 40], [17, 2, 20], [18, 3, 17], [21, 4, 64], [33, 10, 300], [64, 64, 64], [130, 1024, 130], [200, 300, 150], [37, 8, 5]];
+    for (const [m, n, k] of shapes) {
+      for (const beta of [0, 0.5]) {
+        const tn = name === 'gemm_tn_f32' || name === 'gemm_tn_lda_f32';
+        const args: Call['args'] = [B(0), B(1), B(2), m, n, k, 1.25, beta];
+        if (name === 'gemm_tn_lda_f32') {
+          // A of k x (m + 3): the first m of its columns.
+          out.push({ buffers: [buf('f32', m * n, 1), buf('f32', k * (m + 3), 2), buf('f32', k * n, 3)], args: [...args, m + 3] });
+        } else out.push({ buffers: [buf('f32', m * n, 1), buf('f32', tn ? k * m : m * k, 2), buf('f32', name === 'gemm_nt_f32' ? n * k : k * n, 3)], args });
+      }
+    }
+    return out;
+  }
+  const s = SPLITS[name as keyof typeof SPLITS]!;
+  if (s.align === 4) {
+    // Row kernels: rows x cols.
+    for (const [rows, cols] of [[1, 1], [3, 3], [4, 4], [5, 10], [17, 3], [33, 17], [130, 300], [9, 256], [9, 257]]) {
+      const n = rows * cols;
+      if (name === 'gather_rows_f32') out.push({ buffers: [buf('f32', n, 1), buf('f32', 7 * cols, 2), buf('i32', rows, 0, 7)], args: [B(0), B(1), B(2), rows, cols] });
+      else if (name === 'argmax_rows_f32') out.push({ buffers: [buf('i32', rows, 0, 1), buf('f32', n, 3)], args: [B(0), B(1), rows, cols] });
+      else if (name.startsWith('bias')) {
+        out.push({ buffers: [buf('f32', n, 1), buf('f32', n, 2), buf('f32', cols, 3)], args: [B(0), B(1), B(2), rows, cols] });
+        out.push({ buffers: [buf('f32', n, 1), buf('f32', cols, 3)], args: [B(0), B(0), B(1), rows, cols] }); // in place
+      } else if (s.arity === 4) out.push({ buffers: [buf('f32', n, 1), buf('f32', n, 2)], args: [B(0), B(1), rows, cols] });
+      else out.push({ buffers: [buf('f32', n, 1), buf('f32', n, 2), buf('f32', n, 3)], args: [B(0), B(1), B(2), rows, cols] });
+    }
+    return out;
+  }
+  for (const n of sizes) {
+    const skew = n % 4;
+    if (name === 'gather_i32') {
+      out.push({ buffers: [buf('i32', n, 1, 1), buf('i32', 50, 0, 1), buf('i32', n, 2, 50)], args: [B(0), B(1), B(2), n] });
+      continue;
+    }
+    // Element-wise: `pointers` buffers of n (the state slots positive), the count, then scalars.
+    const pointers = s.strides.filter((v) => v === 0).length;
+    const kinds: Kind[] = Array.from({ length: pointers }, (_, i) => (i >= 2 && name !== 'mul_f32' && !name.includes('backward') ? 'pos' : 'f32'));
+    const scalars = SCALARS[name] ?? [];
+    const args: Call['args'] = [...kinds.map((_, i) => B(i)), n, ...scalars];
+    out.push({ buffers: kinds.map((k, i) => buf(k, n, (skew + i) % 4)), args });
+    if (pointers >= 2) out.push({ buffers: kinds.map((k, i) => buf(k, n, (skew + i) % 4)), args: [B(0), B(0), ...args.slice(2)] }); // output aliasing input
+  }
+  return out;
+}
+
+// The scalars after the count (reasonable hyper-parameters; first steps flagged where it matters).
+const SCALARS: Record<string, number[]> = {
+  fill_f32: [0.5],
+  scale_f32: [1.5],
+  axpy_f32: [-0.25],
+  add_sign_f32: [0.01],
+  clip_f32: [0.5],
+  leaky_relu_f32: [0.01],
+  leaky_relu_backward_f32: [0.01],
+  elu_f32: [1],
+  elu_backward_f32: [1],
+  sgd_f32: [0.1, 0.01],
+  sgd_momentum_f32: [0.1, 0.9, 0.1, 0.01, 0.001, 1],
+  adagrad_f32: [0.1, 1e-10, 0.01],
+  rmsprop_f32: [0.01, 0.99, 1e-8, 0.9, 0.01],
+  adam_f32: [0.001, 0.9, 0.999, 1e-8, 1.2, 0.01, 0.999],
+  adamax_f32: [0.002, 0.9, 0.999, 1e-8, 0.01],
+  nadam_f32: [0.001, 0.0005, 0.9, 0.999, 1e-8, 1.1, 0.01],
+  adadelta_f32: [1, 0.9, 1e-6, 0.01],
+};
+
+const pools: ThreadedParts[] = [];
+beforeAll(async () => {
+  for (const t of [2, 3]) pools.push(await startThreads(module, t, { minWork: 0 }));
+});
+afterAll(() => pools.forEach((p) => p.close()));
+
+describe('split kernels give the bits of one thread', () => {
+  for (const name of Object.keys(SPLITS)) {
+    it(`${name} on 2 and 3 threads`, () => {
+      const cs = calls(name);
+      expect(cs.length).toBeGreaterThan(0);
+      cs.forEach((call, i) => {
+        const want = run(plain.k, plain.arena, plain.memory, name, call, 100 + i);
+        for (const p of pools) {
+          const before = p.splitCalls();
+          const got = run(p.kernels as unknown as Record<string, Function>, p.arena, p.kernels.memory, name, call, 100 + i);
+          got.forEach((g, j) => expect(Buffer.from(g.buffer).equals(Buffer.from(want[j].buffer)), `${name} call ${i} (${JSON.stringify(call.args)}) buffer ${j}, ${p.threads} threads`).toBe(true));
+          const units = call.args[SPLITS[name as keyof typeof SPLITS]!.count] as number;
+          if (units >= 2 * SPLITS[name as keyof typeof SPLITS]!.align) expect(p.splitCalls()).toBe(before + 1);
+        }
+      });
+    });
+  }
+});
+
+describe('gemm_tn_lda_f32', () => {
+  it('over the first m of lda columns of A equals gemm_tn_f32 on those columns alone', () => {
+    for (const [m, n, k, lda] of [[5, 3, 20, 9], [17, 1, 33, 20], [33, 10, 7, 40], [130, 64, 300, 135], [8, 2, 64, 8]]) {
+      const A = Float32Array.from(randn(k * lda, m));
+      const compact = Float32Array.from({ length: k * m }, (_, i) => A[Math.floor(i / m) * lda + (i % m)]);
+      const b = plain.put(randn(k * n, n));
+      const c1 = plain.out(m * n), c2 = plain.out(m * n);
+      plain.k.gemm_tn_lda_f32(c1, plain.put(A, 1), b, m, n, k, 1, 0, lda);
+      plain.k.gemm_tn_f32(c2, plain.put(compact, 2), b, m, n, k, 1, 0);
+      expect(Array.from(plain.f32(c1, m * n)), `${m}x${n}x${k} lda ${lda}`).toEqual(Array.from(plain.f32(c2, m * n)));
+    }
+  });
+});

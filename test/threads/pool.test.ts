@@ -1,0 +1,129 @@
+// The thread pool's faults and life: an error inside a kernel reaches the caller and leaves the
+// pool usable; memory growth reaches every thread; a worker that fails to start leaves a working
+// single-threaded runtime with a warning; a process whose work is done exits with workers alive;
+// init's `threads` option is checked.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { init } from 'wasmnn';
+import { loadWasm, randn } from '../helpers/wasm.js';
+import { startThreads, type ThreadedParts } from '../../dist/threads/pool.js';
+
+const module = new WebAssembly.Module(readFileSync('build/wasmnn-threads.wasm'));
+const plain = loadWasm();
+const opened: ThreadedParts[] = [];
+afterAll(() => opened.forEach((p) => p.close()));
+
+async function pool(threads = 2, options = {}): Promise<ThreadedParts> {
+  const p = await startThreads(module, threads, { minWork: 0, ...options });
+  opened.push(p);
+  return p;
+}
+
+/** C = A B (NN, m x n x k) in the pool with the operands at `at` (or fresh), and in the plain build; both results' bits. */
+function gemmBoth(p: ThreadedParts, m: number, n: number, k: number, at?: number): [Uint32Array, Uint32Array] {
+  const A = Float32Array.from(randn(m * k, 1));
+  const B = Float32Array.from(randn(k * n, 2));
+  const mem = p.kernels.memory;
+  const base = at ?? p.arena.alloc((m * k + k * n + m * n) * 4);
+  const [a, b, c] = [base, base + m * k * 4, base + (m * k + k * n) * 4];
+  new Float32Array(mem.buffer, a, m * k).set(A);
+  new Float32Array(mem.buffer, b, k * n).set(B);
+  p.kernels.gemm_nn_f32(c, a, b, m, n, k, 1, 0);
+  const pc = plain.out(m * n);
+  plain.k.gemm_nn_f32(pc, plain.put(A), plain.put(B), m, n, k, 1, 0);
+  return [new Uint32Array(mem.buffer, c, m * n).slice(), new Uint32Array(plain.memory.buffer, pc, m * n).slice()];
+}
+
+describe('faults', () => {
+  it('an error inside a kernel on a worker reaches the caller, and the pool stays usable', async () => {
+    const p = await pool();
+    const end = p.kernels.memory.buffer.byteLength;
+    // C of 8 x 4 floats whose last 4 rows (the worker's) lie past the end of memory.
+    const inBounds = p.arena.alloc(64 * 4);
+    expect(() => p.kernels.gemm_nn_f32(end - 64, inBounds, inBounds, 8, 4, 4, 1, 0)).toThrow(/gemm_nn_f32 failed on worker thread 1: .*out of bounds/);
+    const before = p.splitCalls();
+    const [got, want] = gemmBoth(p, 64, 40, 33);
+    expect(got).toEqual(want);
+    expect(p.splitCalls()).toBe(before + 1);
+  });
+  it("an error in the calling thread's share is thrown once the workers are done, and the pool stays usable", async () => {
+    const p = await pool();
+    const end = p.kernels.memory.buffer.byteLength;
+    expect(() => p.kernels.adam_f32(end + 4096, end + 4096, end + 4096, end + 4096, 0, 64, 0.1, 0.9, 0.999, 1e-8, 1, 0, 1)).toThrow(/out of bounds/);
+    const [got, want] = gemmBoth(p, 37, 17, 20);
+    expect(got).toEqual(want);
+  });
+  it('memory growth reaches every thread: operands in the grown part give the same bits', async () => {
+    const p = await pool(3);
+    const b0 = p.kernels.memory.buffer;
+    const big = p.arena.alloc(64 << 20); // grows shared memory by 64 MiB
+    expect(p.arena.grows).toBeGreaterThan(0);
+    expect(p.kernels.memory.buffer).not.toBe(b0); // so Tensor.data re-derives its view
+    expect(p.kernels.memory.buffer.byteLength).toBeGreaterThan(b0.byteLength);
+    const [got, want] = gemmBoth(p, 130, 70, 90, big + (60 << 20));
+    expect(got).toEqual(want);
+  });
+});
+
+describe('starting workers', () => {
+  it('a worker that fails to start leaves a working single-threaded runtime and a warning, not a hang', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const thrown = await pool(2, { nodeBoot: "throw new Error('no threads today')" });
+      expect(thrown.threads).toBe(1);
+      expect(warn.mock.calls.at(-1)?.[0]).toMatch(/could not start 1 worker thread\(s\) \(a worker failed: no threads today\); running on one thread/);
+      const silent = await pool(3, { nodeBoot: 'setInterval(() => {}, 1000)', startTimeoutMs: 300 });
+      expect(silent.threads).toBe(1);
+      expect(warn.mock.calls.at(-1)?.[0]).toMatch(/could not start 2 worker thread\(s\) \(a worker did not start within 300 ms\)/);
+      const [got, want] = gemmBoth(silent, 33, 20, 17);
+      expect(got).toEqual(want);
+      expect(silent.splitCalls()).toBe(0);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+  it('a process whose work is done exits on its own, its workers started and idle', () => {
+    const program = `import('wasmnn').then(async (w) => {
+      const rt = await w.init({ threads: 2 });
+      const m = new w.Sequential([w.layers.dense({ inputDim: 256, units: 256 })], { seed: 1 });
+      m.predict({ data: new Float32Array(256 * 256), shape: [256, 256] });
+      console.log(JSON.stringify({ threads: rt.threads, split: rt.splitCalls() }));
+    });`;
+    const t0 = Date.now();
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8', timeout: 20_000 });
+    const r = JSON.parse(out);
+    expect(r.threads).toBe(2);
+    expect(r.split).toBeGreaterThan(0);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+});
+
+describe('useThreads', () => {
+  it('splits later calls over n of the started threads, the same bits, none split at 1, and refuses n out of range', async () => {
+    const p = await pool(3);
+    const [all, want] = gemmBoth(p, 70, 30, 40);
+    p.useThreads(2);
+    const before = p.splitCalls();
+    expect(gemmBoth(p, 70, 30, 40)[0]).toEqual(want);
+    expect(p.splitCalls()).toBe(before + 1);
+    p.useThreads(1);
+    expect(gemmBoth(p, 70, 30, 40)[0]).toEqual(all);
+    expect(p.splitCalls()).toBe(before + 1);
+    expect(() => p.useThreads(4)).toThrow(/useThreads takes an integer from 1 to the 3 thread\(s\) started, got 4/);
+  });
+});
+
+describe("init's threads option", () => {
+  it("takes a number or 'auto' (the cores here), defaults to 1, and refuses the rest by name", async () => {
+    const auto = await init({ threads: 'auto', simd: 'plain' });
+    expect(auto.threads).toBe((await import('node:os')).availableParallelism());
+    auto.close();
+    expect((await init(undefined, { simd: 'plain' })).threads).toBe(1);
+    await expect(init({ threads: 0 })).rejects.toThrow(/threads.*'auto' or an integer from 1 to 64, got 0/);
+    await expect(init({ threads: 2.5 })).rejects.toThrow(/got 2.5/);
+    await expect(init(readFileSync('build/wasmnn.wasm'), { threads: 2 })).rejects.toThrow(/needs the threaded build/);
+    const one = await init(readFileSync('build/wasmnn.wasm'), { threads: 'auto' });
+    expect(one.threads).toBe(1); // a single-threaded module given: one thread
+  });
+});

@@ -1,0 +1,62 @@
+// Run with --expose-gc --max-semi-space-size=1. Counts minor garbage collections (scavenges)
+// during calls split across 2 threads: 100 000 calls of the kinds the threaded runtime splits
+// (GEMM NN/NT/TN, bias + ReLU, Adam), every one split (threshold 0), then 3 000 trainOnBatch
+// steps of a 64-256-10 model on 2 threads through init(), whose GEMMs split at the default
+// threshold. With a young generation of 1 MiB, a dispatch that allocated 16 bytes (one boxed double) would fill it
+// within the 100 000 calls. Prints the counts as JSON.
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import { init, Sequential, layers, optimizers } from 'wasmnn';
+import { startThreads } from '../../dist/threads/pool.js';
+
+const calls = Number(process.argv[2] ?? 100_000);
+async function scavengesDuring(run) {
+  globalThis.gc();
+  let scavenges = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  await run();
+  await new Promise((r) => setTimeout(r, 50));
+  obs.disconnect();
+  return scavenges;
+}
+
+const p = await startThreads(new WebAssembly.Module(readFileSync('build/wasmnn-threads.wasm')), 2, { minWork: 0, spin: 20_000 });
+const k = p.kernels;
+const n = 16;
+const [a, b, c, w, g, m, v] = [0, 1, 2, 3, 4, 5, 6].map(() => p.arena.alloc(n * n * 4));
+function loop(count) {
+  for (let i = 0; i < count; i += 5) {
+    k.gemm_nn_f32(c, a, b, n, n, n, 1, 0);
+    k.gemm_nt_f32(c, a, b, n, n, n, 1, 0);
+    k.gemm_tn_f32(c, a, b, n, n, n, 1, 0);
+    k.bias_relu_f32(c, c, b, n, n);
+    k.adam_f32(w, g, m, v, 0, n * n, 0.001, 0.9, 0.999, 1e-8, 1, 0, 1);
+  }
+}
+loop(20_000); // warm-up: JIT tiers
+const before = p.splitCalls();
+const kernels = await scavengesDuring(() => loop(calls));
+const split = p.splitCalls() - before;
+p.close();
+
+const rt = await init({ threads: 2, simd: 'plain' });
+const rows = 128;
+const xb = { data: new Float32Array(rows * 64).map((_, i) => Math.sin(i)), shape: [rows, 64] };
+const yb = { data: new Float32Array(rows).map((_, i) => i % 10), shape: [rows, 1] };
+const model = new Sequential([layers.dense({ inputDim: 64, units: 256, activation: 'relu' }), layers.dense({ units: 10 })], { seed: 0 });
+model.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adam({ lr: 1e-3 }) });
+const sum = new Float64Array(1);
+function steps(count) {
+  for (let s = 0; s < count; s++) {
+    xb.data[s % xb.data.length] += 1e-3;
+    sum[0] += model.trainOnBatch(xb, yb);
+  }
+}
+steps(1_000); // warm-up
+const stepsBefore = rt.splitCalls();
+const trainOnBatch = await scavengesDuring(() => steps(3_000));
+console.log(JSON.stringify({ kernels, split, trainOnBatch, stepSplits: rt.splitCalls() - stepsBefore, finite: Number.isFinite(sum[0]) }));
+rt.close();
