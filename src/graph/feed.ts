@@ -20,8 +20,12 @@ export class Feed {
     this.heapI = new Int32Array(rt.arena.memory.buffer);
   }
 
-  /** The values of v as a flat array, leaving its rows and columns in this.rows / this.cols. */
-  read(v: MatrixLike, name: string): ArrayLike<number> {
+  /**
+   * The values of v as a flat array, leaving its rows and columns in this.rows / this.cols; a
+   * Matrix or { data: Float32Array, shape } is read in place (other forms go through Matrix.from).
+   */
+  read(v: MatrixLike, name: string): Float32Array {
+    // A Matrix is shaped too, but its `shape` getter builds an array: take its fields instead.
     if (!(v instanceof Matrix) && Matrix.isShaped(v) && v.data instanceof Float32Array) {
       Matrix.checkShaped(v, name);
       this.rows = v.shape[0];

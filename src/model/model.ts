@@ -26,6 +26,7 @@ import { gradients } from '../graph/autodiff.js';
 import { Program } from '../graph/program.js';
 import { pinGradients } from '../graph/pins.js';
 import { lossOf, weightedLossOf } from '../graph/ops/loss.js';
+import { Feed } from '../graph/feed.js';
 import { toTensor, type Operand } from '../graph/api.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
 import { checkCallbacks } from '../callbacks/index.js';
@@ -514,23 +515,8 @@ export class Model {
     if (y === undefined || y === null) throw new TypeError(`wasmnn: ${what}(x, y) needs the targets y (without them it would train toward zero)`);
   }
 
-  // trainOnBatch's operands without allocating: a Matrix, or { data: Float32Array, shape }, is
-  // read in place (rows and columns left in batchRows/batchCols); other forms go through Matrix.from.
-  private batchRows = 0;
-  private batchCols = 0;
-  private batchData(v: MatrixLike, name: string): Float32Array {
-    // A Matrix is shaped too, but its `shape` getter builds an array: take its fields instead.
-    if (!(v instanceof Matrix) && Matrix.isShaped(v) && v.data instanceof Float32Array) {
-      Matrix.checkShaped(v, name);
-      this.batchRows = v.shape[0];
-      this.batchCols = v.shape[1] ?? 1;
-      return v.data;
-    }
-    const m = v instanceof Matrix ? v : Matrix.from(v, name, false);
-    this.batchRows = m.rows;
-    this.batchCols = m.cols;
-    return m.data;
-  }
+  // trainOnBatch's operands, read without allocating (src/graph/feed.ts).
+  private feed: Feed | undefined;
 
   private makeResident(x: Matrix[], y: Matrix | undefined, index: boolean): Resident {
     const { arena } = this.rt;
@@ -785,10 +771,11 @@ export class Model {
       optimizer.step();
       return;
     }
-    const xd = this.batchData(xIn as MatrixLike, 'x');
-    const rows = this.batchRows, cols = this.batchCols;
-    const yd = this.batchData(yIn, 'y');
-    const yRows = this.batchRows, yCols = this.batchCols;
+    const feed = (this.feed ??= new Feed(this.rt));
+    const xd = feed.read(xIn as MatrixLike, 'x');
+    const rows = feed.rows, cols = feed.cols;
+    const yd = feed.read(yIn, 'y');
+    const yRows = feed.rows, yCols = feed.cols;
     const index = this.checkShapes1(rows, cols, yd, yRows, yCols);
     if (rows > this.maxRows) this.maxRows = rows;
     const p = this.program('train', index);

@@ -2,17 +2,14 @@
 // shape errors at build time, the memory plan, a loss written with ops, and the batch replanned.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, Model, Sequential, input, ops, layers, losses, optimizers, parameter, valueAndGrad } from 'wasmnn';
-import { csvRows } from '../helpers/fixtures.js';
+import { moons, bits } from '../helpers/fixtures.js';
 import { reseal } from '../helpers/reseal.js';
 
 beforeAll(async () => {
   await init(undefined, { simd: 'plain' });
 });
 
-const rows = csvRows('moons_300_noise0.5.csv');
-const x = rows.map((r) => r.slice(0, 2));
-const y = rows.map((r) => [r[2]]);
-const bits = (ws: Float32Array[]) => ws.map((w) => Array.from(new Uint32Array(w.slice().buffer)));
+const { x, y } = moons();
 
 function residual(seed = 0) {
   const inp = input([2]);

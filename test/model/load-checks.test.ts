@@ -8,17 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { init, Model, Sequential, layers, optimizers, encodeModel, decodeModel, type SavedModel } from 'wasmnn';
 import { saveModelFile, loadModelFile } from 'wasmnn/fs';
-import { csvRows, golden } from '../helpers/fixtures.js';
+import { moons, bits, golden } from '../helpers/fixtures.js';
 import { reseal } from '../helpers/reseal.js';
 
 beforeAll(async () => {
   await init(undefined, { simd: 'plain' });
 });
 
-const rows = csvRows('moons_300_noise0.5.csv');
-const x = rows.map((r) => r.slice(0, 2));
-const y = rows.map((r) => [r[2]]);
-const bits = (ws: Float32Array[]) => ws.map((w) => Array.from(new Uint32Array(w.slice().buffer)));
+const { x, y } = moons();
 
 async function trained(opt = optimizers.adam({ lr: 0.01 })) {
   const m = new Sequential([layers.dense({ inputDim: 2, units: 8, activation: 'relu' }), layers.batchNorm(), layers.dense({ units: 1 })], { seed: 2 });

@@ -3,16 +3,13 @@
 // Epochs are numbered on across fits (history, callbacks, the schedule), or from initialEpoch.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, Sequential, layers, optimizers, schedules, encodeModel, type History } from 'wasmnn';
-import { csvRows } from '../helpers/fixtures.js';
+import { moons, bits } from '../helpers/fixtures.js';
 
 beforeAll(async () => {
   await init(undefined, { simd: 'plain' });
 });
 
-const rows = csvRows('moons_300_noise0.5.csv');
-const x = rows.map((r) => r.slice(0, 2));
-const y = rows.map((r) => [r[2]]);
-const bits = (ws: Float32Array[]) => ws.map((w) => Array.from(new Uint32Array(w.slice().buffer)));
+const { x, y } = moons();
 
 const RATES: Record<string, () => unknown> = {
   step: () => schedules.step({ initial: 0.05, stepSize: 2, gamma: 0.5 }),

@@ -1,17 +1,14 @@
 // Save and load: a bit-exact round trip, resuming equals training on, and damaged files refused.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, Sequential, layers, optimizers, regularizers, type SavedModel } from 'wasmnn';
-import { csvRows } from '../helpers/fixtures.js';
+import { moons, bits } from '../helpers/fixtures.js';
 import { reseal } from '../helpers/reseal.js';
 
 beforeAll(async () => {
   await init();
 });
 
-const rows = csvRows('moons_300_noise0.5.csv');
-const x = rows.map((r) => r.slice(0, 2));
-const y = rows.map((r) => [r[2]]);
-const bits = (ws: Float32Array[]) => ws.map((w) => Array.from(new Uint32Array(w.slice().buffer)));
+const { x, y } = moons();
 
 function model(opt = optimizers.adam({ lr: 0.01 })) {
   const m = new Sequential([
