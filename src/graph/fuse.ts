@@ -23,13 +23,14 @@ export function fuse(eqns: readonly Eqn[], roots: readonly SymbolicTensor[]): Eq
   const count = (t: SymbolicTensor) => uses.set(t, (uses.get(t) ?? 0) + 1);
   for (const e of eqns) e.inputs.forEach(count);
   roots.forEach(count);
+  const present = new Set(eqns);
   const removed = new Set<Eqn>();
   const out: Eqn[] = eqns.map((e) => {
     const y = e.outputs[0];
     if (!y || !isReluOf(y)) return e;
     const sum = e.inputs[0];
     const p = sum.producer;
-    if (!p || !isRowBiasAdd(p) || uses.get(sum) !== 1 || !eqns.includes(p)) return e;
+    if (!p || !isRowBiasAdd(p) || uses.get(sum) !== 1 || !present.has(p)) return e;
     removed.add(p);
     return { id: e.id, op: biasReluOp, inputs: p.inputs, outputs: e.outputs, attrs: {} };
   });

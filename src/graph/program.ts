@@ -102,9 +102,9 @@ export class Program {
       const x = e.inputs[op.inPlace];
       const gx = groupOf(idOf(x));
       const members = tensors.filter((t, j) => find(j) === gx);
-      const movable = members.every((t) => kindOf(t) === 'planned') && lastOfGroup(gx) === i && bytesPerRow(x) === bytesPerRow(out) && x.rows === out.rows;
       // An input read twice by the op (x * x) is still safe: the kernels are element-wise.
-      if (movable && e.inputs.filter((t) => groupOf(idOf(t)) === gx).length >= 1) join(idOf(x), idOf(out));
+      const movable = members.every((t) => kindOf(t) === 'planned') && lastOfGroup(gx) === i && bytesPerRow(x) === bytesPerRow(out) && x.rows === out.rows;
+      if (movable) join(idOf(x), idOf(out));
     });
 
     // Slots: one per group.
