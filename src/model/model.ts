@@ -411,13 +411,16 @@ export class Model {
   }
 
   /** Validates x (and y) against the model and decides how targets are stored. */
+  /** What the data being checked is called in messages: '' for x and y, 'validationData ' for fit's validation set. */
+  private label = '';
+
   private checkData(xIn: MatrixLike | readonly MatrixLike[], yIn?: MatrixLike): { x: Matrix[]; y?: Matrix; index: boolean } {
-    const x = this.inputList(xIn, 'x').map((v, i) => Matrix.from(v, this.inputs.length === 1 ? 'x' : `x[${i}]`));
+    const x = this.inputList(xIn, 'x').map((v, i) => Matrix.from(v, this.inputs.length === 1 ? `${this.label}x` : `${this.label}x[${i}]`));
     if (yIn === undefined) {
       this.checkShapes(x);
       return { x, index: false };
     }
-    const y = Matrix.from(yIn, 'y');
+    const y = Matrix.from(yIn, `${this.label}y`);
     return { x, y, index: this.checkShapes(x, y.data, y.rows, y.cols) };
   }
 
@@ -428,23 +431,23 @@ export class Model {
   private checkShapes(x: readonly { rows: number; cols: number }[], y?: ArrayLike<number>, yRows = 0, yCols = 0, scan = true): boolean {
     for (let i = 0; i < x.length; i++) {
       const m = x[i], want = this.inputs[i].cols;
-      if (m.cols !== want) throw new RangeError(`wasmnn: ${this.inputs.length === 1 ? 'x' : `x[${i}]`} has ${m.cols} columns but the model takes ${want} inputs${this.inputs.length === 1 ? ' (inputDim)' : ' there'}`);
-      if (m.rows !== x[0].rows) throw new RangeError(`wasmnn: x[${i}] has ${m.rows} rows but x[0] has ${x[0].rows}`);
+      if (m.cols !== want) throw new RangeError(`wasmnn: ${this.label}${this.inputs.length === 1 ? 'x' : `x[${i}]`} has ${m.cols} columns but the model takes ${want} inputs${this.inputs.length === 1 ? ' (inputDim)' : ' there'}`);
+      if (m.rows !== x[0].rows) throw new RangeError(`wasmnn: ${this.label}x[${i}] has ${m.rows} rows but x[0] has ${x[0].rows}`);
     }
     if (y === undefined) return false;
     const xRows = x[0].rows;
-    if (yRows !== xRows) throw new RangeError(`wasmnn: x has ${xRows} rows but y has ${yRows}`);
+    if (yRows !== xRows) throw new RangeError(`wasmnn: ${this.label}x has ${xRows} rows but y has ${yRows}`);
     const lossName = typeof this.loss === 'function' ? undefined : this.loss?.name;
     const index = lossName === 'softmaxCrossEntropy' && yCols === 1 && this.outputUnits > 1;
     if (index) {
       for (let r = 0; r < yRows; r++) {
         const v = y[r];
         if (!Number.isInteger(v) || v < 0 || v >= this.outputUnits) {
-          throw new RangeError(`wasmnn: y row ${r}: label ${v} is not a class index in [0, ${this.outputUnits - 1}]`);
+          throw new RangeError(`wasmnn: ${this.label}y row ${r}: label ${v} is not a class index in [0, ${this.outputUnits - 1}]`);
         }
       }
     } else if (yCols !== this.outputUnits) {
-      throw new RangeError(`wasmnn: y has ${yCols} columns but the model outputs ${this.outputUnits}`);
+      throw new RangeError(`wasmnn: ${this.label}y has ${yCols} columns but the model outputs ${this.outputUnits}`);
     }
     if (scan) this.checkTargetValues(y, yRows, yCols, index);
     return index;
@@ -464,14 +467,14 @@ export class Model {
       const n = yRows * yCols;
       for (let i = 0; i < n; i++) {
         const v = y[i];
-        if (!(v >= 0 && v <= 1)) throw new RangeError(`wasmnn: y row ${Math.floor(i / yCols)}: ${v} is not a probability in [0, 1], as ${lossName} targets must be${lossName === 'softmaxCrossEntropy' ? ' (or give one column of class indices)' : ''}`);
+        if (!(v >= 0 && v <= 1)) throw new RangeError(`wasmnn: ${this.label}y row ${Math.floor(i / yCols)}: ${v} is not a probability in [0, 1], as ${lossName} targets must be${lossName === 'softmaxCrossEntropy' ? ' (or give one column of class indices)' : ''}`);
       }
     }
     if (yCols === 1 && !index && this.accuracy) {
       // Binary accuracy compares 0/1 classes: on continuous targets (a regression) it means nothing.
       for (let r = 0; r < yRows; r++) {
         const v = y[r];
-        if (v !== 0 && v !== 1) throw new RangeError(`wasmnn: y row ${r}: ${v} is not a class (0 or 1), which the metric 'accuracy' counts; for a regression use the metrics 'mse' or 'mae'`);
+        if (v !== 0 && v !== 1) throw new RangeError(`wasmnn: ${this.label}y row ${r}: ${v} is not a class (0 or 1), which the metric 'accuracy' counts; for a regression use the metrics 'mse' or 'mae'`);
       }
     }
   }
@@ -629,7 +632,13 @@ export class Model {
     const perBatch = options.scheduleUnit === 'batch';
     if (options.validationData) {
       const [vx, vy] = options.validationData;
-      const c = this.checkData(vx, vy);
+      this.label = 'validationData ';
+      let c;
+      try {
+        c = this.checkData(vx, vy);
+      } finally {
+        this.label = '';
+      }
       val = { x: c.x, y: c.y as Matrix, index: c.index };
     }
 

@@ -123,6 +123,13 @@ describe('training must not go wrong quietly', () => {
     r.compile({ loss: 'mse', optimizer: optimizers.sgd({ lr: 0.1 }), metrics: ['accuracy'] });
     expect(() => r.evaluate(x, y.map(([v]) => [v + 0.5]))).toThrow(/y row 0: 1.5 is not a class \(0 or 1\), which the metric 'accuracy' counts/);
   });
+  it('errors about validation data say so', async () => {
+    const m = small();
+    m.compile({ loss: 'bceWithLogits', optimizer: optimizers.sgd({ lr: 0.1 }) });
+    await expect(m.fit(x, y, { validationData: [[[1, 2, 3]], [[1]]] })).rejects.toThrow(/validationData x has 3 columns but the model takes 2/);
+    await expect(m.fit(x, y, { validationData: [[[1, 2]], [[NaN]]] })).rejects.toThrow(/validationData y/);
+    await expect(m.fit(x, y, { validationData: [[[1, 2]], [[3]]] })).rejects.toThrow(/validationData y row 0: 3 is not a probability/);
+  });
   it('a custom loss whose gradient is NaN stops fit before the update, weights as they were', async () => {
     const m = small();
     const nanGrad = losses.custom({ value: () => 1, gradient: (_p, _t, g) => g.fill(NaN) });
