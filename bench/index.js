@@ -3,14 +3,17 @@ import { benchGemm } from './gemm.js';
 import { benchTraining, benchResidual } from './training.js';
 import { benchThreads } from './threads.js';
 import { gflopsChart } from './chart.js';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 const only = process.argv[2];
 if (!only || only === 'gemm') {
   console.log('GEMM, single thread, median GFLOP/s; (Nx) = how many times faster wasmnn plain is than that contender\n');
   const rows = await benchGemm();
-  writeFileSync(new URL('./gflops.svg', import.meta.url), gflopsChart(rows));
-  console.log('chart: bench/gflops.svg');
+  // Outputs go under out/ (untracked), never over a tracked file.
+  const out = new URL('../out/', import.meta.url);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(new URL('gflops.svg', out), gflopsChart(rows));
+  console.log('chart: out/gflops.svg');
 }
 if (!only || only === 'training') {
   console.log('\nTraining throughput, median; (Nx) = wasmnn / contender\n');
