@@ -14,8 +14,9 @@ export interface RunState {
   scalars: Float64Array;
   /** The PRNG state dropout draws from. */
   dropoutState: number;
-  /** A view of the whole heap for scalar writes (re-derived after growth by the program). */
+  /** Views of the whole heap for scalar writes and label checks (re-derived after growth by the program). */
   heapF: Float32Array;
+  heapI: Int32Array;
 }
 
 export interface EmitContext {

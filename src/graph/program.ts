@@ -48,7 +48,7 @@ export class Program {
     for (const e of eqns) if (!isPrimitive(e.op)) throw new Error(`wasmnn: internal: '${e.op.name}' reached a program unlowered`);
     this.eqns = eqns;
     const buf = rt.arena.memory.buffer;
-    this.run = { rows: 0, ptrs: new Float64Array(0), scalars: new Float64Array(0), dropoutState: spec.dropoutState ?? 0, heapF: new Float32Array(buf) };
+    this.run = { rows: 0, ptrs: new Float64Array(0), scalars: new Float64Array(0), dropoutState: spec.dropoutState ?? 0, heapF: new Float32Array(buf), heapI: new Int32Array(buf) };
 
     // Union-find over tensors: an alias or an in-place write joins the input's buffer.
     const index = new Map<SymbolicTensor, number>();
@@ -222,7 +222,7 @@ export class Program {
   /** Runs every step for a batch of `rows` rows (within the plan). */
   exec(rows: number): void {
     const run = this.run;
-    if (run.heapF.buffer !== this.rt.arena.memory.buffer) run.heapF = new Float32Array(this.rt.arena.memory.buffer);
+    this.refreshViews();
     run.rows = rows;
     const steps = this.steps;
     for (let i = 0; i < steps.length; i++) steps[i]();
@@ -237,11 +237,19 @@ export class Program {
   /** scalar(t) into out[i]: in a training step, where a returned double would be boxed. */
   scalarInto(t: SymbolicTensor, out: Float64Array, i: number): void {
     const s = this.slot(t);
-    if (this.run.heapF.buffer !== this.rt.arena.memory.buffer) this.run.heapF = new Float32Array(this.rt.arena.memory.buffer);
+    this.refreshViews();
     out[i] = writesF64(t) ? this.run.scalars[s] : this.run.heapF[this.run.ptrs[s] / 4];
   }
 
   private readonly tmp = new Float64Array(1);
+
+  /** The heap views after memory growth (growth detaches the old ones). */
+  private refreshViews(): void {
+    const buf = this.rt.arena.memory.buffer;
+    if (this.run.heapF.buffer === buf) return;
+    this.run.heapF = new Float32Array(buf);
+    this.run.heapI = new Int32Array(buf);
+  }
 
   /** Frees the plan and the constants. */
   dispose(): void {

@@ -75,6 +75,7 @@ export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, input
     if (data.length !== n) throw new RangeError(`wasmnn: this function takes ${n} data argument${n === 1 ? '' : 's'} (one per input), got ${data.length}`);
     let rows = n === 0 ? 1 : -1;
     for (let i = 0; i < n; i++) {
+      if (data[i] === undefined) throw new RangeError(`wasmnn: this function takes ${n} data argument${n === 1 ? '' : 's'} (one per input); ${names[i]} is missing`);
       feed.read(data[i], names[i]);
       if (rows >= 0 && feed.rows !== rows) throw new ShapeError(`wasmnn: ${names[i]} has ${feed.rows} rows, argument 0 has ${rows}`);
       rows = feed.rows;

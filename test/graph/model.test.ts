@@ -221,6 +221,13 @@ describe('valueAndGrad', () => {
     expect(f([[2, 0]])).toBeCloseTo(1, 6);
     expect(Array.from(W.grad)).toEqual([2, 0]);
   });
+  it('refuses a class index out of range and a missing argument, at the call', () => {
+    const W = parameter([2, 3]);
+    const f = valueAndGrad((xs, ys) => ops.softmaxCrossEntropy(ops.matmul(xs, W), ys), [input([2]), input([1], { dtype: 'int32' })]);
+    expect(f([[1, 2]], [[2]])).toBeCloseTo(Math.log(3), 6);
+    expect(() => f([[1, 2]], [[3]])).toThrow(/row 0's label 3 is not a class index in \[0, 2\]/);
+    expect(() => (f as unknown as (a: unknown) => number)([[1, 2]])).toThrow(/takes 2 data arguments \(one per input\); argument 1 is missing/);
+  });
   it('refuses a function of an input it was not given, and a non-scalar result', () => {
     const stray = input([2]);
     const w = parameter([1, 2]);

@@ -2,7 +2,7 @@
 // dLoss/dPrediction in one call, so the forward step also writes the gradient (output 1),
 // which the backward reads: dpred = grad * dy (just grad when dy is the seed 1).
 // Targets are data: the op gives them no gradient.
-import { fixedRows, ShapeError, type PrimitiveOp } from '../op.js';
+import { fixedRows, ShapeError, type PrimitiveOp, type RunState } from '../op.js';
 import { makeEqn, isScalarOne, showShape, type SymbolicTensor } from '../symbolic.js';
 import type { Loss, LossContext } from '../../losses/index.js';
 import { binary } from './elementwise.js';
@@ -17,8 +17,11 @@ const lossOp: PrimitiveOp = {
     const sv = c.slot(v), sp = c.slot(pred), st = c.slot(target), sg = c.used(g) ? c.slot(g) : -1;
     const fr = fixedRows(pred), cols = pred.cols;
     const ctx: LossContext = { k, f32: (ptr, n) => new Float32Array(run.heapF.buffer, ptr, n), value: new Float64Array(1) };
+    const labels = loss.indexTargets === true;
     return () => {
-      loss.compute(ctx, sg < 0 ? 0 : P[sg], P[sp], P[st], fr || run.rows, cols);
+      const rows = fr || run.rows;
+      if (labels) checkLabels(run, P[st], rows, cols, loss.name);
+      loss.compute(ctx, sg < 0 ? 0 : P[sg], P[sp], P[st], rows, cols);
       const value = ctx.value[0];
       S[sv] = value;
       run.heapF[P[sv] / 4] = value;
@@ -45,8 +48,10 @@ const weightedLossOp: PrimitiveOp = {
     const fr = fixedRows(pred), cols = pred.cols, tBytes = target.cols * 4;
     const ctx: LossContext = { k, f32: (ptr, n) => new Float32Array(run.heapF.buffer, ptr, n), value: new Float64Array(1) };
     const sum = new Float64Array(1);
+    const labels = loss.indexTargets === true;
     return () => {
       const rows = fr || run.rows;
+      if (labels) checkLabels(run, P[st], rows, cols, loss.name);
       const H = run.heapF, w0 = P[sw] / 4;
       sum[0] = 0;
       for (let r = 0; r < rows; r++) {
@@ -69,6 +74,16 @@ export function weightedLossOf(loss: Loss, pred: SymbolicTensor, target: Symboli
   lossOf(loss, pred, target); // the same checks (the equation it builds is never collected)
   if (weight.cols !== 1 || weight.rows !== pred.rows) throw new ShapeError(`wasmnn: ${loss.name}: weights must be one column per row, got ${showShape(weight.shape)}`);
   return makeEqn(weightedLossOp, [pred, target, weight], [[1, 1], pred.shape], { loss }).outputs[0];
+}
+
+// Class indices out of range would read past a row of logits: refused before the kernel runs
+// (a loop over the batch's labels, nothing next to the kernel's work).
+function checkLabels(run: RunState, ptr: number, rows: number, classes: number, name: string): void {
+  const I = run.heapI, at = ptr / 4;
+  for (let r = 0; r < rows; r++) {
+    const v = I[at + r];
+    if (v < 0 || v >= classes) throw new RangeError(`wasmnn: ${name}: row ${r}'s label ${v} is not a class index in [0, ${classes - 1}]`);
+  }
 }
 
 /** The loss of pred against target as a [1, 1] tensor (mean reduction). */
