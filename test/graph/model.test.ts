@@ -138,6 +138,9 @@ describe('shape errors at build time', () => {
     expect(() => ops.matmul(input([3]), parameter([4, 2]))).toThrow(/matmul: \[batch, 3\] @ \[4, 2\]/);
     expect(() => ops.concat([input([3]), parameter([2, 2])])).toThrow(/concat/);
   });
+  it('refuse an int32 input in a float op', () => {
+    expect(() => ops.add(input([1], { dtype: 'int32' }), 1)).toThrow(/add takes float32 tensors, got an int32 input of shape \[batch, 1\]/);
+  });
   it('name the layer', () => {
     const l = layers.dense({ units: 2, name: 'hidden' });
     l.apply(input([3]));
