@@ -15,6 +15,10 @@ import { pinGradients } from './pins.js';
 import { Feed } from './feed.js';
 import { ShapeError } from './op.js';
 import { checkOptions } from '../validate/options.js';
+import { isPrimitive } from './op.js';
+import { parameter } from '../optimizers/parameter.js';
+import type { Layer } from '../layers/layer.js';
+import type { Runtime } from '../wasm/init.js';
 import { whenCollected, forget } from '../memory/finalize.js';
 import type { Arena } from '../memory/arena.js';
 
@@ -43,6 +47,7 @@ export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, input
   const rt = runtime();
   const traced = toTensor(fn(...inputs), "the function's result");
   if (traced.rows !== 1 || traced.cols !== 1) throw new ShapeError(`wasmnn: valueAndGrad needs a function whose result is a single value, got shape ${traced} (reduce it with ops.sum or ops.mean)`);
+  bindFreeLayers(traced, rt, seed);
   const [out] = lower([traced]);
   const eqns = collect([out]);
   const leaves = leavesOf(eqns, [out]);
@@ -111,6 +116,36 @@ export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, input
 }
 
 const NONE: MatrixLike[] = [];
+
+/**
+ * Layers applied in the function that belong to no model get weights of their own, initialised
+ * as a model would from the seed's init stream (in first-application order); `layer.weights`
+ * gives them to an optimizer. Their regularizers are a model's business and do not apply here.
+ */
+function bindFreeLayers(traced: SymbolicTensor, rt: Runtime, seed: number): void {
+  const layers: Layer[] = [];
+  for (const e of collect([traced])) if (!isPrimitive(e.op) && !layers.includes(e.op as Layer)) layers.push(e.op as Layer);
+  const free = layers.filter((l) => !l.owner && l.weights.length === 0 && l.paramSpecs().length > 0);
+  if (free.length === 0) return;
+  const { arena, kernels: k } = rt;
+  const state = arena.alloc(16, 16);
+  try {
+    k.rng_seed(state, seed >>> 0, (Math.floor(seed / 2 ** 32) + 0x9e3779b9) >>> 0);
+    for (const l of free) {
+      const ps = l.paramSpecs().map((s) => {
+        const p = parameter(s.shape, undefined, s.name);
+        s.initializer.fill(p.valuePtr, p.size, { k, state, fanIn: s.fanIn, fanOut: s.fanOut });
+        return p;
+      });
+      l.bindParams(ps);
+      l.owner = FREE;
+    }
+  } finally {
+    arena.release(state);
+  }
+}
+
+const FREE = { name: 'valueAndGrad (no model)' };
 
 // Made outside valueAndGrad so that the finalizer's function closes over these alone, not over
 // the function it frees (V8 shares one closure context per scope).

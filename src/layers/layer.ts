@@ -26,7 +26,7 @@ export abstract class Layer {
   /** Who the layer's weights belong to once bound (a model's token). */
   owner: { readonly name: string } | undefined;
   private readonly named: boolean;
-  private readonly weights: { slot: ParamSlot; tensor: SymbolicTensor }[] = [];
+  private readonly slots: { slot: ParamSlot; tensor: SymbolicTensor }[] = [];
 
   constructor(name: string | undefined, fallback: string) {
     this.named = name !== undefined;
@@ -70,14 +70,14 @@ export abstract class Layer {
 
   /** The symbolic tensor of weight i (paramSpecs() order), created on first use. */
   protected weight(i: number): SymbolicTensor {
-    let w = this.weights[i];
+    let w = this.slots[i];
     if (!w) {
       const spec = this.paramSpecs()[i];
       const shape: Shape = spec.shape.length === 1 ? [1, spec.shape[0]] : [spec.shape[0], spec.shape[1]];
       const layer = this;
       const slot: ParamSlot = { param: undefined, shape, get label() { return `${layer.name}'s ${spec.name.split('/').pop()}`; } };
       w = { slot, tensor: new SymbolicTensor({ shape, kind: 'param', slot }) };
-      this.weights[i] = w;
+      this.slots[i] = w;
     }
     return w.tensor;
   }
@@ -89,9 +89,19 @@ export abstract class Layer {
     });
   }
 
+  /** The layer's parameters once bound (by its model, or by valueAndGrad), in paramSpecs() order. */
+  get weights(): Parameter[] {
+    const out: Parameter[] = [];
+    for (let i = 0; i < this.paramSpecs().length; i++) {
+      const p = this.weight(i).slot!.param;
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
   /** The weight tensor bound to parameter p, if p is one of this layer's. */
   weightTensorOf(p: Parameter): SymbolicTensor | undefined {
-    return this.weights.find((w) => w.slot.param === p)?.tensor;
+    return this.slots.find((w) => w.slot.param === p)?.tensor;
   }
 
   /** The call as primitive ops. */

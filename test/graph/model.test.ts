@@ -224,6 +224,21 @@ describe('valueAndGrad', () => {
     expect(f([[2, 0]])).toBeCloseTo(1, 6);
     expect(Array.from(W.grad)).toEqual([2, 0]);
   });
+  it('layers applied in the function without a model get weights of their own, for an optimizer', () => {
+    const l1 = layers.dense({ units: 8, activation: 'tanh' }), l2 = layers.dense({ units: 1 });
+    const step = valueAndGrad((xs, ys) => ops.bceWithLogits(l2.apply(l1.apply(xs)), ys), [input([2]), input([1])], { seed: 3 });
+    expect(l1.weights.map((p) => p.shape)).toEqual([[2, 8], [8]]);
+    const opt = optimizers.adam({ lr: 0.05 }, [...l1.weights, ...l2.weights]);
+    const first = step(x, y);
+    let last = first;
+    for (let i = 0; i < 100; i++) {
+      last = step(x, y);
+      opt.step();
+    }
+    expect(last).toBeLessThan(0.8 * first);
+    const i2 = input([2]);
+    expect(() => new Model({ inputs: i2, outputs: l1.apply(i2) })).toThrow(/already belongs/);
+  });
   it('refuses a class index out of range and a missing argument, at the call', () => {
     const W = parameter([2, 3]);
     const f = valueAndGrad((xs, ys) => ops.softmaxCrossEntropy(ops.matmul(xs, W), ys), [input([2]), input([1], { dtype: 'int32' })]);
