@@ -92,7 +92,7 @@ export async function benchThreads({ time = 300 } = {}) {
   console.log(`one split call (8x8x8 NN split across ${THREADS} threads, minus the product alone): ${cost.toFixed(1)} us`);
   // Where splitting pays: NN products of growing work, serial vs split; the threshold is MIN_WORK.
   const crossings = [];
-  for (const s of [32, 48, 64, 96, 128, 192]) {
+  for (const s of [16, 24, 32, 40, 48, 64, 96, 128]) {
     const r = await interleaved([gemmTask(serial, one, s, s, s, 'nn'), gemmTask(forced, many, s, s, s, 'nn')], { time: time / 2 });
     crossings.push(`${s}^3 (${(s ** 3 / 2 ** 20).toFixed(2)} Mi MAC) ${speedup(r, many, one).toFixed(2)}x`);
   }

@@ -3,7 +3,8 @@
 // split across the threads (src/threads/split.ts says how). The calling thread is thread 0: it
 // publishes a call (arguments and each thread's range in the control block), runs its own share,
 // then waits for the others. A call allocates nothing: the arguments go through preallocated
-// slots in shared memory and the threads meet through Atomics.wait/notify on two counters.
+// slots in shared memory and the threads meet on two counters, each side watching the other's
+// for a few tens of microseconds (Atomics.load) before it sleeps (Atomics.wait/notify).
 import { KERNEL_ARITY, type KernelName, type Kernels } from '../wasm/exports.js';
 import { Arena } from '../memory/arena.js';
 import { SPLITS, MIN_WORK, type Split } from './split.js';
@@ -13,10 +14,18 @@ const L = layout();
 /** Pages the threaded build declares (assembly: asconfig.json's threads targets). */
 export const THREADED_INITIAL_PAGES = 16;
 export const THREADED_MAXIMUM_PAGES = 65536; // 4 GiB: the wasm32 limit
+/**
+ * The default spin (microseconds): a little more than a futex wake-up costs on this machine's
+ * virtual cores (~25 us each way, so ~55 us a split call when both sides sleep) and more than the
+ * gaps between the split calls of a training step; see bench/README.md, "Threads".
+ */
+export const SPIN_US = 100;
 
 export interface PoolOptions {
-  /** How many checks a waiting thread spins before it sleeps (default 0: see bench/README.md, "Threads"). */
-  spin?: number;
+  /** How long (microseconds) a waiting thread watches for the next call or its end before it sleeps (default SPIN_US). */
+  spinUs?: number;
+  /** How long the caller waits for a worker to take its share (default 5 s) before it runs the share itself and drops to one thread, with a warning. */
+  answerTimeoutMs?: number;
   /** How long a worker may take to start (default 10 s) before the runtime falls back to one thread. */
   startTimeoutMs?: number;
   /** Work (GEMM multiply-adds) below which a call stays on the calling thread (default MIN_WORK); tests pass 0. */
@@ -92,10 +101,11 @@ export async function startThreads(module: WebAssembly.Module, threads: number, 
   const runs = names.map((n) => (SPLITS[n] as Split).run);
 
   const workers: WorkerHandle[] = [];
-  const spin = options.spin ?? 0;
+  const spinUs = options.spinUs ?? SPIN_US;
+  if (!(spinUs >= 0)) throw new RangeError(`wasmnn: spinUs must be a number >= 0, got ${spinUs}`);
   if (threads > 1) {
     try {
-      const data = (tid: number) => ({ module, memory, scratch: scratch[tid], control, tid, names: runs, spec, spin });
+      const data = (tid: number) => ({ module, memory, scratch: scratch[tid], control, tid, names: runs, spec, spinUs });
       const started = [];
       for (let tid = 1; tid < threads; tid++) started.push(startWorker(data(tid), workers, options));
       await Promise.all(started);
@@ -106,7 +116,9 @@ export async function startThreads(module: WebAssembly.Module, threads: number, 
     }
   }
   if (threads === 1) return single(raw, arena);
-  const pool = new Pool(memory, control, threads, spin, options.minWork ?? MIN_WORK, runs.map((n) => main[n] as Function), spec, workers);
+  const pool = new Pool(memory, control, threads, spinUs, options.answerTimeoutMs ?? 5000, options.minWork ?? MIN_WORK, runs.map((n) => main[n] as Function), spec, workers);
+  // A Node worker that exits between calls (the event loop runs then) leaves one thread, not a hang.
+  for (const w of workers) (w as { on?: (e: string, f: (code: number) => void) => void }).on?.('exit', (code) => pool.lose(`a worker thread exited with code ${code}`));
   const kernels: Record<string, unknown> = { memory };
   for (const name of Object.keys(KERNEL_ARITY) as KernelName[]) {
     const op = names.indexOf(name);
@@ -156,12 +168,26 @@ function startWorker(data: object, workers: WorkerHandle[], options: PoolOptions
   });
 }
 
+/** How many Atomics.load of a shared slot this thread does in a microsecond (measured over ~1 ms, the fastest of 3). */
+function loadsPerMicrosecond(ctl: Int32Array): number {
+  let best = 0;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    let x = 0;
+    for (let i = 0; i < 100_000; i++) x |= Atomics.load(ctl, L.PENDING);
+    const us = (performance.now() - t0) * 1000 + x;
+    best = Math.max(best, 100_000 / Math.max(us, 1));
+  }
+  return best;
+}
+
 class Pool {
   private readonly ctl: Int32Array;
   readonly args: Float64Array;
   private readonly message: Uint8Array;
-  private readonly run0: () => void;
+  private readonly runners: (() => void)[];
   private readonly canWait: boolean;
+  private readonly spinLoads: number;
   private live = true;
   private active: number;
   splits = 0;
@@ -170,7 +196,8 @@ class Pool {
     memory: WebAssembly.Memory,
     control: number,
     private readonly threads: number,
-    private readonly spin: number,
+    spinUs: number,
+    private readonly answerTimeoutMs: number,
     private readonly minWork: number,
     private readonly fns: Function[],
     spec: Int32Array,
@@ -180,7 +207,9 @@ class Pool {
     this.ctl = new Int32Array(memory.buffer, control, L.ARGS_BYTE / 4);
     this.args = new Float64Array(memory.buffer, control + L.ARGS_BYTE, L.MAX_ARGS);
     this.message = new Uint8Array(memory.buffer, control + L.MESSAGE_BYTE, L.MESSAGE_MAX);
-    this.run0 = makeRunner(fns, spec, this.ctl, this.args, 0);
+    // Thread t's share as run here: thread 0's, and a worker's that the caller takes over.
+    this.runners = Array.from({ length: threads }, (_, t) => makeRunner(fns, spec, this.ctl, this.args, t));
+    this.spinLoads = Math.round(spinUs * loadsPerMicrosecond(this.ctl));
     this.active = threads;
     // A browser's main thread may not block: there the caller spins.
     this.canWait = isNode || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined' || typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
@@ -208,25 +237,68 @@ class Pool {
     ctl[L.FAILED] = 0;
     this.splits++;
     Atomics.store(ctl, L.PENDING, t - 1);
-    Atomics.add(ctl, L.GEN, 1);
+    const gen = (Atomics.add(ctl, L.GEN, 1) + 1) | 0;
     Atomics.notify(ctl, L.GEN);
     let failure: unknown;
     try {
-      this.run0();
+      this.runners[0]();
     } catch (e) {
       failure = e;
     }
+    // Watch by a count of loads, not the clock: performance.now() would box a double a call.
     let p = Atomics.load(ctl, L.PENDING);
-    for (let i = 0; p !== 0 && i < this.spin; i++) p = Atomics.load(ctl, L.PENDING);
-    while (p !== 0) {
-      if (this.canWait) Atomics.wait(ctl, L.PENDING, p);
-      p = Atomics.load(ctl, L.PENDING);
+    for (let i = 0; p !== 0 && i < this.spinLoads; i++) p = Atomics.load(ctl, L.PENDING);
+    if (p !== 0) {
+      // Sleep; past the deadline, run the shares no worker took, then wait for those taken.
+      const deadline = performance.now() + this.answerTimeoutMs;
+      let late = 0;
+      while (p !== 0) {
+        const left = late === 0 ? deadline - performance.now() : Infinity;
+        if (left <= 0) {
+          late = this.takeOver(gen);
+          if (late > 0) failure ??= this.lateFailure;
+          else late = -1; // every worker took its share: wait for them
+        } else if (this.canWait) Atomics.wait(ctl, L.PENDING, p, left);
+        p = Atomics.load(ctl, L.PENDING);
+      }
+      if (late > 0) this.lose(`${late} worker thread(s) did not take a call within ${this.answerTimeoutMs} ms`);
     }
     if (failure !== undefined) throw failure;
     if (Atomics.load(ctl, L.FAILED) !== 0) {
       const text = new TextDecoder().decode(this.message.slice(0, Atomics.load(ctl, L.MESSAGE_LENGTH)));
       throw new Error(`wasmnn: ${s.run} failed on worker thread ${Atomics.load(ctl, L.FAILED_TID)}: ${text}`);
     }
+  }
+
+  private lateFailure: unknown;
+
+  /**
+   * Runs here the share of every worker that has not taken its share of call `gen` (a worker
+   * that died or hangs) and returns how many; an error of theirs goes to lateFailure.
+   */
+  private takeOver(gen: number): number {
+    const ctl = this.ctl;
+    let late = 0;
+    this.lateFailure = undefined;
+    for (let t = 1; t < this.threads; t++) {
+      const last = Atomics.load(ctl, L.CLAIM + t);
+      if (last === gen || Atomics.compareExchange(ctl, L.CLAIM + t, last, gen) !== last) continue;
+      late++;
+      try {
+        this.runners[t]();
+      } catch (e) {
+        this.lateFailure ??= e;
+      }
+      Atomics.sub(ctl, L.PENDING, 1);
+    }
+    return late;
+  }
+
+  /** After a worker is lost: the kernels run on the calling thread from now on, with a warning. */
+  lose(why: string): void {
+    if (!this.live) return;
+    console.warn(`wasmnn: ${why}; running on one thread`);
+    this.close();
   }
 
   /** Splits across the first n threads (the others are woken with empty ranges). */

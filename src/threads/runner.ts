@@ -9,11 +9,14 @@
 //   2 OP       index into the split table; -1 stops the workers
 //   3 FAILED   how many threads threw; 4 FAILED_TID the last of them; 5 MESSAGE_LENGTH
 //   8 + 2t, 9 + 2t  thread t's unit range [lo, hi)
+//   136 + t  CLAIM: the last call (its GEN) whose share thread t took; a worker and the caller
+//            both take a share by compareExchange, so a share the caller took from a worker that
+//            did not answer is never run twice
 // then the call's arguments as float64 at byte ARGS_BYTE, and the failure's message (UTF-8) at
 // MESSAGE_BYTE.
 
 export function layout() {
-  return { GEN: 0, PENDING: 1, OP: 2, FAILED: 3, FAILED_TID: 4, MESSAGE_LENGTH: 5, RANGES: 8, MAX_THREADS: 64, ARGS_BYTE: 1024, MAX_ARGS: 16, MESSAGE_BYTE: 1280, MESSAGE_MAX: 512, BYTES: 2048, SPEC: 24 };
+  return { GEN: 0, PENDING: 1, OP: 2, FAILED: 3, FAILED_TID: 4, MESSAGE_LENGTH: 5, RANGES: 8, CLAIM: 136, MAX_THREADS: 64, ARGS_BYTE: 1024, MAX_ARGS: 16, MESSAGE_BYTE: 1280, MESSAGE_MAX: 512, BYTES: 2048, SPEC: 24 };
 }
 
 /** Calls f with the first n values of s as arguments. */
@@ -66,10 +69,12 @@ export function makeRunner(fns: Function[], spec: Int32Array, ctl: Int32Array, a
 
 /**
  * A worker's life: instantiate the module over the shared memory with its own scratch block,
- * say 'ready', then run each published call's share until told to stop. It spins `spin` checks
- * before sleeping, so that a training loop's calls find it awake.
+ * say 'ready', then run each published call's share until told to stop. Between calls it watches
+ * GEN for `spinUs` microseconds (Atomics.load, the clock read every 64 loads) before it sleeps in
+ * Atomics.wait, so that a training loop's calls find it awake: a futex wake-up costs tens of
+ * microseconds on a virtual machine whose idle core has halted (bench/README.md, "Threads").
  */
-export function workerMain(data: { module: WebAssembly.Module; memory: WebAssembly.Memory; scratch: number; control: number; tid: number; names: string[]; spec: Int32Array; spin: number }, post: (m: unknown) => void) {
+export function workerMain(data: { module: WebAssembly.Module; memory: WebAssembly.Memory; scratch: number; control: number; tid: number; names: string[]; spec: Int32Array; spinUs: number }, post: (m: unknown) => void) {
   const L = layout();
   let instance: WebAssembly.Instance;
   try {
@@ -85,18 +90,28 @@ export function workerMain(data: { module: WebAssembly.Module; memory: WebAssemb
   const args = new Float64Array(buffer, data.control + L.ARGS_BYTE, L.MAX_ARGS);
   const message = new Uint8Array(buffer, data.control + L.MESSAGE_BYTE, L.MESSAGE_MAX);
   const run = makeRunner(fns, data.spec, ctl, args, data.tid);
+  const claim = L.CLAIM + data.tid;
+  const spinMs = data.spinUs / 1000;
   // Read before saying ready: the first call may be published the moment the caller hears it.
   let seen = Atomics.load(ctl, L.GEN);
   post('ready');
   for (;;) {
     let g = Atomics.load(ctl, L.GEN);
-    for (let i = 0; g === seen && i < data.spin; i++) g = Atomics.load(ctl, L.GEN);
+    if (g === seen && spinMs > 0) {
+      const until = performance.now() + spinMs;
+      for (let i = 1; g === seen; i++) {
+        g = Atomics.load(ctl, L.GEN);
+        if ((i & 63) === 0 && performance.now() > until) break;
+      }
+    }
     if (g === seen) {
       Atomics.wait(ctl, L.GEN, seen);
       continue;
     }
     seen = g;
     if (Atomics.load(ctl, L.OP) < 0) break;
+    const last = Atomics.load(ctl, claim);
+    if (last === g || Atomics.compareExchange(ctl, claim, last, g) !== last) continue; // the caller ran this share
     try {
       run();
     } catch (e) {

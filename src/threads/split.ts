@@ -98,8 +98,10 @@ for (const [name, s] of Object.entries(table)) if (!s.run) table[name as KernelN
 export const SPLITS: Readonly<Partial<Record<KernelName, Split>>> = table;
 
 /**
- * Work (in GEMM multiply-adds) below which a call stays on the calling thread: one dispatch
- * (publish, wake, wait) costs a few microseconds when the workers are spinning, tens when
- * they sleep; see bench/README.md for the measurement behind the figure.
+ * Work (in GEMM multiply-adds) below which a call stays on the calling thread. With both sides
+ * watching the counters a split call costs ~0.4 us on this machine (quiet, 2026-12-02), and an NN
+ * cube split over 2 threads broke even at 24^3-32^3 (14-32 Ki multiply-adds) and gained 1.09-1.53x
+ * at 40^3; so 2^16 (40^3). A call that finds the workers asleep (no call for SPIN_US) pays ~55 us
+ * more; see bench/README.md, "Threads".
  */
-export const MIN_WORK = 1 << 20;
+export const MIN_WORK = 1 << 16;

@@ -83,6 +83,36 @@ describe('starting workers', () => {
       warn.mockRestore();
     }
   });
+  it('a worker that said ready but never takes a call: the caller runs its share after answerTimeoutMs, the same bits, then one thread', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const boot = "import('node:worker_threads').then(({ parentPort }) => { parentPort.postMessage('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); });";
+      const p = await pool(3, { nodeBoot: boot, answerTimeoutMs: 200 });
+      expect(p.threads).toBe(3);
+      const [got, want] = gemmBoth(p, 64, 40, 33);
+      expect(got).toEqual(want);
+      expect(warn.mock.calls.at(-1)?.[0]).toMatch(/2 worker thread\(s\) did not take a call within 200 ms; running on one thread/);
+      const before = p.splitCalls();
+      expect(gemmBoth(p, 37, 17, 20)[0]).toEqual(gemmBoth(p, 37, 17, 20)[1]);
+      expect(p.splitCalls()).toBe(before);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+  it('a worker that exits between calls leaves one thread with a warning, not a hang', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const boot = "import('node:worker_threads').then(({ parentPort }) => { parentPort.postMessage('ready'); setTimeout(() => process.exit(3), 20); });";
+      const p = await pool(2, { nodeBoot: boot, answerTimeoutMs: 60_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(warn.mock.calls.at(-1)?.[0]).toMatch(/a worker thread exited with code 3; running on one thread/);
+      const [got, want] = gemmBoth(p, 64, 40, 33);
+      expect(got).toEqual(want);
+      expect(p.splitCalls()).toBe(0);
+    } finally {
+      warn.mockRestore();
+    }
+  });
   it('a process whose work is done exits on its own, its workers started and idle', () => {
     const program = `import('wasmnn').then(async (w) => {
       const rt = await w.init({ threads: 2 });
