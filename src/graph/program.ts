@@ -244,11 +244,16 @@ export class Program {
   private readonly tmp = new Float64Array(1);
 
   /** The heap views after memory growth (growth detaches the old ones). */
+  // Only after the arena grew memory (the one place it grows): reading memory.buffer on every
+  // run is a call into the engine that a step need not make.
+  private viewGrows = -1;
   private refreshViews(): void {
-    const buf = this.rt.arena.memory.buffer;
-    if (this.run.heapF.buffer === buf) return;
+    const { arena } = this.rt;
+    if (this.viewGrows === arena.grows) return;
+    const buf = arena.memory.buffer;
     this.run.heapF = new Float32Array(buf);
     this.run.heapI = new Int32Array(buf);
+    this.viewGrows = arena.grows;
   }
 
   /** Frees the plan and the constants. */

@@ -300,6 +300,9 @@ export class Model {
     if (this.optimizerRef !== opt) this.optimizerRef?.dispose();
     this.loss = loss;
     this.metricNames = [...(options.metrics ?? [])];
+    this.accuracy = this.metricNames.includes('accuracy');
+    // Targets in [0, 1] for the probability losses.
+    this.probabilityTargets = typeof loss !== 'function' && (loss.name === 'bce' || loss.name === 'bceWithLogits' || loss.name === 'softmaxCrossEntropy');
     this.optimizerRef = opt;
     opt.attach(this.params, this.identity);
     this.maxRows = rows;
@@ -453,11 +456,6 @@ export class Model {
     return index;
   }
 
-  /** Targets in [0, 1] for the probability losses. */
-  private get probabilityTargets(): boolean {
-    const name = typeof this.loss === 'function' ? undefined : this.loss?.name;
-    return name === 'bce' || name === 'bceWithLogits' || name === 'softmaxCrossEntropy';
-  }
 
   private checkTargetValues(y: ArrayLike<number>, yRows: number, yCols: number, index: boolean): void {
     const lossName = typeof this.loss === 'function' ? undefined : this.loss?.name;
@@ -479,9 +477,9 @@ export class Model {
     }
   }
 
-  private get accuracy(): boolean {
-    return this.metricNames.includes('accuracy');
-  }
+  // Set by compile (read in every trainOnBatch: fields, not getters that compare strings).
+  private accuracy = false;
+  private probabilityTargets = false;
 
   /** Each row's weight from its class (classWeight): index labels, one-hot rows or 0/1 targets. */
   private classWeights(spec: Record<number, number> | readonly number[], y: Matrix, index: boolean): Float32Array {
@@ -544,12 +542,16 @@ export class Model {
     };
   }
 
+  // Views are re-derived only after the arena grew memory (the one place memory grows): reading
+  // memory.buffer is a call into the engine, which a training step need not make.
+  private heapGrows = -1;
   private refreshHeap(): void {
-    const buf = this.rt.arena.memory.buffer;
-    if (this.heapF?.buffer !== buf) {
-      this.heapF = new Float32Array(buf);
-      this.heapI = new Int32Array(buf);
-    }
+    const { arena } = this.rt;
+    if (this.heapGrows === arena.grows) return;
+    const buf = arena.memory.buffer;
+    this.heapF = new Float32Array(buf);
+    this.heapI = new Int32Array(buf);
+    this.heapGrows = arena.grows;
   }
 
   // ---- the step --------------------------------------------------------------
