@@ -9,7 +9,7 @@
 // causes no collection. Until V8 has optimised a loop (later on a loaded machine, where the compiler
 // threads get little time) its doubles are boxed, which is garbage that the optimised code does
 // not make. A loop that allocates in every step never settles, and every measured run counts it.
-import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { scavengesDuring as scavenges } from '../helpers/scavenges.mjs';
 import { init, Sequential, Model, input, ops, parameter, valueAndGrad, layers, optimizers, regularizers, data } from 'wasmnn';
 
 const rt = await init(undefined, { simd: 'plain' });
@@ -18,21 +18,12 @@ const WARM = 200_000;
 const head = { x: { data: x.data.subarray(0, 2 * WARM), shape: [WARM, 2] }, y: { data: y.data.subarray(0, WARM), shape: [WARM, 1] } };
 
 let grew = 0; // times wasm memory grew during the measured loops
-// Starts with an empty young generation, so leftovers of the set-up cannot trigger a collection inside.
-async function scavengesDuring(run) {
-  globalThis.gc();
-  let scavenges = 0;
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+// Each measured run also counts the times wasm memory grew inside it.
+const scavengesDuring = (run) =>
+  scavenges(run, () => {
+    const grows = rt.arena.grows;
+    return () => (grew += rt.arena.grows - grows);
   });
-  obs.observe({ entryTypes: ['gc'] });
-  const grows = rt.arena.grows;
-  await run();
-  grew += rt.arena.grows - grows;
-  await new Promise((r) => setTimeout(r, 50));
-  obs.disconnect();
-  return scavenges;
-}
 // A step that allocates does so in every run; a collection caused by a deoptimisation and the
 // re-optimisation after it (seen on a loaded machine) does not repeat. So the count is the least
 // of up to three measured runs.
