@@ -81,7 +81,6 @@ export class Program {
     for (const r of roots) last.set(idOf(r), Infinity);
     const kindOf = (t: SymbolicTensor): Storage => (pinned.has(t) ? 'pin' : t.kind === 'param' ? 'param' : t.kind === 'const' ? 'const' : t.kind === 'input' ? 'input' : 'planned');
     const groupLast = new Map<number, number>();
-    const groupOf = (i: number) => find(i);
     const lastOfGroup = (g: number) => groupLast.get(g) ?? last.get(g) ?? -1;
     const join = (into: number, from: number) => {
       const a = find(into), b = find(from);
@@ -100,7 +99,7 @@ export class Program {
       }
       if (op.inPlace === undefined || pinned.has(out) || rootSet.has(out)) return;
       const x = e.inputs[op.inPlace];
-      const gx = groupOf(idOf(x));
+      const gx = find(idOf(x));
       const members = tensors.filter((t, j) => find(j) === gx);
       // An input read twice by the op (x * x) is still safe: the kernels are element-wise.
       const movable = members.every((t) => kindOf(t) === 'planned') && lastOfGroup(gx) === i && bytesPerRow(x) === bytesPerRow(out) && x.rows === out.rows;

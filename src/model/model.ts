@@ -817,7 +817,13 @@ export class Model {
   }
 
   private trainStepMulti(xs: MatrixLike[], yIn: MatrixLike): void {
-    const { x, y, index } = this.checkData(xs, yIn);
+    this.trainRunData(xs, yIn);
+    if (this.stepBad) throw this.stepError('');
+  }
+
+  /** Checks x and y, copies them in, and runs the train program once over all their rows (no update). */
+  private trainRunData(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike): void {
+    const { x, y, index } = this.checkData(xIn, yIn);
     const rows = x[0].rows;
     if (rows > this.maxRows) this.maxRows = rows;
     const p = this.program('train', index);
@@ -831,8 +837,8 @@ export class Model {
       p.prog.unbind(p.target!);
       data.release();
     }
-    if (this.stepBad) throw this.stepError('');
   }
+
 
   /**
    * The mean loss of the batch and the gradient of every parameter (getWeights() order), without
@@ -844,25 +850,15 @@ export class Model {
     this.requireCompiled('lossAndGradients');
     this.requireTargets(yIn, 'lossAndGradients');
     checkOptions('lossAndGradients', options, ['pure']);
-    const { x, y, index } = this.checkData(xIn, yIn);
-    const rows = x[0].rows;
-    if (rows > this.maxRows) this.maxRows = rows;
-    const p = this.program('train', index);
-    const data = this.makeResident(x, y, index);
     const { arena } = this.rt;
-    const dropout = arena.u32(this.rngStates + 32, 4).slice();
+    const dropout = options.pure ? arena.u32(this.rngStates + 32, 4).slice() : undefined;
     const stats = options.pure ? this.layers.flatMap((l) => l.heldBlocks()).map((b) => ({ ptr: b.ptr, values: arena.f32(b.ptr, b.length).slice() })) : [];
     try {
-      this.inputs.forEach((t, i) => p.prog.bind(t, data.x[i]));
-      p.prog.bind(p.target!, data.y);
-      this.trainRun(p, rows);
+      this.trainRunData(xIn, yIn);
       return { loss: this.stepLoss, grads: this.params.map((q) => q.grad.slice()) };
     } finally {
-      if (options.pure) arena.u32(this.rngStates + 32, 4).set(dropout);
-      for (const s of stats) arena.f32(s.ptr, s.values.length).set(s.values);
-      for (const t of this.inputs) p.prog.unbind(t);
-      p.prog.unbind(p.target!);
-      data.release();
+      if (dropout) arena.u32(this.rngStates + 32, 4).set(dropout);
+      for (const st of stats) arena.f32(st.ptr, st.values.length).set(st.values);
     }
   }
 
