@@ -50,7 +50,7 @@ export class Feed {
   }
 
   /** Copies values into t's planned buffer in prog (the plan must cover the rows). */
-  write(prog: Program, t: SymbolicTensor, values: ArrayLike<number>, name: string): void {
+  write(prog: Program, t: SymbolicTensor, values: Float32Array, name: string): void {
     const buf = this.rt.arena.memory.buffer;
     if (this.heapF.buffer !== buf) {
       this.heapF = new Float32Array(buf);
@@ -62,8 +62,7 @@ export class Feed {
       for (let i = 0; i < values.length; i++) this.heapI[at + i] = values[i];
       return;
     }
-    if (values instanceof Float32Array) this.heapF.set(values, at);
-    else for (let i = 0; i < values.length; i++) this.heapF[at + i] = values[i];
-    if (this.rt.kernels.count_non_finite_f32(prog.ptr(t), values.length) > 0) Matrix.assertFinite(new Matrix(Float32Array.from(values), values.length / this.cols, this.cols), name);
+    this.heapF.set(values, at);
+    if (this.rt.kernels.count_non_finite_f32(prog.ptr(t), values.length) > 0) Matrix.assertFinite(new Matrix(values, values.length / t.cols, t.cols), name);
   }
 }

@@ -71,6 +71,7 @@ export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, input
   const n = inputs.length;
 
   const result = new Float64Array(1);
+  const read: Float32Array[] = new Array(n).fill(EMPTY);
   const names = inputs.map((t, i) => (t.name ? `argument ${i} ('${t.name}')` : `argument ${i}`));
   // The value goes to result[0], read by the small wrappers below, which V8 inlines into the
   // caller's loop: a double returned from a call that is not inlined is boxed (garbage per call).
@@ -81,16 +82,15 @@ export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, input
     let rows = n === 0 ? 1 : -1;
     for (let i = 0; i < n; i++) {
       if (data[i] === undefined) throw new RangeError(`wasmnn: this function takes ${n} data argument${n === 1 ? '' : 's'} (one per input); ${names[i]} is missing`);
-      feed.read(data[i], names[i]);
+      // Read once (a nested array is converted here), written after the plan covers the rows.
+      const values = (read[i] = feed.read(data[i], names[i]));
       if (rows >= 0 && feed.rows !== rows) throw new ShapeError(`wasmnn: ${names[i]} has ${feed.rows} rows, argument 0 has ${rows}`);
       rows = feed.rows;
+      feed.check(inputs[i], values, names[i]);
     }
     prog.ensure(rows);
-    for (let i = 0; i < n; i++) {
-      const values = feed.read(data[i], names[i]);
-      feed.check(inputs[i], values, names[i]);
-      feed.write(prog, inputs[i], values, names[i]);
-    }
+    for (let i = 0; i < n; i++) feed.write(prog, inputs[i], read[i], names[i]);
+    read.fill(EMPTY); // hold no user data between calls
     for (let i = 0; i < unreached.length; i++) k.fill_f32(unreached[i].gradPtr, unreached[i].size, 0);
     prog.exec(rows);
     prog.scalarInto(out, result, 0);
@@ -116,6 +116,7 @@ export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, input
 }
 
 const NONE: MatrixLike[] = [];
+const EMPTY = new Float32Array(0);
 
 /**
  * Layers applied in the function that belong to no model get weights of their own, initialised
