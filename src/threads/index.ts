@@ -4,14 +4,17 @@ import { layout } from './runner.js';
 
 export { isThreadedModule, availableThreads, THREADED_MAXIMUM_PAGES } from './pool.js';
 
-/** The default of init's `threads`: today's single-threaded runtime (see README, "Threads"). */
-export const DEFAULT_THREADS = 1;
+/**
+ * The default of init's `threads`: the cores available where shared memory and workers exist, 1
+ * elsewhere (Cloudflare Workers, a page that is not cross-origin isolated). Every thread count
+ * gives the same bits (see README, "Threads").
+ */
+export const DEFAULT_THREADS = 'auto';
 
 /** init's `threads` option as a count: a number is checked, 'auto' asks the platform. */
 export async function threadCount(option: number | 'auto' | undefined): Promise<number> {
-  if (option === undefined) return DEFAULT_THREADS;
-  if (option === 'auto') return Math.min(await availableThreads(), layout().MAX_THREADS);
-  if (!Number.isInteger(option) || option < 1 || option > layout().MAX_THREADS) {
+  if ((option ?? DEFAULT_THREADS) === 'auto') return Math.min(await availableThreads(), layout().MAX_THREADS);
+  if (typeof option !== 'number' || !Number.isInteger(option) || option < 1 || option > layout().MAX_THREADS) {
     throw new RangeError(`wasmnn: init({ threads }) takes 'auto' or an integer from 1 to ${layout().MAX_THREADS}, got ${String(option)}`);
   }
   return option;

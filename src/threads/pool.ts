@@ -20,6 +20,13 @@ export const THREADED_MAXIMUM_PAGES = 65536; // 4 GiB: the wasm32 limit
  * gaps between the split calls of a training step; see bench/README.md, "Threads".
  */
 export const SPIN_US = 100;
+/**
+ * Work (GEMM multiply-adds, as split.ts weighs it) a millisecond below which a worker that took its
+ * share is taken for dead: a hundredth of the slowest kernel path here (~1 GFLOP/s), so a 1024^3
+ * product's share on 2 threads has 54 s (plus answerTimeoutMs). A clock read per call would
+ * allocate (performance.now() returns a boxed double), so the limit comes from the work.
+ */
+const STALL_RATE = 1e4;
 
 export interface PoolOptions {
   /** How long (microseconds) a waiting thread watches for the next call or its end before it sleeps (default SPIN_US). */
@@ -54,7 +61,11 @@ export interface ThreadedParts {
 const NODE_BOOT = "import('node:worker_threads').then(({ workerData, parentPort }) => workerMain(workerData, (m) => parentPort.postMessage(m)));";
 const WEB_BOOT = 'self.onmessage = (e) => { self.onmessage = null; workerMain(e.data, (m) => self.postMessage(m)); };';
 
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string' && !isDeno;
+// Deno has node:worker_threads too, whose workers can be unreferenced (its web Workers cannot):
+// there a process whose work is done exits, as in Node.
+const hasWorkerThreads = isNode || isDeno;
 
 /** The threads the platform offers: 1 where shared memory or workers are missing (Cloudflare Workers, a page that is not cross-origin isolated). */
 export async function availableThreads(): Promise<number> {
@@ -148,10 +159,10 @@ function startWorker(data: object, workers: WorkerHandle[], options: PoolOptions
     };
     timer = setTimeout(() => done(`a worker did not start within ${timeout} ms`), timeout);
     const onMessage = (m: unknown) => done(m === 'ready' ? undefined : `a worker failed: ${(m as { error?: string })?.error ?? String(m)}`);
-    if (isNode) {
+    if (hasWorkerThreads) {
       import('node:worker_threads').then(({ Worker }) => {
         const w = new Worker(workerSource(options.nodeBoot ?? NODE_BOOT), { eval: true, workerData: data });
-        w.unref(); // a process whose work is done exits, workers or not
+        w.unref(); // a process whose work is done exits, workers or not (Node and Deno)
         workers.push(w);
         w.once('message', onMessage);
         w.once('error', (e) => done(`a worker failed: ${e.message}`));
@@ -212,7 +223,7 @@ class Pool {
     this.spinLoads = Math.round(spinUs * loadsPerMicrosecond(this.ctl));
     this.active = threads;
     // A browser's main thread may not block: there the caller spins.
-    this.canWait = isNode || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined' || typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+    this.canWait = hasWorkerThreads || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
   }
 
   /** Runs op (its arguments already in `args`) on this thread alone or split across all. */
@@ -245,29 +256,48 @@ class Pool {
     } catch (e) {
       failure = e;
     }
-    // Watch by a count of loads, not the clock: performance.now() would box a double a call.
+    // Watch by a count of loads, not the clock (a clock read costs more than the load).
     let p = Atomics.load(ctl, L.PENDING);
     for (let i = 0; p !== 0 && i < this.spinLoads; i++) p = Atomics.load(ctl, L.PENDING);
-    if (p !== 0) {
-      // Sleep; past the deadline, run the shares no worker took, then wait for those taken.
-      const deadline = performance.now() + this.answerTimeoutMs;
-      let late = 0;
-      while (p !== 0) {
-        const left = late === 0 ? deadline - performance.now() : Infinity;
-        if (left <= 0) {
-          late = this.takeOver(gen);
-          if (late > 0) failure ??= this.lateFailure;
-          else late = -1; // every worker took its share: wait for them
-        } else if (this.canWait) Atomics.wait(ctl, L.PENDING, p, left);
-        p = Atomics.load(ctl, L.PENDING);
-      }
-      if (late > 0) this.lose(`${late} worker thread(s) did not take a call within ${this.answerTimeoutMs} ms`);
-    }
+    if (p !== 0) failure = this.waitForShares(gen, work / this.active, s, failure);
     if (failure !== undefined) throw failure;
     if (Atomics.load(ctl, L.FAILED) !== 0) {
       const text = new TextDecoder().decode(this.message.slice(0, Atomics.load(ctl, L.MESSAGE_LENGTH)));
       throw new Error(`wasmnn: ${s.run} failed on worker thread ${Atomics.load(ctl, L.FAILED_TID)}: ${text}`);
     }
+  }
+
+  /**
+   * The slow end of a call: sleep until the workers are done. Past answerTimeoutMs, run the shares
+   * no worker took (a worker that hangs or died before its share). A worker that took its share
+   * (`share` units of work) and has not finished it answerTimeoutMs plus share / STALL_RATE ms later
+   * has died in it, or may as well have: its part of the output is lost, so the call throws and the
+   * runtime drops to one thread, its workers stopped. Returns the call's failure, if any.
+   */
+  private waitForShares(gen: number, share: number, s: Split, failure: unknown): unknown {
+    const ctl = this.ctl;
+    const limit = this.answerTimeoutMs + share / STALL_RATE;
+    let deadline = performance.now() + this.answerTimeoutMs;
+    let late = 0;
+    let p = Atomics.load(ctl, L.PENDING);
+    while (p !== 0) {
+      const left = deadline - performance.now();
+      if (left <= 0 && late === 0) {
+        late = this.takeOver(gen);
+        if (late > 0) failure ??= this.lateFailure;
+        else {
+          late = -1; // every worker took its share: give them time to finish it
+          deadline = performance.now() + limit;
+        }
+      } else if (left <= 0) {
+        const stalled = Atomics.load(ctl, L.PENDING);
+        this.lose(`${stalled} worker thread(s) took their share of ${s.run} and did not finish it`);
+        throw new Error(`wasmnn: ${s.run}: ${stalled} worker thread(s) took their share and did not finish it within ${Math.round(limit)} ms (a worker that died during the call?); the call's output is incomplete, and the kernels run on the calling thread from now on`);
+      } else if (this.canWait) Atomics.wait(ctl, L.PENDING, p, left);
+      p = Atomics.load(ctl, L.PENDING);
+    }
+    if (late > 0) this.lose(`${late} worker thread(s) did not take a call within ${this.answerTimeoutMs} ms`);
+    return failure;
   }
 
   private lateFailure: unknown;

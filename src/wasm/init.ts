@@ -8,7 +8,7 @@
 import { KERNEL_ARITY, type KernelName, type Kernels } from './exports.js';
 import { Arena } from '../memory/arena.js';
 import { checkChoice, checkOptions, optionKeys } from '../validate/options.js';
-import { threadCount, threadedSource, isThreadedModule, startThreaded } from '../threads/index.js';
+import { DEFAULT_THREADS, threadCount, threadedSource, isThreadedModule, startThreaded } from '../threads/index.js';
 
 export type WasmSource =
   | WebAssembly.Module
@@ -22,7 +22,10 @@ export interface InitOptions {
    * an error where unsupported), or 'auto' (relaxed where the runtime validates it, else plain).
    */
   simd?: 'plain' | 'relaxed' | 'auto';
-  /** Threads for the kernels: a number, or 'auto' (the cores available where shared memory and workers exist). Default 1. */
+  /**
+   * Threads for the kernels: a number, or 'auto' (the default: the cores available where shared
+   * memory and workers exist, else 1). Every count gives the same bits.
+   */
   threads?: number | 'auto';
 }
 
@@ -44,6 +47,8 @@ export interface Runtime {
 }
 
 let current: Runtime | undefined;
+/** The thread count init() was asked for when it made `current` (a fallback may have given fewer). */
+let asked = 0;
 
 /** Where the packaged wasm is found when `init()` is called without a source. Set by each runtime entry. */
 let defaultSource: ((build: 'plain' | 'relaxed') => WasmSource) | undefined;
@@ -130,20 +135,36 @@ export async function init(source?: WasmSource | InitOptions, options: InitOptio
   if (want === 'relaxed' && !relaxedSimdSupported()) {
     throw new Error("wasmnn: init({ simd: 'relaxed' }) but this runtime does not support relaxed SIMD; use 'plain' or 'auto'");
   }
+  const auto = (options.threads ?? DEFAULT_THREADS) === 'auto';
   if (source === undefined) {
     // A second init() without a source keeps the runtime (and the models built on it) unless
-    // it names another build or thread count.
-    if (current && current.threads === threads && (want === undefined || want === 'auto' || want === current.build)) return current;
-    if (threads > 1) source = threadedSource(build);
-    else if (!defaultSource) throw new Error('wasmnn: init() needs a source in this runtime: pass a WebAssembly.Module, bytes or a Response');
-    else source = defaultSource(build);
+    // it names another build or thread count ('auto' also keeps one that fell back to fewer).
+    if (current && asked === threads && (auto || current.threads === threads) && (want === undefined || want === 'auto' || want === current.build)) return current;
+    if (threads > 1) {
+      try {
+        return remember(await instantiateThreaded(await toModule(threadedSource(build)), build, threads), threads);
+      } catch (e) {
+        // 'auto' asked for what the platform offers: without the threaded build (a bundler that
+        // copied only the single-threaded wasm, memory that cannot be shared) that is one thread.
+        if (!auto) throw e;
+        console.warn(`wasmnn: the threaded build could not be loaded (${(e as Error).message}); running on one thread (init({ threads: 1 }) asks for that without this warning)`);
+      }
+    }
+    if (!defaultSource) throw new Error('wasmnn: init() needs a source in this runtime: pass a WebAssembly.Module, bytes or a Response');
+    source = defaultSource(build);
   }
   const module = await toModule(source);
-  if (isThreadedModule(module)) current = await instantiateThreaded(module, build, threads);
-  else if (threads > 1 && options.threads !== 'auto') {
+  if (isThreadedModule(module)) return remember(await instantiateThreaded(module, build, threads), threads);
+  if (threads > 1 && !auto) {
     throw new Error(`wasmnn: init({ threads: ${threads} }) needs the threaded build (build/wasmnn-threads.wasm), and this module is the single-threaded one`);
-  } else current = await instantiate(module, build);
-  return current;
+  }
+  return remember(await instantiate(module, build), threads);
+}
+
+function remember(rt: Runtime, threads: number): Runtime {
+  current = rt;
+  asked = threads;
+  return rt;
 }
 
 /** The runtime set up by init(); throws a clear error before it. */

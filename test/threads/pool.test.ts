@@ -2,8 +2,11 @@
 // pool usable; memory growth reaches every thread; a worker that fails to start leaves a working
 // single-threaded runtime with a warning; a process whose work is done exits with workers alive;
 // init's `threads` option is checked.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { init } from 'wasmnn';
 import { loadWasm, randn } from '../helpers/wasm.js';
@@ -113,20 +116,52 @@ describe('starting workers', () => {
       warn.mockRestore();
     }
   });
-  it('a process whose work is done exits on its own, its workers started and idle', () => {
-    const program = `import('wasmnn').then(async (w) => {
-      const rt = await w.init({ threads: 2 });
-      const m = new w.Sequential([w.layers.dense({ inputDim: 256, units: 256 })], { seed: 1 });
-      m.predict({ data: new Float32Array(256 * 256), shape: [256, 256] });
-      console.log(JSON.stringify({ threads: rt.threads, split: rt.splitCalls() }));
-    });`;
-    const t0 = Date.now();
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8', timeout: 20_000 });
-    const r = JSON.parse(out);
-    expect(r.threads).toBe(2);
-    expect(r.split).toBeGreaterThan(0);
-    expect(Date.now() - t0).toBeLessThan(15_000);
+  it('a worker that dies during its share: the call throws after answerTimeoutMs, not a hang, and the runtime goes on on one thread', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      // Takes its share of the first call (its CLAIM slot, as workerMain does), then exits inside it.
+      const boot = `import('node:worker_threads').then(({ workerData: d, parentPort }) => {
+        const L = layout();
+        const ctl = new Int32Array(d.memory.buffer, d.control, L.ARGS_BYTE / 4);
+        const seen = Atomics.load(ctl, L.GEN);
+        parentPort.postMessage('ready');
+        Atomics.wait(ctl, L.GEN, seen);
+        Atomics.store(ctl, L.CLAIM + d.tid, Atomics.load(ctl, L.GEN));
+        process.exit(5);
+      });`;
+      const p = await pool(2, { nodeBoot: boot, answerTimeoutMs: 200 });
+      expect(p.threads).toBe(2);
+      const t0 = Date.now();
+      expect(() => gemmBoth(p, 64, 40, 33)).toThrow(/gemm_nn_f32: 1 worker thread\(s\) took their share and did not finish it within 2\d\d ms .*output is incomplete/);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(warn.mock.calls.at(-1)?.[0]).toMatch(/1 worker thread\(s\) took their share of gemm_nn_f32 and did not finish it; running on one thread/);
+      const before = p.splitCalls();
+      const [got, want] = gemmBoth(p, 64, 40, 33);
+      expect(got).toEqual(want);
+      expect(p.splitCalls()).toBe(before);
+    } finally {
+      warn.mockRestore();
+    }
   });
+  for (const [runtime, bin, args, entry] of [
+    ['Node', process.execPath, ['--input-type=module', '-e'], 'wasmnn'],
+    ['Deno', '.tools/node_modules/.bin/deno', ['eval'], pathToFileURL('dist/deno.js').href],
+  ]) {
+    it(`a process whose work is done exits on its own, its workers started and idle (${runtime}, the default init())`, () => {
+      const program = `import(${JSON.stringify(entry)}).then(async (w) => {
+        const rt = await w.init();
+        const m = new w.Sequential([w.layers.dense({ inputDim: 256, units: 256 })], { seed: 1 });
+        m.predict({ data: new Float32Array(256 * 256), shape: [256, 256] });
+        console.log(JSON.stringify({ threads: rt.threads, split: rt.splitCalls() }));
+      });`;
+      const t0 = Date.now();
+      const out = execFileSync(bin as string, [...(args as string[]), program], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } });
+      const r = JSON.parse(out);
+      expect(r.threads).toBe(2);
+      expect(r.split).toBeGreaterThan(0);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+    });
+  }
 });
 
 describe('useThreads', () => {
@@ -145,15 +180,40 @@ describe('useThreads', () => {
 });
 
 describe("init's threads option", () => {
-  it("takes a number or 'auto' (the cores here), defaults to 1, and refuses the rest by name", async () => {
+  it("takes a number or 'auto' (the cores here, and the default), and refuses the rest by name", async () => {
+    const cores = (await import('node:os')).availableParallelism();
     const auto = await init({ threads: 'auto', simd: 'plain' });
-    expect(auto.threads).toBe((await import('node:os')).availableParallelism());
+    expect(auto.threads).toBe(cores);
+    expect(await init()).toBe(auto); // the default asks for the same: the runtime is kept
     auto.close();
-    expect((await init(undefined, { simd: 'plain' })).threads).toBe(1);
+    const single = await init({ threads: 1 });
+    expect(single.threads).toBe(1);
+    expect(await init()).not.toBe(single);
+    expect((await init(undefined, { simd: 'plain' })).threads).toBe(cores);
     await expect(init({ threads: 0 })).rejects.toThrow(/threads.*'auto' or an integer from 1 to 64, got 0/);
     await expect(init({ threads: 2.5 })).rejects.toThrow(/got 2.5/);
     await expect(init(readFileSync('build/wasmnn.wasm'), { threads: 2 })).rejects.toThrow(/needs the threaded build/);
     const one = await init(readFileSync('build/wasmnn.wasm'), { threads: 'auto' });
     expect(one.threads).toBe(1); // a single-threaded module given: one thread
+  });
+  it("'auto' without the threaded build (a bundle that copied only wasmnn.wasm) runs on one thread with a warning; a number is an error", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmnn-'));
+    try {
+      cpSync('dist', join(dir, 'dist'), { recursive: true });
+      mkdirSync(join(dir, 'build'));
+      copyFileSync('build/wasmnn.wasm', join(dir, 'build/wasmnn.wasm'));
+      const program = `const w = await import(${JSON.stringify(pathToFileURL(join(dir, 'dist/node.js')).href)});
+        const rt = await w.init();
+        const m = new w.Sequential([w.layers.dense({ inputDim: 3, units: 2 })], { seed: 1 });
+        const p = m.predict({ data: new Float32Array([1, 2, 3]), shape: [1, 3] }).data;
+        const two = await w.init({ threads: 2 }).then(() => 'ok', (e) => e.message);
+        console.log(JSON.stringify({ threads: rt.threads, finite: p.every(Number.isFinite), two }));`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ threads: 1, finite: true, two: expect.stringMatching(/no such file.*wasmnn-threads\.wasm/) });
+      expect(r.stderr).toMatch(/wasmnn: the threaded build could not be loaded \(.*wasmnn-threads\.wasm.*\); running on one thread \(init\(\{ threads: 1 \}\) asks for that without this warning\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
