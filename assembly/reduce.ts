@@ -117,14 +117,25 @@ export function sum_abs_f32(x: usize, n: i32): f64 {
 }
 
 // x - x is 0 for finite x and NaN for NaN and +-Infinity: a lane mask of -1 per non-finite value.
+// Sixteen values a step in two accumulators (one was bound by its add chain: 235k values 38 -> 15 us);
+// a count is exact in any order, so the threaded runtime splits it by ranges and adds the counts.
 export function count_non_finite_f32(x: usize, n: i32): i32 {
-  let acc = i32x4.splat(0);
+  const zero = f32x4.splat(0);
+  let a0 = i32x4.splat(0);
+  let a1 = i32x4.splat(0);
   let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + (<usize>i << 2);
+    const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+    a0 = i32x4.add(a0, i32x4.add(f32x4.ne(f32x4.sub(v0, v0), zero), f32x4.ne(f32x4.sub(v1, v1), zero)));
+    a1 = i32x4.add(a1, i32x4.add(f32x4.ne(f32x4.sub(v2, v2), zero), f32x4.ne(f32x4.sub(v3, v3), zero)));
+  }
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(x + (<usize>i << 2));
-    acc = i32x4.sub(acc, f32x4.ne(f32x4.sub(v, v), f32x4.splat(0)));
+    a0 = i32x4.add(a0, f32x4.ne(f32x4.sub(v, v), zero));
   }
-  let c = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  const acc = i32x4.add(a0, a1);
+  let c = -(i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3));
   for (; i < n; i++) if (!isFinite<f32>(load<f32>(x + (<usize>i << 2)))) c++;
   return c;
 }

@@ -27,6 +27,8 @@ export const SPIN_US = 100;
  * allocate (performance.now() returns a boxed double), so the limit comes from the work.
  */
 const STALL_RATE = 1e4;
+/** How long (ms) a caller sleeps for its workers before it reads the clock and counts answerTimeoutMs. */
+const QUIET_WAIT_MS = 50;
 
 export interface PoolOptions {
   /** How long (microseconds) a waiting thread watches for the next call or its end before it sleeps (default SPIN_US). */
@@ -226,16 +228,13 @@ class Pool {
     this.canWait = hasWorkerThreads || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
   }
 
-  /** Runs op (its arguments already in `args`) on this thread alone or split across all. */
-  call(op: number, s: Split): void {
+  /** Runs op (its arguments already in `args`) on this thread alone or split across all; returns the kernel's result (summed over the threads for Split.sum, else undefined when split). */
+  call(op: number, s: Split): unknown {
     const a = this.args;
     let work = s.weight;
     for (let i = 0; i < s.work.length; i++) work *= a[s.work[i]];
     const units = a[s.count];
-    if (work < this.minWork || units < 2 * s.align || this.active === 1 || !this.live) {
-      callWith(this.fns[op], s.arity, a);
-      return;
-    }
+    if (work < this.minWork || units < 2 * s.align || this.active === 1 || !this.live) return callWith(this.fns[op], s.arity, a);
     const ctl = this.ctl;
     const t = this.threads;
     const chunk = Math.ceil(units / this.active / s.align) * s.align;
@@ -265,6 +264,10 @@ class Pool {
       const text = new TextDecoder().decode(this.message.slice(0, Atomics.load(ctl, L.MESSAGE_LENGTH)));
       throw new Error(`wasmnn: ${s.run} failed on worker thread ${Atomics.load(ctl, L.FAILED_TID)}: ${text}`);
     }
+    if (!s.sum) return undefined;
+    let total = 0;
+    for (let i = 0; i < t; i++) total += ctl[L.RESULT + i];
+    return total;
   }
 
   /**
@@ -277,9 +280,15 @@ class Pool {
   private waitForShares(gen: number, share: number, s: Split, failure: unknown): unknown {
     const ctl = this.ctl;
     const limit = this.answerTimeoutMs + share / STALL_RATE;
+    let p = Atomics.load(ctl, L.PENDING);
+    // First a sleep that reads no clock (performance.now() allocates a boxed double): a worker
+    // that was only descheduled ends it, with no garbage made.
+    if (this.canWait) {
+      for (let r: string = ''; p !== 0 && r !== 'timed-out'; p = Atomics.load(ctl, L.PENDING)) r = Atomics.wait(ctl, L.PENDING, p, QUIET_WAIT_MS);
+      if (p === 0) return failure;
+    }
     let deadline = performance.now() + this.answerTimeoutMs;
     let late = 0;
-    let p = Atomics.load(ctl, L.PENDING);
     while (p !== 0) {
       const left = deadline - performance.now();
       if (left <= 0 && late === 0) {
@@ -356,20 +365,21 @@ function wrap(name: KernelName, pool: Pool, op: number, s: Split): Function {
   const tn = name === 'gemm_tn_f32'; // runs as gemm_tn_lda_f32(..., lda = m)
   const go = () => {
     if (tn) a[8] = a[3];
-    pool.call(op, s);
+    return pool.call(op, s);
   };
   switch (arity) {
-    case 3: return (x0: number, x1: number, x2: number) => { a[0] = x0; a[1] = x1; a[2] = x2; go(); };
-    case 4: return (x0: number, x1: number, x2: number, x3: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; go(); };
-    case 5: return (x0: number, x1: number, x2: number, x3: number, x4: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; go(); };
-    case 6: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; go(); };
-    case 7: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; go(); };
-    case 8: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; go(); };
-    case 9: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; go(); };
-    case 10: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number, x9: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; a[9] = x9; go(); };
-    case 11: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number, x9: number, x10: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; a[9] = x9; a[10] = x10; go(); };
-    case 12: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number, x9: number, x10: number, x11: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; a[9] = x9; a[10] = x10; a[11] = x11; go(); };
-    case 13: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number, x9: number, x10: number, x11: number, x12: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; a[9] = x9; a[10] = x10; a[11] = x11; a[12] = x12; go(); };
+    case 2: return (x0: number, x1: number) => { a[0] = x0; a[1] = x1; return go(); };
+    case 3: return (x0: number, x1: number, x2: number) => { a[0] = x0; a[1] = x1; a[2] = x2; return go(); };
+    case 4: return (x0: number, x1: number, x2: number, x3: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; return go(); };
+    case 5: return (x0: number, x1: number, x2: number, x3: number, x4: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; return go(); };
+    case 6: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; return go(); };
+    case 7: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; return go(); };
+    case 8: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; return go(); };
+    case 9: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; return go(); };
+    case 10: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number, x9: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; a[9] = x9; return go(); };
+    case 11: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number, x9: number, x10: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; a[9] = x9; a[10] = x10; return go(); };
+    case 12: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number, x9: number, x10: number, x11: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; a[9] = x9; a[10] = x10; a[11] = x11; return go(); };
+    case 13: return (x0: number, x1: number, x2: number, x3: number, x4: number, x5: number, x6: number, x7: number, x8: number, x9: number, x10: number, x11: number, x12: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; a[4] = x4; a[5] = x5; a[6] = x6; a[7] = x7; a[8] = x8; a[9] = x9; a[10] = x10; a[11] = x11; a[12] = x12; return go(); };
     default: throw new Error(`wasmnn: no thread wrapper for ${arity} arguments`);
   }
 }

@@ -12,11 +12,12 @@
 //   136 + t  CLAIM: the last call (its GEN) whose share thread t took; a worker and the caller
 //            both take a share by compareExchange, so a share the caller took from a worker that
 //            did not answer is never run twice
+//   256 + t  RESULT: what thread t's share returned, for kernels whose counts are added (Split.sum)
 // then the call's arguments as float64 at byte ARGS_BYTE, and the failure's message (UTF-8) at
 // MESSAGE_BYTE.
 
 export function layout() {
-  return { GEN: 0, PENDING: 1, OP: 2, FAILED: 3, FAILED_TID: 4, MESSAGE_LENGTH: 5, RANGES: 8, CLAIM: 136, MAX_THREADS: 64, ARGS_BYTE: 1024, MAX_ARGS: 16, MESSAGE_BYTE: 1280, MESSAGE_MAX: 512, BYTES: 2048, SPEC: 24 };
+  return { GEN: 0, PENDING: 1, OP: 2, FAILED: 3, FAILED_TID: 4, MESSAGE_LENGTH: 5, RANGES: 8, CLAIM: 136, RESULT: 256, MAX_THREADS: 64, ARGS_BYTE: 1280, MAX_ARGS: 16, MESSAGE_BYTE: 1536, MESSAGE_MAX: 512, BYTES: 2048, SPEC: 24 };
 }
 
 /** Calls f with the first n values of s as arguments. */
@@ -42,7 +43,8 @@ export function callWith(f: Function, n: number, s: Float64Array): unknown {
 
 /**
  * Thread `tid`'s share of the published call: the kernel `fns[op]` with its pointers advanced to
- * the thread's first unit and its count set to the thread's units. `spec` holds per op, SPEC
+ * the thread's first unit and its count set to the thread's units; its result (a number, or 0)
+ * goes to the thread's RESULT slot. `spec` holds per op, SPEC
  * ints apart: arity, the count argument, then per argument -1 (fixed), 0 (4 bytes a unit) or
  * i + 1 (4 bytes times argument i a unit).
  */
@@ -52,6 +54,7 @@ export function makeRunner(fns: Function[], spec: Int32Array, ctl: Int32Array, a
   return function run(): void {
     const lo = ctl[L.RANGES + 2 * tid];
     const hi = ctl[L.RANGES + 2 * tid + 1];
+    ctl[L.RESULT + tid] = 0;
     if (lo >= hi) return;
     const op = ctl[L.OP];
     const base = op * L.SPEC;
@@ -63,7 +66,7 @@ export function makeRunner(fns: Function[], spec: Int32Array, ctl: Int32Array, a
       local[i] = v;
     }
     local[spec[base + 1]] = hi - lo;
-    callWith(fns[op], arity, local);
+    ctl[L.RESULT + tid] = (callWith(fns[op], arity, local) as number) | 0;
   };
 }
 

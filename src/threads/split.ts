@@ -10,7 +10,9 @@
 // bias row block starts on a vector boundary of the flat stream. Element-wise kernels and the
 // fused optimizer updates go by 16 elements (a cache line), so that only the last range has a
 // tail and it is the same tail. Kernels that sum across their output (the losses, sum_*,
-// col_sum, batch norm) or draw random numbers in sequence (dropout, rng_*) stay on one thread.
+// col_sum, batch norm) or draw random numbers in sequence (dropout, rng_*) stay on one thread;
+// but an integer count (count_non_finite, the check before each optimizer step) is exact in any
+// order: it goes by ranges, and the call returns the sum of the threads' counts.
 import type { KernelName } from '../wasm/exports.js';
 
 /** How a pointer argument moves with the range: not at all, 4 bytes a unit, or 4 bytes times another argument a unit. */
@@ -33,6 +35,8 @@ export interface Split {
   readonly work: readonly number[];
   /** Work per unit of `work` relative to a GEMM multiply-add, for the threshold. */
   readonly weight: number;
+  /** The kernel returns an integer count: the call returns the sum of the threads' counts (exact in any order). */
+  readonly sum?: boolean;
 }
 
 const gemm = (run: KernelName, a: number): Split => ({ run, arity: 8, count: 3, strides: [times(4), a, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED], align: 4, work: [3, 4, 5], weight: 1 });
@@ -75,6 +79,7 @@ const table: Partial<Record<KernelName, Split>> = {
   add_sign_f32: elementwise(4, 2, 2, MEM),
   clip_f32: elementwise(3, 1, 1, MEM),
   gather_i32: { ...elementwise(4, 1, 3, MEM), strides: [ELEM, FIXED, ELEM, FIXED] },
+  count_non_finite_f32: { ...elementwise(2, 1, 1, MEM), sum: true },
 
   sgd_f32: elementwise(5, 2, 2, OPT),
   sgd_momentum_f32: elementwise(10, 3, 3, OPT),

@@ -10,7 +10,7 @@ import { SPLITS } from '../../dist/threads/split.js';
 const plain = loadWasm();
 const module = new WebAssembly.Module(readFileSync('build/wasmnn-threads.wasm'));
 
-type Kind = 'f32' | 'pos' | 'i32' | 'zero';
+type Kind = 'f32' | 'pos' | 'i32' | 'zero' | 'holes';
 /** A kernel call: its buffers (contents, skew in floats) and how each argument is made. */
 interface Call {
   buffers: { kind: Kind; n: number; skew: number; max?: number }[];
@@ -18,18 +18,19 @@ interface Call {
   args: (number | ['buf', number])[];
 }
 
-// Builds the buffers in one runtime, calls, and returns every buffer's bits afterwards.
-function run(kernels: Record<string, Function>, arena: { alloc(b: number, a?: number): number }, memory: WebAssembly.Memory, name: string, call: Call, seed: number): Uint32Array[] {
+// Builds the buffers in one runtime, calls, and returns every buffer's bits afterwards, then what the call returned.
+function run(kernels: Record<string, Function>, arena: { alloc(b: number, a?: number): number }, memory: WebAssembly.Memory, name: string, call: Call, seed: number): [Uint32Array[], unknown] {
   const ptrs = call.buffers.map((b, i) => {
     const p = arena.alloc((b.n + b.skew) * 4 + 16, 64) + b.skew * 4;
     const r = randn(b.n, seed + i);
     if (b.kind === 'i32') new Int32Array(memory.buffer, p, b.n).set(Array.from(r, (v, j) => Math.abs(Math.floor(v * 1000 + j)) % (b.max ?? 1)));
+    else if (b.kind === 'holes') new Float32Array(memory.buffer, p, b.n).set(r.map((v, j) => (j % 7 === 3 ? NaN : j % 11 === 5 ? Infinity * Math.sign(v) : v)));
     else new Float32Array(memory.buffer, p, b.n).set(b.kind === 'pos' ? r.map(Math.abs) : b.kind === 'zero' ? r.map(() => 0) : r);
     return p;
   });
   const args = call.args.map((a) => (typeof a === 'number' ? a : ptrs[a[1]]));
-  kernels[name](...args);
-  return call.buffers.map((b, i) => new Uint32Array(memory.buffer, ptrs[i], b.n).slice());
+  const result = kernels[name](...args);
+  return [call.buffers.map((b, i) => new Uint32Array(memory.buffer, ptrs[i], b.n).slice()), result];
 }
 
 const buf = (kind: Kind, n: number, skew = 0, max?: number) => ({ kind, n, skew, max });
@@ -70,6 +71,10 @@ function calls(name: string): Call[] {
   }
   for (const n of sizes) {
     const skew = n % 4;
+    if (name === 'count_non_finite_f32') {
+      out.push({ buffers: [buf('holes', n, skew)], args: [B(0), n] });
+      continue;
+    }
     if (name === 'gather_i32') {
       out.push({ buffers: [buf('i32', n, 1, 1), buf('i32', 50, 0, 1), buf('i32', n, 2, 50)], args: [B(0), B(1), B(2), n] });
       continue;
@@ -118,10 +123,13 @@ describe('split kernels give the bits of one thread', () => {
       const cs = calls(name);
       expect(cs.length).toBeGreaterThan(0);
       cs.forEach((call, i) => {
-        const want = run(plain.k, plain.arena, plain.memory, name, call, 100 + i);
+        const [want, wantResult] = run(plain.k, plain.arena, plain.memory, name, call, 100 + i);
+        // 'holes': NaN at j % 7 == 3, an infinity (or NaN) at j % 11 == 5.
+        if (name === 'count_non_finite_f32') expect(wantResult).toBe(Array.from({ length: call.args[1] as number }, (_, j) => j % 7 === 3 || j % 11 === 5).filter(Boolean).length);
         for (const p of pools) {
           const before = p.splitCalls();
-          const got = run(p.kernels as unknown as Record<string, Function>, p.arena, p.kernels.memory, name, call, 100 + i);
+          const [got, result] = run(p.kernels as unknown as Record<string, Function>, p.arena, p.kernels.memory, name, call, 100 + i);
+          expect(result, `${name} call ${i} result, ${p.threads} threads`).toBe(wantResult);
           got.forEach((g, j) => expect(Buffer.from(g.buffer).equals(Buffer.from(want[j].buffer)), `${name} call ${i} (${JSON.stringify(call.args)}) buffer ${j}, ${p.threads} threads`).toBe(true));
           const units = call.args[SPLITS[name as keyof typeof SPLITS]!.count] as number;
           if (units >= 2 * SPLITS[name as keyof typeof SPLITS]!.align) expect(p.splitCalls()).toBe(before + 1);
