@@ -79,17 +79,34 @@ export function col_sum_f32(out: usize, x: usize, rows: i32, cols: i32, beta: f3
     }
     return;
   }
+  colSum(out, x, rows, cols, beta, cols);
+}
+
+// col_sum over the first `cols` columns of rows ld floats apart; ld == cols is col_sum_f32. Else
+// col_sum_f32's other path: each column summed down the rows in order, four columns a step, then
+// one at a time. A range of columns starting at a multiple of 4 sums each column as the whole
+// call does, so the threaded runtime splits col_sum by columns with this (where col_sum_f32 would
+// not take the periodic path above).
+export function col_sum_ld_f32(out: usize, x: usize, rows: i32, cols: i32, beta: f32, ld: i32): void {
+  if (ld == cols) col_sum_f32(out, x, rows, cols, beta);
+  else colSum(out, x, rows, cols, beta, ld);
+}
+
+@inline function colSum(out: usize, x: usize, rows: i32, cols: i32, beta: f32, ld: i32): void {
+  const step = <usize>ld << 2;
   let c = 0;
   for (; c + 4 <= cols; c += 4) {
     let acc = f32x4.splat(0);
-    for (let r = 0; r < rows; r++) acc = f32x4.add(acc, v128.load(x + ((<usize>r * <usize>cols + <usize>c) << 2)));
+    let p = x + (<usize>c << 2);
+    for (let r = 0; r < rows; r++, p += step) acc = f32x4.add(acc, v128.load(p));
     const o = out + (<usize>c << 2);
     if (beta != 0) acc = f32x4.add(acc, f32x4.mul(v128.load(o), f32x4.splat(beta)));
     v128.store(o, acc);
   }
   for (; c < cols; c++) {
     let acc: f32 = 0;
-    for (let r = 0; r < rows; r++) acc += load<f32>(x + ((<usize>r * <usize>cols + <usize>c) << 2));
+    let p = x + (<usize>c << 2);
+    for (let r = 0; r < rows; r++, p += step) acc += load<f32>(p);
     const o = out + (<usize>c << 2);
     store<f32>(o, beta != 0 ? acc + beta * load<f32>(o) : acc);
   }

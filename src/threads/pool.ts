@@ -234,7 +234,7 @@ class Pool {
     let work = s.weight;
     for (let i = 0; i < s.work.length; i++) work *= a[s.work[i]];
     const units = a[s.count];
-    if (work < this.minWork || units < 2 * s.align || this.active === 1 || !this.live) return callWith(this.fns[op], s.arity, a);
+    if (work < this.minWork || units < 2 * s.align || this.active === 1 || !this.live || (s.serial !== undefined && s.serial(a))) return callWith(this.fns[op], s.arity, a);
     const ctl = this.ctl;
     const t = this.threads;
     const chunk = Math.ceil(units / this.active / s.align) * s.align;
@@ -362,9 +362,10 @@ class Pool {
 function wrap(name: KernelName, pool: Pool, op: number, s: Split): Function {
   const a = pool.args;
   const arity = KERNEL_ARITY[name];
-  const tn = name === 'gemm_tn_f32'; // runs as gemm_tn_lda_f32(..., lda = m)
+  // gemm_tn_f32 runs as gemm_tn_lda_f32(..., lda = m), col_sum_f32 as col_sum_ld_f32(..., ld = cols).
+  const [to, from] = s.copy ?? [-1, -1];
   const go = () => {
-    if (tn) a[8] = a[3];
+    if (to >= 0) a[to] = a[from];
     return pool.call(op, s);
   };
   switch (arity) {

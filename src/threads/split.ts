@@ -9,8 +9,8 @@
 // which takes A's stride. Row kernels (bias, softmax, gather) go by rows, 4 at a time, so that a
 // bias row block starts on a vector boundary of the flat stream. Element-wise kernels and the
 // fused optimizer updates go by 16 elements (a cache line), so that only the last range has a
-// tail and it is the same tail. Kernels that sum across their output (the losses, sum_*,
-// col_sum, batch norm) or draw random numbers in sequence (dropout, rng_*) stay on one thread;
+// tail and it is the same tail. Column sums go by columns (col_sum_ld_f32 takes the row
+// stride). Kernels that sum across their output (the losses, sum_*, batch norm) or draw random numbers in sequence (dropout, rng_*) stay on one thread;
 // but an integer count (count_non_finite, the check before each optimizer step) is exact in any
 // order: it goes by ranges, and the call returns the sum of the threads' counts.
 import type { KernelName } from '../wasm/exports.js';
@@ -37,6 +37,10 @@ export interface Split {
   readonly weight: number;
   /** The kernel returns an integer count: the call returns the sum of the threads' counts (exact in any order). */
   readonly sum?: boolean;
+  /** [to, from]: `run` takes one argument more than the kernel called, a copy of argument `from` (a stride: the whole width). */
+  readonly copy?: readonly [number, number];
+  /** Calls that stay on one thread whatever their size (a path whose order depends on the whole width). */
+  readonly serial?: (args: Float64Array) => boolean;
 }
 
 const gemm = (run: KernelName, a: number): Split => ({ run, arity: 8, count: 3, strides: [times(4), a, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED], align: 4, work: [3, 4, 5], weight: 1 });
@@ -60,8 +64,14 @@ const OPT = 8; // optimizer updates (4-5 streams, a sqrt and a division)
 const table: Partial<Record<KernelName, Split>> = {
   gemm_nn_f32: gemm('gemm_nn_f32', times(5)),
   gemm_nt_f32: gemm('gemm_nt_f32', times(5)),
-  gemm_tn_f32: { ...gemm('gemm_tn_lda_f32', ELEM), arity: 9, strides: [times(4), ELEM, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED] },
+  gemm_tn_f32: { ...gemm('gemm_tn_lda_f32', ELEM), arity: 9, strides: [times(4), ELEM, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED], copy: [8, 3] },
   gemm_tn_lda_f32: { ...gemm('gemm_tn_lda_f32', ELEM), arity: 9, strides: [times(4), ELEM, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED] },
+
+  // By columns, 4 at a time, each thread's x advanced by its first column (rows stay ld = cols
+  // apart); a narrow width (cols % 4 != 0, up to 256, 4+ rows) sums through a periodic buffer
+  // whose order depends on the whole width, so it stays on one thread.
+  col_sum_f32: { run: 'col_sum_ld_f32', arity: 6, count: 3, strides: [ELEM, ELEM, FIXED, FIXED, FIXED, FIXED], align: 4, work: [2, 3], weight: MEM, copy: [5, 3], serial: (a) => (a[3] & 3) !== 0 && a[3] <= 256 && a[2] >= 4 },
+  col_sum_ld_f32: { run: 'col_sum_ld_f32', arity: 6, count: 3, strides: [ELEM, ELEM, FIXED, FIXED, FIXED, FIXED], align: 4, work: [2, 3], weight: MEM },
 
   bias_add_f32: rows(5, [times(4), times(4), FIXED, FIXED, FIXED], 3, [3, 4], MEM),
   bias_relu_f32: rows(5, [times(4), times(4), FIXED, FIXED, FIXED], 3, [3, 4], MEM),

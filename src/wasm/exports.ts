@@ -22,6 +22,7 @@ export const KERNEL_ARITY = {
   bias_add_f32: 5, // (y, x, bias, rows, cols): y[r,c] = x[r,c] + bias[c]; y may alias x
   bias_relu_f32: 5, // (y, x, bias, rows, cols): y[r,c] = relu(x[r,c] + bias[c]); y may alias x
   col_sum_f32: 5, // (out, x, rows, cols, beta): out[c] = beta*out[c] + sum_r x[r,c]
+  col_sum_ld_f32: 6, // (..., ld): col_sum's column path over cols of rows ld floats apart (a thread's columns)
   sum_f32: 2, // (x, n) -> f64
   sum_sq_f32: 2, // (x, n) -> f64
   sum_abs_f32: 2, // (x, n) -> f64

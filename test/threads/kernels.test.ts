@@ -57,9 +57,15 @@ function calls(name: string): Call[] {
   const s = SPLITS[name as keyof typeof SPLITS]!;
   if (s.align === 4) {
     // Row kernels: rows x cols.
-    for (const [rows, cols] of [[1, 1], [3, 3], [4, 4], [5, 10], [17, 3], [33, 17], [130, 300], [9, 256], [9, 257]]) {
+    for (const [rows, cols] of [[1, 1], [3, 3], [4, 4], [5, 10], [17, 3], [33, 17], [130, 300], [9, 256], [9, 257], [2, 18], [40, 64], [7, 259]]) {
       const n = rows * cols;
-      if (name === 'gather_rows_f32') out.push({ buffers: [buf('f32', n, 1), buf('f32', 7 * cols, 2), buf('i32', rows, 0, 7)], args: [B(0), B(1), B(2), rows, cols] });
+      if (name.startsWith('col_sum')) {
+        for (const beta of [0, 0.5]) {
+          const args: Call['args'] = [B(0), B(1), rows, cols, beta];
+          if (name === 'col_sum_ld_f32') out.push({ buffers: [buf('f32', cols, 1), buf('f32', rows * (cols + 5), 2)], args: [...args, cols + 5] });
+          else out.push({ buffers: [buf('f32', cols, 1), buf('f32', n, 2)], args });
+        }
+      } else if (name === 'gather_rows_f32') out.push({ buffers: [buf('f32', n, 1), buf('f32', 7 * cols, 2), buf('i32', rows, 0, 7)], args: [B(0), B(1), B(2), rows, cols] });
       else if (name === 'argmax_rows_f32') out.push({ buffers: [buf('i32', rows, 0, 1), buf('f32', n, 3)], args: [B(0), B(1), rows, cols] });
       else if (name.startsWith('bias')) {
         out.push({ buffers: [buf('f32', n, 1), buf('f32', n, 2), buf('f32', cols, 3)], args: [B(0), B(1), B(2), rows, cols] });
@@ -131,12 +137,27 @@ describe('split kernels give the bits of one thread', () => {
           const [got, result] = run(p.kernels as unknown as Record<string, Function>, p.arena, p.kernels.memory, name, call, 100 + i);
           expect(result, `${name} call ${i} result, ${p.threads} threads`).toBe(wantResult);
           got.forEach((g, j) => expect(Buffer.from(g.buffer).equals(Buffer.from(want[j].buffer)), `${name} call ${i} (${JSON.stringify(call.args)}) buffer ${j}, ${p.threads} threads`).toBe(true));
-          const units = call.args[SPLITS[name as keyof typeof SPLITS]!.count] as number;
-          if (units >= 2 * SPLITS[name as keyof typeof SPLITS]!.align) expect(p.splitCalls()).toBe(before + 1);
+          const spec = SPLITS[name as keyof typeof SPLITS]!;
+          const units = call.args[spec.count] as number;
+          const serial = spec.serial?.(Float64Array.from(call.args, (v) => (typeof v === 'number' ? v : 0))) ?? false;
+          expect(p.splitCalls(), `${name} call ${i} split`).toBe(before + (units >= 2 * spec.align && !serial ? 1 : 0));
         }
       });
     });
   }
+});
+
+describe('col_sum_ld_f32', () => {
+  it('over the first cols of ld columns equals col_sum_f32 on those columns alone, and with ld = cols is col_sum_f32', () => {
+    for (const [rows, cols, ld] of [[5, 8, 9], [17, 4, 20], [33, 12, 40], [130, 300, 303], [3, 3, 7], [3, 10, 10], [9, 10, 10], [1, 1, 1]]) {
+      const X = Float32Array.from(randn(rows * ld, rows + cols));
+      const compact = Float32Array.from({ length: rows * cols }, (_, i) => X[Math.floor(i / cols) * ld + (i % cols)]);
+      const o1 = plain.out(cols), o2 = plain.out(cols);
+      plain.k.col_sum_ld_f32(o1, plain.put(X, 1), rows, cols, 0, ld);
+      plain.k.col_sum_f32(o2, plain.put(compact, 2), rows, cols, 0);
+      expect(Array.from(plain.f32(o1, cols)), `${rows}x${cols} ld ${ld}`).toEqual(Array.from(plain.f32(o2, cols)));
+    }
+  });
 });
 
 describe('gemm_tn_lda_f32', () => {
