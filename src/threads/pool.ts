@@ -159,11 +159,20 @@ function startWorker(data: object, workers: WorkerHandle[], options: PoolOptions
       }, (e: Error) => done(`worker_threads is unavailable: ${e.message}`));
       return;
     }
+    // A page without cross-origin isolation cannot post shared memory to a worker: say so.
+    if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
+      done('this page is not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp');
+      return;
+    }
     const url = URL.createObjectURL(new Blob([workerSource(WEB_BOOT)], { type: 'text/javascript' }));
     const w = new Worker(url, { type: 'module' });
     workers.push(w);
-    w.onmessage = (e) => done(e.data === 'ready' ? undefined : `a worker failed: ${e.data?.error ?? String(e.data)}`);
-    w.onerror = (e) => done(`a worker failed: ${e.message}`);
+    const settle = (error?: string) => {
+      URL.revokeObjectURL(url); // loaded (or failed) by now
+      done(error);
+    };
+    w.onmessage = (e) => settle(e.data === 'ready' ? undefined : `a worker failed: ${e.data?.error ?? String(e.data)}`);
+    w.onerror = (e) => settle(`a worker failed: ${e.message}`);
     w.postMessage(data);
   });
 }

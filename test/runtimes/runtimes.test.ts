@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import * as wasmnn from 'wasmnn';
 // test/runtimes/smoke.js is plain JavaScript, run unchanged by every runtime.
 import { smoke } from './smoke.js';
+// test/threads/train.js: a model whose calls pass the split threshold, the program test/threads runs in Deno.
+import { train } from '../threads/train.js';
 import { withBrowser } from '../helpers/chromium.js';
 
 describe('runtimes', () => {
@@ -97,4 +99,42 @@ describe('headless Chromium (the system one or the npm-packaged one, driven by p
     });
     expect(result).toBe(await smoke(wasmnn));
   });
+
+  type Trained = { threads: number; split: boolean; weights: string[]; predictions: string; isolated: boolean; where: string; error?: string; warnings: string[] };
+  /** test/threads/train.js in test/runtimes/threads.html: init({ threads }) in the page's main thread or in a worker of it. */
+  const trainInPage = (threads: number | 'auto', where: 'main' | 'worker', isolated: boolean) => withBrowser(async (browser, base) => {
+    const page = await browser.newPage();
+    const warnings: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    await page.goto(`${base}test/runtimes/threads.html?threads=${threads}&in=${where}`);
+    await page.waitForFunction(() => (window as unknown as { threadsResult?: unknown }).threadsResult !== undefined, undefined, { timeout: 60_000 });
+    return { ...(await page.evaluate(() => (window as unknown as { threadsResult: Trained }).threadsResult)), warnings };
+  }, { isolated });
+  const bits = (r: { weights: string[]; predictions: string }) => ({ weights: r.weights, predictions: r.predictions });
+  for (const where of ['main', 'worker'] as const) {
+    for (const threads of [2, 'auto'] as const) {
+      it(`cross-origin isolated, init({ threads: ${threads === 2 ? 2 : "'auto'"} }) in the page's ${where === 'main' ? 'main thread' : 'worker'} splits calls over 2 threads, to the bits of Node on 1`, async () => {
+        const node = await train(wasmnn, 1);
+        const got = await trainInPage(threads, where, true);
+        expect(got.error).toBeUndefined();
+        expect([got.isolated, got.where, got.threads, got.split, got.warnings]).toEqual([true, where, 2, true, []]);
+        expect(bits(got)).toEqual(bits(node));
+      }, 90_000);
+    }
+  }
+  it("not isolated (no COOP/COEP headers): 'auto' gives 1 thread, and 2 fall back to 1 with a warning that names the headers; the same bits", async () => {
+    const node = await train(wasmnn, 1);
+    for (const where of ['main', 'worker'] as const) {
+      const auto = await trainInPage('auto', where, false);
+      expect(auto.error).toBeUndefined();
+      expect([auto.isolated, auto.where, auto.threads, auto.split, auto.warnings]).toEqual([false, where, 1, false, []]);
+      expect(bits(auto)).toEqual(bits(node));
+    }
+    const two = await trainInPage(2, 'main', false);
+    expect([two.isolated, two.threads, two.split]).toEqual([false, 1, false]);
+    expect(two.warnings).toEqual([expect.stringMatching(/not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.*running on one thread/)]);
+    expect(bits(two)).toEqual(bits(node));
+  }, 90_000);
 });
