@@ -37,7 +37,7 @@ describe('runtimes', () => {
 });
 
 describe('workerd (Cloudflare Workers runtime)', () => {
-  it('serves bit-identical weights and predictions on 127.0.0.1, with the wasm as a precompiled module', async () => {
+  it("serves bit-identical weights and predictions on 127.0.0.1, with the wasm as a precompiled module, and init({ threads: 'auto' }) gives 1 thread there", async () => {
     const { readdirSync, writeFileSync, mkdirSync } = await import('node:fs');
     const { spawn } = await import('node:child_process');
     const { join } = await import('node:path');
@@ -83,6 +83,14 @@ const worker :Workerd.Worker = (
       }
       expect(body, stderr).toBeDefined();
       expect(body).toBe(await smoke(wasmnn));
+      // No Worker there (shared memory and Atomics it has): 'auto' gives the single-threaded runtime, same bits.
+      const r = await fetch(`http://127.0.0.1:${port}/threads`);
+      const t = await r.text();
+      expect(r.status, t).toBe(200);
+      const threaded = JSON.parse(t);
+      expect(threaded.platform).toEqual({ sharedArrayBuffer: 'function', worker: 'undefined', atomics: 'object' });
+      expect([threaded.threads, threaded.splitCalls]).toEqual([1, 0]);
+      expect(threaded.smoke).toBe(body);
     } finally {
       proc.kill();
     }
