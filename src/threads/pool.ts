@@ -8,7 +8,7 @@
 import { KERNEL_ARITY, type KernelName, type Kernels } from '../wasm/exports.js';
 import { Arena } from '../memory/arena.js';
 import { SPLITS, MIN_WORK, type Split } from './split.js';
-import { layout, callWith, makeRunner, workerSource } from './runner.js';
+import { layout, callWith, makeRunner, workerMain, workerSource } from './runner.js';
 
 const L = layout();
 /** Pages the threaded build declares (assembly: asconfig.json's threads targets). */
@@ -50,9 +50,12 @@ export interface ThreadedParts {
   useThreads(n: number): void;
 }
 
+// The boot lines call workerMain by the name it has in this build: a minifying bundler renames it
+// (and the source text workerSource takes from it), so the name 'workerMain' is not defined there.
+const MAIN = workerMain.name;
 // A dynamic import: Node evaluates a worker's source as CommonJS or as a module, after the parent's flags.
-const NODE_BOOT = "import('node:worker_threads').then(({ workerData, parentPort }) => workerMain(workerData, (m) => parentPort.postMessage(m)));";
-const WEB_BOOT = 'self.onmessage = (e) => { self.onmessage = null; workerMain(e.data, (m) => self.postMessage(m)); };';
+const NODE_BOOT = `import('node:worker_threads').then(({ workerData, parentPort }) => ${MAIN}(workerData, (m) => parentPort.postMessage(m)));`;
+const WEB_BOOT = `self.onmessage = (e) => { self.onmessage = null; ${MAIN}(e.data, (m) => self.postMessage(m)); };`;
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
 

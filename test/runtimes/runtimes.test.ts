@@ -2,6 +2,8 @@
 // into .tools/ by scripts/ensure-runtimes.mjs, Chromium unless the system has one): bit-identical weights and
 // predictions from the same seed, with the default init().
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as wasmnn from 'wasmnn';
 // test/runtimes/smoke.js is plain JavaScript, run unchanged by every runtime.
@@ -110,15 +112,15 @@ describe('headless Chromium (the system one or the npm-packaged one, driven by p
 
   type Trained = { threads: number; split: boolean; weights: string[]; predictions: string; isolated: boolean; where: string; error?: string; warnings: string[] };
   /** test/threads/train.js in test/runtimes/threads.html: init({ threads }) in the page's main thread or in a worker of it. */
-  const trainInPage = (threads: number | 'auto', where: 'main' | 'worker', isolated: boolean) => withBrowser(async (browser, base) => {
-    const page = await browser.newPage();
+  const trainInPage = (threads: number | 'auto', where: 'main' | 'worker', isolated: boolean, page = 'test/runtimes/threads.html') => withBrowser(async (browser, base) => {
+    const tab = await browser.newPage();
     const warnings: string[] = [];
-    page.on('console', (m) => {
+    tab.on('console', (m) => {
       if (m.type() === 'warning') warnings.push(m.text());
     });
-    await page.goto(`${base}test/runtimes/threads.html?threads=${threads}&in=${where}`);
-    await page.waitForFunction(() => (window as unknown as { threadsResult?: unknown }).threadsResult !== undefined, undefined, { timeout: 60_000 });
-    return { ...(await page.evaluate(() => (window as unknown as { threadsResult: Trained }).threadsResult)), warnings };
+    await tab.goto(`${base}${page}?threads=${threads}&in=${where}`);
+    await tab.waitForFunction(() => (window as unknown as { threadsResult?: unknown }).threadsResult !== undefined, undefined, { timeout: 60_000 });
+    return { ...(await tab.evaluate(() => (window as unknown as { threadsResult: Trained }).threadsResult)), warnings };
   }, { isolated });
   const bits = (r: { weights: string[]; predictions: string }) => ({ weights: r.weights, predictions: r.predictions });
   for (const where of ['main', 'worker'] as const) {
@@ -144,5 +146,16 @@ describe('headless Chromium (the system one or the npm-packaged one, driven by p
     expect([two.isolated, two.threads, two.split]).toEqual([false, 1, false]);
     expect(two.warnings).toEqual([expect.stringMatching(/not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.*running on one thread/)]);
     expect(bits(two)).toEqual(bits(node));
+  }, 90_000);
+  it('bundled and minified by Vite (test/runtimes/bundle/), the workers still start: 2 threads, the same bits', async () => {
+    // Vite is the bundler vitest runs on; minifying renames workerMain, which the workers' boot line calls.
+    const { build } = await import('vite');
+    await build({ configFile: false, root: 'test/runtimes/bundle', base: './', logLevel: 'silent', build: { outDir: resolve('out/bundle'), emptyOutDir: true, minify: true } });
+    expect(readFileSync('out/bundle/index.html', 'utf8')).toMatch(/assets\/index-[\w-]+\.js/);
+    const node = await train(wasmnn, 1);
+    const got = await trainInPage(2, 'main', true, 'out/bundle/index.html');
+    expect(got.error).toBeUndefined();
+    expect([got.isolated, got.threads, got.split, got.warnings]).toEqual([true, 2, true, []]);
+    expect(bits(got)).toEqual(bits(node));
   }, 90_000);
 });
