@@ -5,6 +5,15 @@ import * as wasmnn from '/dist/browser.js';
 const { init, Sequential, layers, optimizers, regularizers, schedules, data, plot } = wasmnn;
 let stopRequested = false;
 
+// The kernels on the cores the browser offers: 'auto' gives more than 1 only where the page is
+// cross-origin isolated (the COOP/COEP headers of scripts/static-server.mjs). A worker can block
+// in Atomics.wait between calls, which the page's main thread could not.
+const runtime = init({ threads: 'auto' });
+runtime.then(
+  (rt) => self.postMessage({ type: 'runtime', threads: rt.threads, build: rt.build, isolated: self.crossOriginIsolated === true }),
+  (err) => self.postMessage({ type: 'error', message: err.message }),
+);
+
 self.onmessage = async (e) => {
   if (e.data.type === 'stop') stopRequested = true;
   if (e.data.type === 'train') {
@@ -29,7 +38,7 @@ function rate(cfg) {
 }
 
 async function train(cfg) {
-  await init();
+  const rt = await runtime;
   const all = DATASETS[cfg.dataset]({ n: 400, noise: cfg.noise, seed: cfg.seed });
   const { train, test } = data.trainTestSplit(all.x, all.y, { testSize: 0.25, seed: cfg.seed });
   const reg = cfg.l1 || cfg.l2 ? regularizers.l1l2({ l1: cfg.l1, l2: cfg.l2 }) : undefined;
@@ -66,5 +75,5 @@ async function train(cfg) {
     },
   });
   model.dispose();
-  self.postMessage({ type: 'done' });
+  self.postMessage({ type: 'done', splitCalls: rt.splitCalls() });
 }

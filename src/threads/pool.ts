@@ -8,7 +8,7 @@
 import { KERNEL_ARITY, type KernelName, type Kernels } from '../wasm/exports.js';
 import { Arena } from '../memory/arena.js';
 import { SPLITS, MIN_WORK, type Split } from './split.js';
-import { layout, callWith, makeRunner, workerSource } from './runner.js';
+import { layout, callWith, makeRunner, workerMain, workerSource } from './runner.js';
 
 const L = layout();
 /** Pages the threaded build declares (assembly: asconfig.json's threads targets). */
@@ -59,9 +59,12 @@ export interface ThreadedParts {
   useThreads(n: number): void;
 }
 
+// The boot lines call workerMain by the name it has in this build: a minifying bundler renames it
+// (and the source text workerSource takes from it), so the name 'workerMain' is not defined there.
+const MAIN = workerMain.name;
 // A dynamic import: Node evaluates a worker's source as CommonJS or as a module, after the parent's flags.
-const NODE_BOOT = "import('node:worker_threads').then(({ workerData, parentPort }) => workerMain(workerData, (m) => parentPort.postMessage(m)));";
-const WEB_BOOT = 'self.onmessage = (e) => { self.onmessage = null; workerMain(e.data, (m) => self.postMessage(m)); };';
+const NODE_BOOT = `import('node:worker_threads').then(({ workerData, parentPort }) => ${MAIN}(workerData, (m) => parentPort.postMessage(m)));`;
+const WEB_BOOT = `self.onmessage = (e) => { self.onmessage = null; ${MAIN}(e.data, (m) => self.postMessage(m)); };`;
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string' && !isDeno;
@@ -172,11 +175,20 @@ function startWorker(data: object, workers: WorkerHandle[], options: PoolOptions
       }, (e: Error) => done(`worker_threads is unavailable: ${e.message}`));
       return;
     }
+    // A page without cross-origin isolation cannot post shared memory to a worker: say so.
+    if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
+      done('this page is not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp');
+      return;
+    }
     const url = URL.createObjectURL(new Blob([workerSource(WEB_BOOT)], { type: 'text/javascript' }));
     const w = new Worker(url, { type: 'module' });
     workers.push(w);
-    w.onmessage = (e) => done(e.data === 'ready' ? undefined : `a worker failed: ${e.data?.error ?? String(e.data)}`);
-    w.onerror = (e) => done(`a worker failed: ${e.message}`);
+    const settle = (error?: string) => {
+      URL.revokeObjectURL(url); // loaded (or failed) by now
+      done(error);
+    };
+    w.onmessage = (e) => settle(e.data === 'ready' ? undefined : `a worker failed: ${e.data?.error ?? String(e.data)}`);
+    w.onerror = (e) => settle(`a worker failed: ${e.message}`);
     w.postMessage(data);
   });
 }

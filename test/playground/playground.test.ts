@@ -1,10 +1,14 @@
 // The playground end to end in Chromium: pick a data set and settings, train, and check that
 // the loss falls, the decision boundary changes, and the page stays responsive; saves a screenshot.
+// Served cross-origin isolated, the page's worker runs init({ threads: 'auto' }) on this machine's
+// cores (2 here) and says so; served without the COOP/COEP headers it gets 1.
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { withBrowser } from '../helpers/chromium.js';
 
-type State = { history: { epoch: number; loss: number; valLoss: number }[]; frames: number; firstBoundary: string; lastBoundary: string; done: boolean; error: string };
+type State = { history: { epoch: number; loss: number; valLoss: number }[]; frames: number; firstBoundary: string; lastBoundary: string; done: boolean; error: string; threads: number; isolated: boolean; splitCalls: number };
+const CORES = availableParallelism();
 
 describe('playground', () => {
   it('trains in a worker: the loss falls and the boundary redraws', async () => {
@@ -28,10 +32,22 @@ describe('playground', () => {
       expect(s.history.at(-1)!.loss).toBeLessThan(0.7 * s.history[0].loss);
       expect(s.lastBoundary).not.toBe(s.firstBoundary);
       expect(s.lastBoundary).toContain('<svg');
-      expect(await page.textContent('#status')).toMatch(/^epoch 120: loss/);
+      expect([s.threads, s.isolated]).toEqual([CORES, true]);
+      expect(await page.textContent('#threads')).toBe(`wasmnn: plain SIMD on ${CORES} threads`);
+      expect(await page.textContent('#status')).toMatch(new RegExp(`^epoch 120 on ${CORES} threads: loss`));
       expect(await page.textContent('#summary')).toContain('batch_norm');
       mkdirSync('out', { recursive: true });
       await page.screenshot({ path: 'out/playground.png' });
     });
+  });
+  it('served without the COOP/COEP headers, says it runs on 1 thread', async () => {
+    await withBrowser(async (browser, base) => {
+      const page = await browser.newPage();
+      await page.goto(`${base}playground/`);
+      await page.waitForFunction(() => (window as unknown as { playground: State }).playground.threads > 0, undefined, { timeout: 30_000 });
+      const s = await page.evaluate(() => (window as unknown as { playground: State }).playground);
+      expect([s.threads, s.isolated, s.error]).toEqual([1, false, '']);
+      expect(await page.textContent('#threads')).toBe('wasmnn: plain SIMD on 1 thread (not cross-origin isolated)');
+    }, { isolated: false });
   });
 });

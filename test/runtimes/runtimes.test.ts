@@ -2,10 +2,14 @@
 // into .tools/ by scripts/ensure-runtimes.mjs, Chromium unless the system has one): bit-identical weights and
 // predictions from the same seed, with the default init().
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as wasmnn from 'wasmnn';
 // test/runtimes/smoke.js is plain JavaScript, run unchanged by every runtime.
 import { smoke } from './smoke.js';
+// test/threads/train.js: a model whose calls pass the split threshold, the program test/threads runs in Deno.
+import { train } from '../threads/train.js';
 import { withBrowser } from '../helpers/chromium.js';
 
 describe('runtimes', () => {
@@ -35,7 +39,7 @@ describe('runtimes', () => {
 });
 
 describe('workerd (Cloudflare Workers runtime)', () => {
-  it('serves bit-identical weights and predictions on 127.0.0.1, with the wasm as a precompiled module', async () => {
+  it("serves bit-identical weights and predictions on 127.0.0.1, with the wasm as a precompiled module, and init({ threads: 'auto' }) gives 1 thread there", async () => {
     const { readdirSync, writeFileSync, mkdirSync } = await import('node:fs');
     const { spawn } = await import('node:child_process');
     const { join } = await import('node:path');
@@ -81,6 +85,14 @@ const worker :Workerd.Worker = (
       }
       expect(body, stderr).toBeDefined();
       expect(body).toBe(await smoke(wasmnn));
+      // No Worker there (shared memory and Atomics it has): 'auto' gives the single-threaded runtime, same bits.
+      const r = await fetch(`http://127.0.0.1:${port}/threads`);
+      const t = await r.text();
+      expect(r.status, t).toBe(200);
+      const threaded = JSON.parse(t);
+      expect(threaded.platform).toEqual({ sharedArrayBuffer: 'function', worker: 'undefined', atomics: 'object' });
+      expect([threaded.threads, threaded.splitCalls]).toEqual([1, 0]);
+      expect(threaded.smoke).toBe(body);
     } finally {
       proc.kill();
     }
@@ -97,4 +109,53 @@ describe('headless Chromium (the system one or the npm-packaged one, driven by p
     });
     expect(result).toBe(await smoke(wasmnn));
   });
+
+  type Trained = { threads: number; split: boolean; weights: string[]; predictions: string; isolated: boolean; where: string; error?: string; warnings: string[] };
+  /** test/threads/train.js in test/runtimes/threads.html: init({ threads }) in the page's main thread or in a worker of it. */
+  const trainInPage = (threads: number | 'auto', where: 'main' | 'worker', isolated: boolean, page = 'test/runtimes/threads.html') => withBrowser(async (browser, base) => {
+    const tab = await browser.newPage();
+    const warnings: string[] = [];
+    tab.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    await tab.goto(`${base}${page}?threads=${threads}&in=${where}`);
+    await tab.waitForFunction(() => (window as unknown as { threadsResult?: unknown }).threadsResult !== undefined, undefined, { timeout: 60_000 });
+    return { ...(await tab.evaluate(() => (window as unknown as { threadsResult: Trained }).threadsResult)), warnings };
+  }, { isolated });
+  const bits = (r: { weights: string[]; predictions: string }) => ({ weights: r.weights, predictions: r.predictions });
+  for (const where of ['main', 'worker'] as const) {
+    for (const threads of [2, 'auto'] as const) {
+      it(`cross-origin isolated, init({ threads: ${threads === 2 ? 2 : "'auto'"} }) in the page's ${where === 'main' ? 'main thread' : 'worker'} splits calls over 2 threads, to the bits of Node on 1`, async () => {
+        const node = await train(wasmnn, 1);
+        const got = await trainInPage(threads, where, true);
+        expect(got.error).toBeUndefined();
+        expect([got.isolated, got.where, got.threads, got.split, got.warnings]).toEqual([true, where, 2, true, []]);
+        expect(bits(got)).toEqual(bits(node));
+      }, 90_000);
+    }
+  }
+  it("not isolated (no COOP/COEP headers): 'auto' gives 1 thread, and 2 fall back to 1 with a warning that names the headers; the same bits", async () => {
+    const node = await train(wasmnn, 1);
+    for (const where of ['main', 'worker'] as const) {
+      const auto = await trainInPage('auto', where, false);
+      expect(auto.error).toBeUndefined();
+      expect([auto.isolated, auto.where, auto.threads, auto.split, auto.warnings]).toEqual([false, where, 1, false, []]);
+      expect(bits(auto)).toEqual(bits(node));
+    }
+    const two = await trainInPage(2, 'main', false);
+    expect([two.isolated, two.threads, two.split]).toEqual([false, 1, false]);
+    expect(two.warnings).toEqual([expect.stringMatching(/not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.*running on one thread/)]);
+    expect(bits(two)).toEqual(bits(node));
+  }, 90_000);
+  it('bundled and minified by Vite (test/runtimes/bundle/), the workers still start: 2 threads, the same bits', async () => {
+    // Vite is the bundler vitest runs on; minifying renames workerMain, which the workers' boot line calls.
+    const { build } = await import('vite');
+    await build({ configFile: false, root: 'test/runtimes/bundle', base: './', logLevel: 'silent', build: { outDir: resolve('out/bundle'), emptyOutDir: true, minify: true } });
+    expect(readFileSync('out/bundle/index.html', 'utf8')).toMatch(/assets\/index-[\w-]+\.js/);
+    const node = await train(wasmnn, 1);
+    const got = await trainInPage(2, 'main', true, 'out/bundle/index.html');
+    expect(got.error).toBeUndefined();
+    expect([got.isolated, got.threads, got.split, got.warnings]).toEqual([true, 2, true, []]);
+    expect(bits(got)).toEqual(bits(node));
+  }, 90_000);
 });
