@@ -10,7 +10,7 @@ import { readData, weightDecayRun, optimizersSideBySide, diabetesL2, moonsOverfi
 const OUT = new URL('../out/', import.meta.url);
 mkdirSync(OUT, { recursive: true });
 const rt = await init();
-console.log(`wasmnn: wasm core loaded (${rt.build} SIMD build)\n`);
+console.log(`wasmnn: wasm core loaded (${rt.build} SIMD build, ${rt.threads} thread${rt.threads === 1 ? "" : "s"}; every count gives the same bits)\n`);
 
 const seed = JSON.parse(readFileSync(new URL('../data/seed_moons.json', import.meta.url), 'utf8'));
 const { train, test } = await data.loadBuiltin('moons');
