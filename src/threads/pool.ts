@@ -2,7 +2,8 @@
 // and a `kernels` object with the signatures of the single-threaded one whose large calls are
 // split across the threads (src/threads/split.ts says how). The calling thread is thread 0: it
 // publishes a call (arguments and each thread's range in the control block), runs its own share,
-// then waits for the others. A call allocates nothing: the arguments go through preallocated
+// then any share no worker has taken yet (a worker without a core at that moment), then waits for
+// the shares taken. Which thread runs a share does not change its bits. A call allocates nothing: the arguments go through preallocated
 // slots in shared memory and the threads meet on two counters, each side watching the other's
 // for a few tens of microseconds (Atomics.load) before it sleeps (Atomics.wait/notify).
 import { KERNEL_ARITY, type KernelName, type Kernels } from '../wasm/exports.js';
@@ -27,18 +28,28 @@ export const SPIN_US = 100;
  * allocate (performance.now() returns a boxed double), so the limit comes from the work.
  */
 const STALL_RATE = 1e4;
-/** How long (ms) a caller sleeps for its workers before it reads the clock and counts answerTimeoutMs. */
+/** Split calls per contention window, and how many calls run on one thread after a contended window (Pool.call). */
+const CONTENTION_WINDOW = 256;
+const BACKOFF_CALLS = 2048;
+/** How long (ms) a caller sleeps for its workers' shares before it reads the clock and counts answerTimeoutMs. */
 const QUIET_WAIT_MS = 50;
 
 export interface PoolOptions {
   /** How long (microseconds) a waiting thread watches for the next call or its end before it sleeps (default SPIN_US). */
   spinUs?: number;
-  /** How long the caller waits for a worker to take its share (default 5 s) before it runs the share itself and drops to one thread, with a warning. */
+  /**
+   * How long the caller waits for a worker to finish a share it took (default 5 s, plus a
+   * millisecond per STALL_RATE of the share's work) before the call throws and the runtime drops
+   * to one thread, with a warning. A share no worker has taken when the caller is done with its own
+   * runs on the caller at once.
+   */
   answerTimeoutMs?: number;
   /** How long a worker may take to start (default 10 s) before the runtime falls back to one thread. */
   startTimeoutMs?: number;
   /** Work (GEMM multiply-adds) below which a call stays on the calling thread (default MIN_WORK); tests pass 0. */
   minWork?: number;
+  /** Whether contended windows of calls fall back to one thread for a while (default true; tests of the split itself pass false). */
+  backoff?: boolean;
   /** For tests: the boot line a Node worker runs instead of the real one (to make a start fail). */
   nodeBoot?: string;
 }
@@ -55,6 +66,8 @@ export interface ThreadedParts {
   close(): void;
   /** How many calls were split across the threads so far. */
   splitCalls(): number;
+  /** How many workers' shares the caller ran because no worker had taken them yet. */
+  stolenShares(): number;
   /** Splits the calls that follow across n of the started threads (1 to threads; 1: none split). */
   useThreads(n: number): void;
 }
@@ -132,7 +145,7 @@ export async function startThreads(module: WebAssembly.Module, threads: number, 
     }
   }
   if (threads === 1) return single(raw, arena);
-  const pool = new Pool(memory, control, threads, spinUs, options.answerTimeoutMs ?? 5000, options.minWork ?? MIN_WORK, runs.map((n) => main[n] as Function), spec, workers);
+  const pool = new Pool(memory, control, threads, spinUs, options.answerTimeoutMs ?? 5000, options.minWork ?? MIN_WORK, options.backoff ?? true, runs.map((n) => main[n] as Function), spec, workers);
   // A Node worker that exits between calls (the event loop runs then) leaves one thread, not a hang.
   for (const w of workers) (w as { on?: (e: string, f: (code: number) => void) => void }).on?.('exit', (code) => pool.lose(`a worker thread exited with code ${code}`));
   const kernels: Record<string, unknown> = { memory };
@@ -140,11 +153,11 @@ export async function startThreads(module: WebAssembly.Module, threads: number, 
     const op = names.indexOf(name);
     kernels[name] = op < 0 ? main[name] : wrap(name, pool, op, SPLITS[name] as Split);
   }
-  return { kernels: kernels as Kernels, arena, threads, close: () => pool.close(), splitCalls: () => pool.splits, useThreads: (n) => pool.use(n) };
+  return { kernels: kernels as Kernels, arena, threads, close: () => pool.close(), splitCalls: () => pool.splits, stolenShares: () => pool.stolen, useThreads: (n) => pool.use(n) };
 }
 
 function single(kernels: Kernels, arena: Arena): ThreadedParts {
-  return { kernels, arena, threads: 1, close() {}, splitCalls: () => 0, useThreads: (n) => checkUse(n, 1) };
+  return { kernels, arena, threads: 1, close() {}, splitCalls: () => 0, stolenShares: () => 0, useThreads: (n) => checkUse(n, 1) };
 }
 
 function checkUse(n: number, threads: number): void {
@@ -216,6 +229,13 @@ class Pool {
   private live = true;
   private active: number;
   splits = 0;
+  // Contention (see call): split calls in the current window, those in which the caller had to run
+  // a worker's share or sleep for one, and how many calls are left to run on one thread.
+  private window = 0;
+  private contended = 0;
+  private backoff = 0;
+  private stole = false;
+  stolen = 0;
 
   constructor(
     memory: WebAssembly.Memory,
@@ -224,6 +244,7 @@ class Pool {
     spinUs: number,
     private readonly answerTimeoutMs: number,
     private readonly minWork: number,
+    private readonly backoffOn: boolean,
     private readonly fns: Function[],
     spec: Int32Array,
     private readonly workers: WorkerHandle[],
@@ -247,6 +268,10 @@ class Pool {
     for (let i = 0; i < s.work.length; i++) work *= a[s.work[i]];
     const units = a[s.count];
     if (work < this.minWork || units < 2 * s.align || this.active === 1 || !this.live || (s.serial !== undefined && s.serial(a))) return callWith(this.fns[op], s.arity, a);
+    if (this.backoff > 0) {
+      this.backoff--;
+      return callWith(this.fns[op], s.arity, a);
+    }
     const ctl = this.ctl;
     const t = this.threads;
     const chunk = Math.ceil(units / this.active / s.align) * s.align;
@@ -267,10 +292,21 @@ class Pool {
     } catch (e) {
       failure = e;
     }
+    // A share no worker has taken yet (its worker descheduled by another process, or still waking)
+    // runs here at once: two threads never run slower than one by waiting for a core.
+    failure = this.steal(gen, failure);
     // Watch by a count of loads, not the clock (a clock read costs more than the load).
     let p = Atomics.load(ctl, L.PENDING);
     for (let i = 0; p !== 0 && i < this.spinLoads; i++) p = Atomics.load(ctl, L.PENDING);
-    if (p !== 0) failure = this.waitForShares(gen, work / this.active, s, failure);
+    if (this.stole || p !== 0) this.contended++;
+    if (p !== 0) this.waitForShares(work / this.active, s);
+    // Other processes holding the cores: when the caller ran or waited for a worker's share in over
+    // a quarter of a window's calls, the next BACKOFF_CALLS run on one thread (a worker that must
+    // share a core with another process makes a split call slower than one thread), then it tries again.
+    if (++this.window === CONTENTION_WINDOW) {
+      if (this.contended * 2 > CONTENTION_WINDOW && this.backoffOn) this.backoff = BACKOFF_CALLS;
+      this.window = this.contended = 0;
+    }
     if (failure !== undefined) throw failure;
     if (Atomics.load(ctl, L.FAILED) !== 0) {
       const text = new TextDecoder().decode(this.message.slice(0, Atomics.load(ctl, L.MESSAGE_LENGTH)));
@@ -283,66 +319,54 @@ class Pool {
   }
 
   /**
-   * The slow end of a call: sleep until the workers are done. Past answerTimeoutMs, run the shares
-   * no worker took (a worker that hangs or died before its share). A worker that took its share
-   * (`share` units of work) and has not finished it answerTimeoutMs plus share / STALL_RATE ms later
-   * has died in it, or may as well have: its part of the output is lost, so the call throws and the
-   * runtime drops to one thread, its workers stopped. Returns the call's failure, if any.
+   * The slow end of a call: sleep until the workers are done with the shares they took. A worker
+   * that took its share (`share` units of work) and has not finished it answerTimeoutMs plus
+   * share / STALL_RATE ms later has died in it, or may as well have: its part of the output is
+   * lost, so the call throws and the runtime drops to one thread, its workers stopped.
    */
-  private waitForShares(gen: number, share: number, s: Split, failure: unknown): unknown {
+  private waitForShares(share: number, s: Split): void {
     const ctl = this.ctl;
-    const limit = this.answerTimeoutMs + share / STALL_RATE;
     let p = Atomics.load(ctl, L.PENDING);
     // First a sleep that reads no clock (performance.now() allocates a boxed double): a worker
     // that was only descheduled ends it, with no garbage made.
     if (this.canWait) {
       for (let r: string = ''; p !== 0 && r !== 'timed-out'; p = Atomics.load(ctl, L.PENDING)) r = Atomics.wait(ctl, L.PENDING, p, QUIET_WAIT_MS);
-      if (p === 0) return failure;
+      if (p === 0) return;
     }
-    let deadline = performance.now() + this.answerTimeoutMs;
-    let late = 0;
+    const limit = this.answerTimeoutMs + share / STALL_RATE;
+    const deadline = performance.now() + limit;
     while (p !== 0) {
       const left = deadline - performance.now();
-      if (left <= 0 && late === 0) {
-        late = this.takeOver(gen);
-        if (late > 0) failure ??= this.lateFailure;
-        else {
-          late = -1; // every worker took its share: give them time to finish it
-          deadline = performance.now() + limit;
-        }
-      } else if (left <= 0) {
-        const stalled = Atomics.load(ctl, L.PENDING);
-        this.lose(`${stalled} worker thread(s) took their share of ${s.run} and did not finish it`);
-        throw new Error(`wasmnn: ${s.run}: ${stalled} worker thread(s) took their share and did not finish it within ${Math.round(limit)} ms (a worker that died during the call?); the call's output is incomplete, and the kernels run on the calling thread from now on`);
-      } else if (this.canWait) Atomics.wait(ctl, L.PENDING, p, left);
+      if (left <= 0) {
+        this.lose(`${p} worker thread(s) took their share of ${s.run} and did not finish it`);
+        throw new Error(`wasmnn: ${s.run}: ${p} worker thread(s) took their share and did not finish it within ${Math.round(limit)} ms (a worker that died during the call?); the call's output is incomplete, and the kernels run on the calling thread from now on`);
+      }
+      if (this.canWait) Atomics.wait(ctl, L.PENDING, p, left);
       p = Atomics.load(ctl, L.PENDING);
     }
-    if (late > 0) this.lose(`${late} worker thread(s) did not take a call within ${this.answerTimeoutMs} ms`);
-    return failure;
   }
 
-  private lateFailure: unknown;
-
   /**
-   * Runs here the share of every worker that has not taken its share of call `gen` (a worker
-   * that died or hangs) and returns how many; an error of theirs goes to lateFailure.
+   * Runs here the share of every worker that has not taken its share of call `gen` yet, claiming
+   * it first (CLAIM, by compareExchange), so that a worker that comes late skips it. Returns the
+   * call's failure: `failure`, or the first error of a share run here.
    */
-  private takeOver(gen: number): number {
+  private steal(gen: number, failure: unknown): unknown {
     const ctl = this.ctl;
-    let late = 0;
-    this.lateFailure = undefined;
+    this.stole = false;
     for (let t = 1; t < this.threads; t++) {
       const last = Atomics.load(ctl, L.CLAIM + t);
       if (last === gen || Atomics.compareExchange(ctl, L.CLAIM + t, last, gen) !== last) continue;
-      late++;
+      this.stole = true;
+      this.stolen++;
       try {
         this.runners[t]();
       } catch (e) {
-        this.lateFailure ??= e;
+        failure ??= e;
       }
       Atomics.sub(ctl, L.PENDING, 1);
     }
-    return late;
+    return failure;
   }
 
   /** After a worker is lost: the kernels run on the calling thread from now on, with a warning. */

@@ -9,9 +9,9 @@
 //   2 OP       index into the split table; -1 stops the workers
 //   3 FAILED   how many threads threw; 4 FAILED_TID the last of them; 5 MESSAGE_LENGTH
 //   8 + 2t, 9 + 2t  thread t's unit range [lo, hi)
-//   136 + t  CLAIM: the last call (its GEN) whose share thread t took; a worker and the caller
-//            both take a share by compareExchange, so a share the caller took from a worker that
-//            did not answer is never run twice
+//   136 + t  CLAIM: the last call (its GEN) whose share of thread t was taken; a worker and the
+//            caller (for a worker that has not taken it yet) both take a share by compareExchange,
+//            and a worker only for a call later than CLAIM, so no share runs twice
 //   256 + t  RESULT: what thread t's share returned, for kernels whose counts are added (Split.sum)
 // then the call's arguments as float64 at byte ARGS_BYTE, and the failure's message (UTF-8) at
 // MESSAGE_BYTE.
@@ -113,8 +113,11 @@ export function workerMain(data: { module: WebAssembly.Module; memory: WebAssemb
     }
     seen = g;
     if (Atomics.load(ctl, L.OP) < 0) break;
+    // Take the share of call g unless it is taken: by the caller (CLAIM is g), or g is already
+    // past (this worker was descheduled between reading GEN and here, and CLAIM holds a later
+    // call the caller took; claiming g over it would run that later call's share twice).
     const last = Atomics.load(ctl, claim);
-    if (last === g || Atomics.compareExchange(ctl, claim, last, g) !== last) continue; // the caller ran this share
+    if (((g - last) | 0) <= 0 || Atomics.compareExchange(ctl, claim, last, g) !== last) continue;
     try {
       run();
     } catch (e) {

@@ -119,7 +119,7 @@ const SCALARS: Record<string, number[]> = {
 
 const pools: ThreadedParts[] = [];
 beforeAll(async () => {
-  for (const t of [2, 3]) pools.push(await startThreads(module, t, { minWork: 0 }));
+  for (const t of [2, 3]) pools.push(await startThreads(module, t, { minWork: 0, backoff: false }));
 });
 afterAll(() => pools.forEach((p) => p.close()));
 

@@ -18,7 +18,7 @@ const opened: ThreadedParts[] = [];
 afterAll(() => opened.forEach((p) => p.close()));
 
 async function pool(threads = 2, options = {}): Promise<ThreadedParts> {
-  const p = await startThreads(module, threads, { minWork: 0, ...options });
+  const p = await startThreads(module, threads, { minWork: 0, backoff: false, ...options });
   opened.push(p);
   return p;
 }
@@ -69,6 +69,43 @@ describe('faults', () => {
   });
 });
 
+describe('shares the caller runs itself', () => {
+  // Adam updates its state in place: a share run twice, or never, changes the bits.
+  function adamBoth(p: ThreadedParts, calls: number): [Uint32Array, Uint32Array] {
+    const n = 4096;
+    const init = (i: number) => Float32Array.from({ length: n }, (_, j) => (i === 0 ? Math.sin(j) : i === 1 ? Math.cos(j * 0.3) : 0));
+    const tp = [0, 1, 2, 3].map((i) => {
+      const q = p.arena.alloc(n * 4);
+      new Float32Array(p.kernels.memory.buffer, q, n).set(init(i));
+      return q;
+    });
+    const pp = [0, 1, 2, 3].map((i) => plain.put(init(i)));
+    for (let s = 0; s < calls; s++) {
+      p.kernels.adam_f32(tp[0], tp[1], tp[2], tp[3], 0, n, 0.001, 0.9, 0.999, 1e-8, 1, 0, 1);
+      plain.k.adam_f32(pp[0], pp[1], pp[2], pp[3], 0, n, 0.001, 0.9, 0.999, 1e-8, 1, 0, 1);
+    }
+    return [new Uint32Array(p.kernels.memory.buffer, tp[0], n).slice(), new Uint32Array(plain.memory.buffer, pp[0], n).slice()];
+  }
+  it('3 threads on 2 cores, 5000 small in-place calls: every share runs once, whoever runs it (the caller ran some)', async () => {
+    const p = await pool(3, { backoff: false });
+    const [got, want] = adamBoth(p, 5000);
+    expect(p.splitCalls()).toBe(5000);
+    expect(p.stolenShares()).toBeGreaterThan(0); // ~0.5 us shares: the caller is often done before a worker looks
+    expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+  });
+  it('when the caller has to run or wait for the shares of most calls in a window (workers without a core), the next calls stay on one thread for a while', async () => {
+    // A worker that never takes a call: the caller runs its share in every call.
+    const boot = "import('node:worker_threads').then(({ parentPort }) => { parentPort.postMessage('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); });";
+    const p = await pool(2, { nodeBoot: boot, backoff: true });
+    const [got, want] = adamBoth(p, 1000);
+    expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+    expect(p.splitCalls()).toBe(256); // one window split, then 744 of the 2048 calls of the back-off on one thread
+    expect(p.stolenShares()).toBe(256);
+    adamBoth(p, 1500);
+    expect(p.splitCalls()).toBe(256 + 196); // 1304 calls more of back-off (2048 in all), then splitting is tried again
+  });
+});
+
 describe('starting workers', () => {
   it('a worker that fails to start leaves a working single-threaded runtime and a warning, not a hang', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -86,21 +123,17 @@ describe('starting workers', () => {
       warn.mockRestore();
     }
   });
-  it('a worker that said ready but never takes a call: the caller runs its share after answerTimeoutMs, the same bits, then one thread', async () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    try {
-      const boot = "import('node:worker_threads').then(({ parentPort }) => { parentPort.postMessage('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); });";
-      const p = await pool(3, { nodeBoot: boot, answerTimeoutMs: 200 });
-      expect(p.threads).toBe(3);
+  it('a worker that said ready but never takes a call: the caller runs its share at once, the same bits, no wait', async () => {
+    const boot = "import('node:worker_threads').then(({ parentPort }) => { parentPort.postMessage('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); });";
+    const p = await pool(3, { nodeBoot: boot, answerTimeoutMs: 60_000 });
+    expect(p.threads).toBe(3);
+    const t0 = Date.now();
+    for (let i = 0; i < 3; i++) {
       const [got, want] = gemmBoth(p, 64, 40, 33);
       expect(got).toEqual(want);
-      expect(warn.mock.calls.at(-1)?.[0]).toMatch(/2 worker thread\(s\) did not take a call within 200 ms; running on one thread/);
-      const before = p.splitCalls();
-      expect(gemmBoth(p, 37, 17, 20)[0]).toEqual(gemmBoth(p, 37, 17, 20)[1]);
-      expect(p.splitCalls()).toBe(before);
-    } finally {
-      warn.mockRestore();
     }
+    expect(p.splitCalls()).toBe(3);
+    expect(Date.now() - t0).toBeLessThan(5_000);
   });
   it('a worker that exits between calls leaves one thread with a warning, not a hang', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -119,20 +152,35 @@ describe('starting workers', () => {
   it('a worker that dies during its share: the call throws after answerTimeoutMs, not a hang, and the runtime goes on on one thread', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      // Takes its share of the first call (its CLAIM slot, as workerMain does), then exits inside it.
+      // Watches for calls and takes its share of the first one it gets to before the caller does
+      // (its CLAIM slot, by compareExchange as workerMain), then exits inside it.
       const boot = `import('node:worker_threads').then(({ workerData: d, parentPort }) => {
         const L = layout();
         const ctl = new Int32Array(d.memory.buffer, d.control, L.ARGS_BYTE / 4);
-        const seen = Atomics.load(ctl, L.GEN);
+        let seen = Atomics.load(ctl, L.GEN);
         parentPort.postMessage('ready');
-        Atomics.wait(ctl, L.GEN, seen);
-        Atomics.store(ctl, L.CLAIM + d.tid, Atomics.load(ctl, L.GEN));
-        process.exit(5);
+        for (;;) {
+          const g = Atomics.load(ctl, L.GEN);
+          if (g === seen) continue;
+          seen = g;
+          const last = Atomics.load(ctl, L.CLAIM + d.tid);
+          if (Atomics.compareExchange(ctl, L.CLAIM + d.tid, last, g) === last) process.exit(5);
+        }
       });`;
       const p = await pool(2, { nodeBoot: boot, answerTimeoutMs: 200 });
       expect(p.threads).toBe(2);
       const t0 = Date.now();
-      expect(() => gemmBoth(p, 64, 40, 33)).toThrow(/gemm_nn_f32: 1 worker thread\(s\) took their share and did not finish it within 2\d\d ms .*output is incomplete/);
+      let error: Error | undefined;
+      // A call whose share the caller ran first (the worker without a core then) succeeds.
+      for (let i = 0; i < 50 && error === undefined; i++) {
+        try {
+          const [got, want] = gemmBoth(p, 64, 40, 33);
+          expect(got).toEqual(want);
+        } catch (e) {
+          error = e as Error;
+        }
+      }
+      expect(error?.message).toMatch(/gemm_nn_f32: 1 worker thread\(s\) took their share and did not finish it within 2\d\d ms .*output is incomplete/);
       expect(Date.now() - t0).toBeLessThan(5_000);
       expect(warn.mock.calls.at(-1)?.[0]).toMatch(/1 worker thread\(s\) took their share of gemm_nn_f32 and did not finish it; running on one thread/);
       const before = p.splitCalls();

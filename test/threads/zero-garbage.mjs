@@ -11,7 +11,7 @@ import { startThreads } from '../../dist/threads/pool.js';
 
 const calls = Number(process.argv[2] ?? 100_000);
 
-const p = await startThreads(new WebAssembly.Module(readFileSync('build/wasmnn-threads.wasm')), 2, { minWork: 0, spinUs: 100 });
+const p = await startThreads(new WebAssembly.Module(readFileSync('build/wasmnn-threads.wasm')), 2, { minWork: 0, backoff: false, spinUs: 100 });
 const k = p.kernels;
 const n = 16;
 const [a, b, c, w, g, m, v] = [0, 1, 2, 3, 4, 5, 6].map(() => p.arena.alloc(n * n * 4));
