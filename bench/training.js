@@ -1,10 +1,12 @@
 // Training throughput: wasmnn's trainOnBatch / full-batch fit step against tfjs-layers'
-// trainOnBatch on the wasm and cpu backends, in interleaved rounds (bench/rounds.js).
+// trainOnBatch on the wasm and cpu backends and a jitted jax-js step (bench/jaxjs.js), in
+// interleaved rounds (bench/rounds.js).
 //   MLP 784-256-128-10, batch 128, Adam, softmax cross-entropy: samples/s
 //   the seed's 2-20-3-1 network, full batch of 200, SGD lr 0.2: steps/s
 import { init, Sequential, Model, input, ops, layers, optimizers } from '../dist/node.js';
 import { rand } from './data.js';
 import { interleaved, speedup } from './rounds.js';
+import { jaxTrainer } from './jaxjs.js';
 
 
 async function tfjs(backend) {
@@ -47,9 +49,14 @@ export async function benchTraining({ time = 300 } = {}) {
       // The backend is selected before the timed calls: selecting it re-runs every kernel's setup.
       tasks.push({ name: `tfjs-layers ${backend}`, before: () => tf.setBackend(backend), fn: () => m.trainOnBatch(tx, ty), async: true });
     }
+    // A contender that cannot run says why in its column instead of stopping the bench.
+    const missing = [];
+    const jax = await jaxTrainer({ sizes: c.sizes, batch: c.batch, x, labels: multi ? yIdx : yIdx.map((v) => v % 2), multi, adam: multi });
+    if (jax.error) missing.push(`jax-js wasm: not run (${jax.error})`);
+    else tasks.push({ name: 'jax-js wasm', fn: jax.step });
     const result = await interleaved(tasks, { time });
     const rate = (n) => (c.unit === 'samples/s' ? c.batch : 1) * (1000 / result[n].ms);
-    console.log(`${c.name}: ` + tasks.map(({ name: n }) => `${n} ${rate(n).toFixed(0)} ${c.unit} (${speedup(result, 'wasmnn', n).toFixed(1)}x)`).join(', '));
+    console.log(`${c.name}: ` + [...tasks.map(({ name: n }) => `${n} ${rate(n).toFixed(0)} ${c.unit} (${speedup(result, 'wasmnn', n).toFixed(2)}x)`), ...missing].join(', '));
   }
 }
 
