@@ -14,7 +14,7 @@ import { interleaved, speedup } from './rounds.js';
 
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 
-function gemmTask(parts, name, m, n, k, v) {
+export function gemmTask(parts, name, m, n, k, v) {
   const K = parts.kernels;
   const put = (values) => {
     const p = parts.arena.alloc(values.length * 4 + 16);
@@ -23,7 +23,7 @@ function gemmTask(parts, name, m, n, k, v) {
   };
   const a = put(rand(m * k)), b = put(rand(k * n, 1)), c = put(new Float32Array(m * n));
   const fn = K[`gemm_${v}_f32`];
-  return { name, fn: () => fn(c, a, b, m, n, k, 1, 0) };
+  return { name, fn: () => fn(c, a, b, m, n, k, 1, 0), result: () => new Float32Array(K.memory.buffer, c, m * n).slice() };
 }
 
 function model(sizes, batch) {
