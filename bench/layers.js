@@ -13,16 +13,17 @@ import { ortRuntime } from './ort.js';
 import { rand } from './data.js';
 import { interleaved, speedup } from './rounds.js';
 
-export const MLP_PRODUCTS = [
-  ['forward 784 -> 256', 128, 256, 784, 'nn'],
-  ['forward 256 -> 128', 128, 128, 256, 'nn'],
-  ['forward 128 -> 10', 128, 10, 128, 'nn'],
-  ['weight gradient 784 -> 256', 784, 256, 128, 'tn'],
-  ['weight gradient 256 -> 128', 256, 128, 128, 'tn'],
-  ['weight gradient 128 -> 10', 128, 10, 128, 'tn'],
-  ['input gradient 256 -> 128', 128, 256, 128, 'nt'],
-  ['input gradient 128 -> 10', 128, 128, 10, 'nt'],
-];
+// [label, m, n, k, variant] for each product backprop runs on a dense chain `sizes` at `batch`.
+export function denseProducts(sizes, batch) {
+  const layers = sizes.slice(1).map((out, i) => [sizes[i], out]);
+  const name = ([inp, out]) => `${inp} -> ${out}`;
+  return [
+    ...layers.map((l) => [`forward ${name(l)}`, batch, l[1], l[0], 'nn']),
+    ...layers.map((l) => [`weight gradient ${name(l)}`, l[0], l[1], batch, 'tn']),
+    ...layers.slice(1).map((l) => [`input gradient ${name(l)}`, batch, l[0], l[1], 'nt']),
+  ];
+}
+export const MLP_PRODUCTS = denseProducts([784, 256, 128, 10], 128);
 
 const W1 = 'wasmnn 1 thread', W2 = 'wasmnn 2 threads', O1 = 'ort-web 1 thread', O2 = 'ort-web 2 threads';
 
@@ -61,12 +62,12 @@ export async function benchLayers({ time = 200 } = {}) {
     const result = await interleaved(tasks, { time });
     const flops = 2 * m * n * k;
     const gflops = Object.fromEntries(tasks.map((t) => [t.name, flops / (result[t.name].ms * 1e6)]));
-    const ratio = (a, b) => (result[a] && result[b] ? `${speedup(result, a, b).toFixed(2)}x` : 'n/a');
+    const ratio = (a, b) => (b && result[a] && result[b] ? `${speedup(result, a, b).toFixed(2)}x` : 'n/a');
     const tfBest = tasks.filter((t) => t.name.startsWith('tfjs')).sort((a, b) => result[a.name].ms - result[b.name].ms)[0]?.name;
     const line =
       `${label}, ${m}x${n}x${k} ${v.toUpperCase()}: ` +
       tasks.map((t) => `${t.name} ${gflops[t.name].toFixed(1)}`).join(', ') +
-      ` GFLOP/s; wasmnn 2t / 1t ${ratio(W2, W1)}, 2t / ort 2t ${ratio(W2, O2)}, 1t / ort 1t ${ratio(W1, O1)}, 1t / ${tfBest ?? 'tfjs'} ${tfBest ? ratio(W1, tfBest) : 'n/a'}` +
+      ` GFLOP/s; wasmnn 2t / 1t ${ratio(W2, W1)}, 2t / ort 2t ${ratio(W2, O2)}, 1t / ort 1t ${ratio(W1, O1)}, 2t / ${tfBest ?? 'tfjs'} ${ratio(W2, tfBest)}, 1t / ${tfBest ?? 'tfjs'} ${ratio(W1, tfBest)}` +
       (skipped.length ? `; ${skipped.join('; ')}` : '');
     console.log(line);
     rows.push({ label, shape: `${m}x${n}x${k}`, variant: v.toUpperCase(), gflops, perRound: Object.fromEntries(Object.entries(result).map(([t, r]) => [t, r.perRound])), skipped });

@@ -47,7 +47,9 @@ export async function ortRuntime(threads) {
     };
     // Start the runtime now (its first session initializes the wasm and the threads).
     await (await matmul(4, 4, 4, 'nn', new Float32Array(16), new Float32Array(16)))();
-    return { matmul, numThreads: ort.env.wasm.numThreads };
+    // ORT falls back to one thread with a warning where it cannot start workers: say so.
+    if (ort.env.wasm.numThreads !== threads) return { error: `asked for ${threads} threads, env.wasm.numThreads is ${ort.env.wasm.numThreads} after init` };
+    return { matmul };
   } catch (e) {
     return { error: String(e.message ?? e).split('\n')[0] };
   }
