@@ -20,6 +20,22 @@ async function tfjs(backend) {
   return { tf, tfl };
 }
 
+// tfjs-layers' trainOnBatch of the same dense chain on `backend` as a timed task (softmax +
+// sparse categorical cross-entropy and Adam for several outputs, sigmoid + binary cross-entropy and
+// SGD 0.2 for one; labels: class indices, taken mod 2 for one output).
+export async function tfjsTrainTask(sizes, batch, x, labels, backend, act = 'relu') {
+  const [inp, ...rest] = sizes;
+  const multi = rest.at(-1) > 1;
+  const { tf, tfl } = await tfjs(backend);
+  const m = tfl.sequential();
+  rest.forEach((u, i) => m.add(tfl.layers.dense({ units: u, inputShape: i === 0 ? [inp] : undefined, activation: i < rest.length - 1 ? act : multi ? 'softmax' : 'sigmoid' })));
+  m.compile({ optimizer: multi ? tf.train.adam(1e-3) : tf.train.sgd(0.2), loss: multi ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy' });
+  const tx = tf.tensor2d(x, [batch, inp]);
+  const ty = tf.tensor2d(multi ? labels : labels.map((v) => v % 2), [batch, 1]);
+  // The backend is selected before the timed calls: selecting it re-runs every kernel's setup.
+  return { name: `tfjs-layers ${backend}`, before: () => tf.setBackend(backend), fn: () => m.trainOnBatch(tx, ty), async: true };
+}
+
 export async function benchTraining({ time = 300 } = {}) {
   await init(undefined, { simd: 'plain' });
   const cases = [
@@ -39,18 +55,15 @@ export async function benchTraining({ time = 300 } = {}) {
     const xs = { data: x, shape: [c.batch, inp] };
     const ys = { data: multi ? yIdx : yIdx.map((v) => v % 2), shape: [c.batch, 1] };
     tasks.push({ name: 'wasmnn', fn: () => model.trainOnBatch(xs, ys) });
-    for (const backend of ['wasm', 'cpu']) {
-      const { tf, tfl } = await tfjs(backend);
-      const m = tfl.sequential();
-      rest.forEach((u, i) => m.add(tfl.layers.dense({ units: u, inputShape: i === 0 ? [inp] : undefined, activation: i < rest.length - 1 ? c.act : multi ? 'softmax' : 'sigmoid' })));
-      m.compile({ optimizer: multi ? tf.train.adam(1e-3) : tf.train.sgd(0.2), loss: multi ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy' });
-      const tx = tf.tensor2d(x, [c.batch, inp]);
-      const ty = tf.tensor2d(multi ? yIdx : yIdx.map((v) => v % 2), [c.batch, 1]);
-      // The backend is selected before the timed calls: selecting it re-runs every kernel's setup.
-      tasks.push({ name: `tfjs-layers ${backend}`, before: () => tf.setBackend(backend), fn: () => m.trainOnBatch(tx, ty), async: true });
-    }
     // A contender that cannot run says why in its column instead of stopping the bench.
     const missing = [];
+    for (const backend of ['wasm', 'cpu']) {
+      try {
+        tasks.push(await tfjsTrainTask(c.sizes, c.batch, x, yIdx, backend, c.act));
+      } catch (e) {
+        missing.push(`tfjs-layers ${backend}: not run (${e.message})`);
+      }
+    }
     const jax = await jaxTrainer({ sizes: c.sizes, batch: c.batch, x, labels: multi ? yIdx : yIdx.map((v) => v % 2), multi, adam: multi });
     if (jax.error) missing.push(`jax-js wasm: not run (${jax.error})`);
     else tasks.push({ name: 'jax-js wasm', fn: jax.step });
