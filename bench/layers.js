@@ -72,6 +72,12 @@ export async function benchLayers({ time = 200 } = {}) {
     console.log(line);
     rows.push({ label, shape: `${m}x${n}x${k}`, variant: v.toUpperCase(), gflops, perRound: Object.fromEntries(Object.entries(result).map(([t, r]) => [t, r.perRound])), skipped });
   }
+  // A call's fixed cost: a 4x4x4 product, which is nothing but the call (for ORT: the run's copies,
+  // its session and thread pool; for wasmnn a kernel call, below the split threshold).
+  const tiny = [gemmTask(serial, W1, 4, 4, 4, 'nn')];
+  for (const [name, o] of Object.entries(orts)) if (!o.error) tiny.push({ name, fn: await o.matmul(4, 4, 4, 'nn', rand(16), rand(16, 1)), async: true });
+  const fixed = await interleaved(tiny, { time });
+  console.log(`a call's fixed cost (4x4x4 NN): ${tiny.map((t) => `${t.name} ${(fixed[t.name].ms * 1000).toFixed(1)} us`).join(', ')}`);
   serial.close();
   pool.close();
   const out = new URL('../out/', import.meta.url);
