@@ -46,7 +46,7 @@ export async function benchTraining({ time = 300 } = {}) {
     const [inp, ...rest] = c.sizes;
     const out = rest.at(-1);
     const x = rand(c.batch * inp, 1);
-    const yIdx = Float32Array.from({ length: c.batch }, (_, i) => i % out);
+    const yIdx = Float32Array.from({ length: c.batch }, (_, i) => i % Math.max(out, 2)); // class indices; 0/1 alternating for one output
     const tasks = [];
     const multi = out > 1;
     // wasmnn
