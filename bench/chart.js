@@ -1,5 +1,5 @@
 // A grouped bar chart (SVG) of GFLOP/s: one group per shape and variant, one bar per contender.
-const COLORS = ['#1f77b4', '#2ca02c', '#7f7f7f', '#d62728', '#ff7f0e'];
+const COLORS = ['#1f77b4', '#2ca02c', '#7f7f7f', '#d62728', '#ff7f0e', '#9467bd'];
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function gflopsChart(rows, { title = 'GEMM, single thread (GFLOP/s, higher is better)' } = {}) {

@@ -9,7 +9,7 @@ import { interleaved, speedup } from './rounds.js';
 const SIZES = (process.env.BENCH_SIZES ?? '64x64x64,256x256x256,256x784x256,1024x1024x1024').split(',').map((s) => s.split('x').map(Number));
 const VARIANTS = ['nn', 'nt', 'tn'];
 
-async function tfBackend(name) {
+export async function tfBackend(name) {
   const tf = await import('@tensorflow/tfjs-core');
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -37,6 +37,30 @@ const LAYERS = [
   ['its weight gradient', 256, 1, 1024, 'tn'],
 ];
 
+// TensorFlow.js' matMul of op(A) op(B) as timed tasks: `tfjs-<backend>` with matMul's transpose
+// flags, and for NT/TN `tfjs-<backend> transpose+NN`, an explicit tf.transpose then an NN matMul
+// (tfjs-wasm's flagged product falls to a scalar loop, ~1 GFLOP/s; this is its strongest path).
+// A and B: the operands in op-less layout (default: the same data as the wasmnn rows).
+export async function tfjsTasks(tf, backend, m, n, k, v, A = rand(m * k), B = rand(k * n)) {
+  await tf.setBackend(backend);
+  const a = tf.tensor2d(A, v === 'tn' ? [k, m] : [m, k]);
+  const b = tf.tensor2d(B, v === 'nt' ? [n, k] : [k, n]);
+  // The backend is selected before the timed calls (selecting it re-runs every kernel's setup:
+  // ~0.3 ms, more than a 64^3 product takes), and the result read synchronously.
+  const task = (name, product) => ({
+    name,
+    before: () => tf.setBackend(backend),
+    fn: () => {
+      const c = product();
+      c.dataSync();
+      c.dispose();
+    },
+  });
+  const tasks = [task(`tfjs-${backend}`, () => tf.matMul(a, b, v === 'tn', v === 'nt'))];
+  if (v !== 'nn') tasks.push(task(`tfjs-${backend} transpose+NN`, () => tf.tidy(() => tf.matMul(v === 'tn' ? tf.transpose(a) : a, v === 'nt' ? tf.transpose(b) : b))));
+  return tasks;
+}
+
 async function gemmRow(m, n, k, v, { plain, relaxed, tfs, pureTS, cpu, time }) {
   const tasks = [];
   const flops = 2 * m * n * k;
@@ -50,23 +74,7 @@ async function gemmRow(m, n, k, v, { plain, relaxed, tfs, pureTS, cpu, time }) {
     const A = rand(m * k), B = rand(k * n), C = new Float32Array(m * n);
     tasks.push({ name: 'pure TS (blocked)', fn: () => gemmNNBlocked(C, A, B, m, n, k) });
   }
-  for (const backend of cpu ? ['wasm', 'cpu'] : ['wasm']) {
-    const tf = tfs[backend];
-    await tf.setBackend(backend);
-    const A = tf.tensor2d(rand(m * k), v === 'tn' ? [k, m] : [m, k]);
-    const B = tf.tensor2d(rand(k * n), v === 'nt' ? [n, k] : [k, n]);
-    // The backend is selected before the timed calls (selecting it re-runs every kernel's
-    // setup: ~0.3 ms, more than a 64^3 product takes), and the result read synchronously.
-    tasks.push({
-      name: `tfjs-${backend}`,
-      before: () => tf.setBackend(backend),
-      fn: () => {
-        const C = tf.matMul(A, B, v === 'tn', v === 'nt');
-        C.dataSync();
-        C.dispose();
-      },
-    });
-  }
+  for (const backend of cpu ? ['wasm', 'cpu'] : ['wasm']) tasks.push(...(await tfjsTasks(tfs[backend], backend, m, n, k, v)));
   const result = await interleaved(tasks, { time });
   const gflops = Object.fromEntries(tasks.map((t) => [t.name, flops / (result[t.name].ms * 1e6)]));
   const line = tasks.map((t) => `${t.name} ${gflops[t.name].toFixed(1)} GFLOP/s (${speedup(result, 'wasmnn plain', t.name).toFixed(1)}x)`).join(', ');

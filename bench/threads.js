@@ -1,6 +1,7 @@
 // The threaded runtime against itself on one thread, in interleaved rounds (bench/rounds.js): the
 // threaded build on 2 threads (BENCH_THREADS) vs the same build on 1 thread, for GEMM 1024^3
-// NN/NT/TN, the 784-256-128-10 Adam MLP and the seed's 2-20-3-1 net; then the cost of one split
+// NN/NT/TN, the 784-256-128-10 Adam MLP and the seed's 2-20-3-1 net (with tfjs-layers on wasm in
+// the same rounds, for the ratio of each to it); then the cost of one split
 // call (publish, wake, wait) and, by work, where splitting starts to pay (the threshold in
 // src/threads/split.ts). GEMM: two runtimes side by side (the idle one's workers sleep); training:
 // one runtime on 2 threads whose calls go to 1 or 2 of them by round (Runtime.useThreads), since
@@ -11,10 +12,11 @@ import { startThreads } from '../dist/threads/pool.js';
 import { MIN_WORK } from '../dist/threads/split.js';
 import { rand } from './data.js';
 import { interleaved, speedup } from './rounds.js';
+import { tfjsTrainTask } from './training.js';
 
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 
-function gemmTask(parts, name, m, n, k, v) {
+export function gemmTask(parts, name, m, n, k, v) {
   const K = parts.kernels;
   const put = (values) => {
     const p = parts.arena.alloc(values.length * 4 + 16);
@@ -23,7 +25,7 @@ function gemmTask(parts, name, m, n, k, v) {
   };
   const a = put(rand(m * k)), b = put(rand(k * n, 1)), c = put(new Float32Array(m * n));
   const fn = K[`gemm_${v}_f32`];
-  return { name, fn: () => fn(c, a, b, m, n, k, 1, 0) };
+  return { name, fn: () => fn(c, a, b, m, n, k, 1, 0), result: () => new Float32Array(K.memory.buffer, c, m * n).slice() };
 }
 
 function model(sizes, batch) {
@@ -57,8 +59,8 @@ export async function benchThreads({ time = 300 } = {}) {
   const serial = await startThreads(module, 1);
   const pool = await startThreads(module, THREADS);
   const lines = [];
-  const report = (label, result, unit, scale, [cpuOne, cpuMany]) => {
-    const line = `${label}: ${one} ${scale(result[one].ms).toFixed(1)} ${unit}, ${many} ${scale(result[many].ms).toFixed(1)} ${unit} (${speedup(result, many, one).toFixed(2)}x; per round ${result[one].perRound.map((t, i) => (t / result[many].perRound[i]).toFixed(2)).join(' ')}); CPU per call ${cpuOne.toFixed(3)} vs ${cpuMany.toFixed(3)} ms (${((cpuMany / cpuOne - 1) * 100).toFixed(0)}% more work)`;
+  const report = (label, result, unit, scale, [cpuOne, cpuMany], tail = '') => {
+    const line = `${label}: ${one} ${scale(result[one].ms).toFixed(1)} ${unit}, ${many} ${scale(result[many].ms).toFixed(1)} ${unit} (${speedup(result, many, one).toFixed(2)}x; per round ${result[one].perRound.map((t, i) => (t / result[many].perRound[i]).toFixed(2)).join(' ')}); CPU per call ${cpuOne.toFixed(3)} vs ${cpuMany.toFixed(3)} ms (${((cpuMany / cpuOne - 1) * 100).toFixed(0)}% more work)${tail}`;
     console.log(line);
     lines.push(line);
   };
@@ -80,8 +82,17 @@ export async function benchThreads({ time = 300 } = {}) {
       { name: one, fn: a, before: () => rt.useThreads(1) },
       { name: many, fn: b, before: () => rt.useThreads(THREADS) },
     ];
+    // tfjs-layers on the wasm backend (one thread) in the same rounds, for wasmnn's ratio to it.
+    const tfjs = 'tfjs-layers wasm';
+    let peer;
+    try {
+      tasks.push(await tfjsTrainTask(sizes, batch, rand(batch * sizes[0], 1), Float32Array.from({ length: batch }, (_, i) => i % Math.max(sizes.at(-1), 2)), 'wasm'));
+      peer = (r) => `; against ${tfjs} (${((perCall * 1000) / r[tfjs].ms).toFixed(1)} ${unit}): ${one} ${speedup(r, one, tfjs).toFixed(2)}x, ${many} ${speedup(r, many, tfjs).toFixed(2)}x`;
+    } catch (e) {
+      peer = () => `; ${tfjs}: not run (${e.message})`;
+    }
     const result = await interleaved(tasks, { time });
-    report(label, result, unit, (ms) => (perCall * 1000) / ms, tasks.map((t) => cpuPerCall(t.fn, perCall > 1 ? 50 : 2000, t.before)));
+    report(label, result, unit, (ms) => (perCall * 1000) / ms, tasks.slice(0, 2).map((t) => cpuPerCall(t.fn, perCall > 1 ? 50 : 2000, t.before)), peer(result));
     rt.close();
   }
 

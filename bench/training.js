@@ -1,10 +1,12 @@
 // Training throughput: wasmnn's trainOnBatch / full-batch fit step against tfjs-layers'
-// trainOnBatch on the wasm and cpu backends, in interleaved rounds (bench/rounds.js).
+// trainOnBatch on the wasm and cpu backends and a jitted jax-js step (bench/jaxjs.js), in
+// interleaved rounds (bench/rounds.js).
 //   MLP 784-256-128-10, batch 128, Adam, softmax cross-entropy: samples/s
 //   the seed's 2-20-3-1 network, full batch of 200, SGD lr 0.2: steps/s
 import { init, Sequential, Model, input, ops, layers, optimizers } from '../dist/node.js';
 import { rand } from './data.js';
 import { interleaved, speedup } from './rounds.js';
+import { jaxTrainer } from './jaxjs.js';
 
 
 async function tfjs(backend) {
@@ -18,6 +20,22 @@ async function tfjs(backend) {
   return { tf, tfl };
 }
 
+// tfjs-layers' trainOnBatch of the same dense chain on `backend` as a timed task (softmax +
+// sparse categorical cross-entropy and Adam for several outputs, sigmoid + binary cross-entropy and
+// SGD 0.2 for one; labels: class indices, taken mod 2 for one output).
+export async function tfjsTrainTask(sizes, batch, x, labels, backend, act = 'relu') {
+  const [inp, ...rest] = sizes;
+  const multi = rest.at(-1) > 1;
+  const { tf, tfl } = await tfjs(backend);
+  const m = tfl.sequential();
+  rest.forEach((u, i) => m.add(tfl.layers.dense({ units: u, inputShape: i === 0 ? [inp] : undefined, activation: i < rest.length - 1 ? act : multi ? 'softmax' : 'sigmoid' })));
+  m.compile({ optimizer: multi ? tf.train.adam(1e-3) : tf.train.sgd(0.2), loss: multi ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy' });
+  const tx = tf.tensor2d(x, [batch, inp]);
+  const ty = tf.tensor2d(multi ? labels : labels.map((v) => v % 2), [batch, 1]);
+  // The backend is selected before the timed calls: selecting it re-runs every kernel's setup.
+  return { name: `tfjs-layers ${backend}`, before: () => tf.setBackend(backend), fn: () => m.trainOnBatch(tx, ty), async: true };
+}
+
 export async function benchTraining({ time = 300 } = {}) {
   await init(undefined, { simd: 'plain' });
   const cases = [
@@ -28,7 +46,7 @@ export async function benchTraining({ time = 300 } = {}) {
     const [inp, ...rest] = c.sizes;
     const out = rest.at(-1);
     const x = rand(c.batch * inp, 1);
-    const yIdx = Float32Array.from({ length: c.batch }, (_, i) => i % out);
+    const yIdx = Float32Array.from({ length: c.batch }, (_, i) => i % Math.max(out, 2)); // class indices; 0/1 alternating for one output
     const tasks = [];
     const multi = out > 1;
     // wasmnn
@@ -37,19 +55,21 @@ export async function benchTraining({ time = 300 } = {}) {
     const xs = { data: x, shape: [c.batch, inp] };
     const ys = { data: multi ? yIdx : yIdx.map((v) => v % 2), shape: [c.batch, 1] };
     tasks.push({ name: 'wasmnn', fn: () => model.trainOnBatch(xs, ys) });
+    // A contender that cannot run says why in its column instead of stopping the bench.
+    const missing = [];
     for (const backend of ['wasm', 'cpu']) {
-      const { tf, tfl } = await tfjs(backend);
-      const m = tfl.sequential();
-      rest.forEach((u, i) => m.add(tfl.layers.dense({ units: u, inputShape: i === 0 ? [inp] : undefined, activation: i < rest.length - 1 ? c.act : multi ? 'softmax' : 'sigmoid' })));
-      m.compile({ optimizer: multi ? tf.train.adam(1e-3) : tf.train.sgd(0.2), loss: multi ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy' });
-      const tx = tf.tensor2d(x, [c.batch, inp]);
-      const ty = tf.tensor2d(multi ? yIdx : yIdx.map((v) => v % 2), [c.batch, 1]);
-      // The backend is selected before the timed calls: selecting it re-runs every kernel's setup.
-      tasks.push({ name: `tfjs-layers ${backend}`, before: () => tf.setBackend(backend), fn: () => m.trainOnBatch(tx, ty), async: true });
+      try {
+        tasks.push(await tfjsTrainTask(c.sizes, c.batch, x, yIdx, backend, c.act));
+      } catch (e) {
+        missing.push(`tfjs-layers ${backend}: not run (${e.message})`);
+      }
     }
+    const jax = await jaxTrainer({ sizes: c.sizes, batch: c.batch, x, labels: multi ? yIdx : yIdx.map((v) => v % 2), multi, adam: multi });
+    if (jax.error) missing.push(`jax-js wasm: not run (${jax.error})`);
+    else tasks.push({ name: 'jax-js wasm', fn: jax.step });
     const result = await interleaved(tasks, { time });
     const rate = (n) => (c.unit === 'samples/s' ? c.batch : 1) * (1000 / result[n].ms);
-    console.log(`${c.name}: ` + tasks.map(({ name: n }) => `${n} ${rate(n).toFixed(0)} ${c.unit} (${speedup(result, 'wasmnn', n).toFixed(1)}x)`).join(', '));
+    console.log(`${c.name}: ` + [...tasks.map(({ name: n }) => `${n} ${rate(n).toFixed(0)} ${c.unit} (${speedup(result, 'wasmnn', n).toFixed(2)}x)`), ...missing].join(', '));
   }
 }
 
