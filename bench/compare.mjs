@@ -23,7 +23,7 @@ for (const c of cases) {
   const y = { data: Float32Array.from({ length: c.batch }, (_, i) => (multi ? i % out : i % 2)), shape: [c.batch, 1] };
   const tasks = [];
   for (const [name, w] of Object.entries(builds)) {
-    await w.init(undefined, { simd: 'plain' });
+    await w.init(undefined, { simd: 'plain', threads: 1 }); // the older checkout has no threads option and one thread
     const m = new w.Sequential(rest.map((u, i) => w.layers.dense({ inputDim: i === 0 ? inp : undefined, units: u, activation: i < rest.length - 1 ? 'relu' : 'linear' })), { seed: 0 });
     m.compile({ loss: multi ? 'softmaxCrossEntropy' : 'bceWithLogits', optimizer: multi ? w.optimizers.adam({ lr: 1e-3 }) : w.optimizers.sgd({ lr: 0.2 }), batchSize: c.batch });
     tasks.push({ name, fn: () => m.trainOnBatch(x, y) });

@@ -37,7 +37,7 @@ export async function tfjsTrainTask(sizes, batch, x, labels, backend, act = 'rel
 }
 
 export async function benchTraining({ time = 300 } = {}) {
-  await init(undefined, { simd: 'plain' });
+  await init(undefined, { simd: 'plain', threads: 1 }); // one thread, as the peers here (bench/threads.js has 2)
   const cases = [
     { name: 'MLP 784-256-128-10, batch 128, Adam', sizes: [784, 256, 128, 10], batch: 128, act: 'relu', unit: 'samples/s' },
     { name: 'seed net 2-20-3-1, full batch 200, SGD', sizes: [2, 20, 3, 1], batch: 200, act: 'relu', unit: 'steps/s' },
@@ -77,7 +77,7 @@ export async function benchTraining({ time = 300 } = {}) {
 // (h1 = dense(relu)(x), h2 = dense(relu)(h1), out = dense(h1 + h2)), batch 128, Adam, against the same
 // graph in tfjs-layers' functional API (tf.model) on the wasm backend.
 export async function benchResidual({ time = 300 } = {}) {
-  await init(undefined, { simd: 'plain' });
+  await init(undefined, { simd: 'plain', threads: 1 }); // one thread, as the peers here (bench/threads.js has 2)
   const batch = 128, inp = 784, out = 10;
   const x = rand(batch * inp, 1);
   const yIdx = Float32Array.from({ length: batch }, (_, i) => i % out);
