@@ -28,6 +28,12 @@ export const SPIN_US = 100;
  * allocate (performance.now() returns a boxed double), so the limit comes from the work.
  */
 const STALL_RATE = 1e4;
+/**
+ * How long (us) the caller, done with its share, waits for a worker to take its own before it runs
+ * it itself: a worker watching the counters takes its share within a few microseconds (one of
+ * 1-2 us is often done before the worker looks, and taking it then would count as contention).
+ */
+const GRACE_US = 20;
 /** Split calls per contention window, and how many calls run on one thread after a contended window (Pool.call). */
 const CONTENTION_WINDOW = 256;
 const BACKOFF_CALLS = 2048;
@@ -41,7 +47,7 @@ export interface PoolOptions {
    * How long the caller waits for a worker to finish a share it took (default 5 s, plus a
    * millisecond per STALL_RATE of the share's work) before the call throws and the runtime drops
    * to one thread, with a warning. A share no worker has taken when the caller is done with its own
-   * runs on the caller at once.
+   * runs on the caller GRACE_US later.
    */
   answerTimeoutMs?: number;
   /** How long a worker may take to start (default 10 s) before the runtime falls back to one thread. */
@@ -226,11 +232,12 @@ class Pool {
   private readonly runners: (() => void)[];
   private readonly canWait: boolean;
   private readonly spinLoads: number;
+  private readonly graceLoads: number;
   private live = true;
   private active: number;
   splits = 0;
   // Contention (see call): split calls in the current window, those in which the caller had to run
-  // a worker's share or sleep for one, and how many calls are left to run on one thread.
+  // a worker's share, and how many calls are left to run on one thread.
   private window = 0;
   private contended = 0;
   private backoff = 0;
@@ -255,7 +262,9 @@ class Pool {
     this.message = new Uint8Array(memory.buffer, control + L.MESSAGE_BYTE, L.MESSAGE_MAX);
     // Thread t's share as run here: thread 0's, and a worker's that the caller takes over.
     this.runners = Array.from({ length: threads }, (_, t) => makeRunner(fns, spec, this.ctl, this.args, t));
-    this.spinLoads = Math.round(spinUs * loadsPerMicrosecond(this.ctl));
+    const perUs = loadsPerMicrosecond(this.ctl);
+    this.spinLoads = Math.round(spinUs * perUs);
+    this.graceLoads = Math.round(Math.min(GRACE_US, spinUs) * perUs);
     this.active = threads;
     // A browser's main thread may not block: there the caller spins.
     this.canWait = hasWorkerThreads || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
@@ -292,17 +301,25 @@ class Pool {
     } catch (e) {
       failure = e;
     }
-    // A share no worker has taken yet (its worker descheduled by another process, or still waking)
-    // runs here at once: two threads never run slower than one by waiting for a core.
-    failure = this.steal(gen, failure);
-    // Watch by a count of loads, not the clock (a clock read costs more than the load).
+    // Watch by a count of loads, not the clock (a clock read costs more than the load). After
+    // GRACE_US, a share no worker has taken yet (its worker without a core, or asleep) runs here:
+    // two threads never wait for a core to run slower than one.
     let p = Atomics.load(ctl, L.PENDING);
-    for (let i = 0; p !== 0 && i < this.spinLoads; i++) p = Atomics.load(ctl, L.PENDING);
-    if (this.stole || p !== 0) this.contended++;
+    let i = 0;
+    for (; p !== 0 && i < this.graceLoads; i++) p = Atomics.load(ctl, L.PENDING);
+    this.stole = false;
+    if (p !== 0) {
+      failure = this.steal(gen, failure);
+      p = Atomics.load(ctl, L.PENDING);
+    }
+    for (; p !== 0 && i < this.spinLoads; i++) p = Atomics.load(ctl, L.PENDING);
+    if (this.stole) this.contended++;
     if (p !== 0) this.waitForShares(work / this.active, s);
-    // Other processes holding the cores: when the caller ran or waited for a worker's share in over
-    // a quarter of a window's calls, the next BACKOFF_CALLS run on one thread (a worker that must
-    // share a core with another process makes a split call slower than one thread), then it tries again.
+    // Other processes holding the cores: when the caller had to run a worker's share in over half
+    // of a window's calls, the next BACKOFF_CALLS run on one thread (a worker that must share a
+    // core with another process makes a split call slower than one thread), then it tries again.
+    // (A worker that took its share and ends it after the caller is not counted: with shares of
+    // milliseconds that is most calls, by a fraction of a share.)
     if (++this.window === CONTENTION_WINDOW) {
       if (this.contended * 2 > CONTENTION_WINDOW && this.backoffOn) this.backoff = BACKOFF_CALLS;
       this.window = this.contended = 0;
@@ -353,7 +370,6 @@ class Pool {
    */
   private steal(gen: number, failure: unknown): unknown {
     const ctl = this.ctl;
-    this.stole = false;
     for (let t = 1; t < this.threads; t++) {
       const last = Atomics.load(ctl, L.CLAIM + t);
       if (last === gen || Atomics.compareExchange(ctl, L.CLAIM + t, last, gen) !== last) continue;
