@@ -117,7 +117,13 @@ export function workerMain(data: { module: WebAssembly.Module; memory: WebAssemb
     // past (this worker was descheduled between reading GEN and here, and CLAIM holds a later
     // call the caller took; claiming g over it would run that later call's share twice).
     const last = Atomics.load(ctl, claim);
-    if (((g - last) | 0) <= 0 || Atomics.compareExchange(ctl, claim, last, g) !== last) continue;
+    if (((g - last) | 0) <= 0 || Atomics.compareExchange(ctl, claim, last, g) !== last) {
+      // The caller is running this share (it took it while this worker was waking or had no
+      // core): watch until that call ends, so that the spin below starts from its end. Else, with
+      // a share longer than the spin, this worker would sleep through it and be late again next call.
+      while (Atomics.load(ctl, L.PENDING) !== 0 && Atomics.load(ctl, L.GEN) === g);
+      continue;
+    }
     try {
       run();
     } catch (e) {
