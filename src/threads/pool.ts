@@ -3,9 +3,10 @@
 // split across the threads (src/threads/split.ts says how). The calling thread is thread 0: it
 // publishes a call (arguments and each thread's range in the control block), runs its own share,
 // then any share no worker has taken yet (a worker without a core at that moment), then waits for
-// the shares taken. Which thread runs a share does not change its bits. A call allocates nothing: the arguments go through preallocated
-// slots in shared memory and the threads meet on two counters, each side watching the other's
-// for a few tens of microseconds (Atomics.load) before it sleeps (Atomics.wait/notify).
+// the shares taken. Which thread runs a share does not change its bits. A call allocates nothing:
+// the arguments go through preallocated slots in shared memory and the threads meet on two
+// counters, each side watching the other's for a few tens of microseconds (Atomics.load) before
+// it sleeps (Atomics.wait/notify).
 import { KERNEL_ARITY, type KernelName, type Kernels } from '../wasm/exports.js';
 import { Arena } from '../memory/arena.js';
 import { SPLITS, MIN_WORK, type Split } from './split.js';
@@ -241,7 +242,6 @@ class Pool {
   private window = 0;
   private contended = 0;
   private backoff = 0;
-  private stole = false;
   stolen = 0;
 
   constructor(
@@ -307,13 +307,13 @@ class Pool {
     let p = Atomics.load(ctl, L.PENDING);
     let i = 0;
     for (; p !== 0 && i < this.graceLoads; i++) p = Atomics.load(ctl, L.PENDING);
-    this.stole = false;
     if (p !== 0) {
+      const before = this.stolen;
       failure = this.steal(gen, failure);
+      if (this.stolen !== before) this.contended++;
       p = Atomics.load(ctl, L.PENDING);
     }
     for (; p !== 0 && i < this.spinLoads; i++) p = Atomics.load(ctl, L.PENDING);
-    if (this.stole) this.contended++;
     if (p !== 0) this.waitForShares(work / this.active, s);
     // Other processes holding the cores: when the caller had to run a worker's share in over half
     // of a window's calls, the next BACKOFF_CALLS run on one thread (a worker that must share a
@@ -373,7 +373,6 @@ class Pool {
     for (let t = 1; t < this.threads; t++) {
       const last = Atomics.load(ctl, L.CLAIM + t);
       if (last === gen || Atomics.compareExchange(ctl, L.CLAIM + t, last, gen) !== last) continue;
-      this.stole = true;
       this.stolen++;
       try {
         this.runners[t]();

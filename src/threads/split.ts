@@ -10,8 +10,8 @@
 // bias row block starts on a vector boundary of the flat stream. Element-wise kernels and the
 // fused optimizer updates go by 16 elements (a cache line), so that only the last range has a
 // tail and it is the same tail. Column sums go by columns (col_sum_ld_f32 takes the row
-// stride). Kernels that sum across their output (the losses, sum_*, batch norm) or draw random numbers in sequence (dropout, rng_*) stay on one thread;
-// but an integer count (count_non_finite, the check before each optimizer step) is exact in any
+// stride). Kernels that sum across their output (the losses, sum_*, batch norm) or draw random
+// numbers in sequence (dropout, rng_*) stay on one thread; but an integer count (count_non_finite, the check before each optimizer step) is exact in any
 // order: it goes by ranges, and the call returns the sum of the threads' counts.
 import type { KernelName } from '../wasm/exports.js';
 
@@ -60,6 +60,8 @@ const rows = (arity: number, strides: number[], count: number, work: number[], w
 const ACT = 12; // activations with exp, tanh, erf
 const MEM = 4; // streamed element-wise arithmetic
 const OPT = 8; // optimizer updates (4-5 streams, a sqrt and a division)
+// By columns, 4 at a time, each thread's x advanced by its first column (rows stay ld apart).
+const colSum: Split = { run: 'col_sum_ld_f32', arity: 6, count: 3, strides: [ELEM, ELEM, FIXED, FIXED, FIXED, FIXED], align: 4, work: [2, 3], weight: MEM };
 
 const table: Partial<Record<KernelName, Split>> = {
   gemm_nn_f32: gemm('gemm_nn_f32', times(5)),
@@ -67,11 +69,11 @@ const table: Partial<Record<KernelName, Split>> = {
   gemm_tn_f32: { ...gemm('gemm_tn_lda_f32', ELEM), arity: 9, strides: [times(4), ELEM, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED], copy: [8, 3] },
   gemm_tn_lda_f32: { ...gemm('gemm_tn_lda_f32', ELEM), arity: 9, strides: [times(4), ELEM, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED] },
 
-  // By columns, 4 at a time, each thread's x advanced by its first column (rows stay ld = cols
-  // apart); a narrow width (cols % 4 != 0, up to 256, 4+ rows) sums through a periodic buffer
-  // whose order depends on the whole width, so it stays on one thread.
-  col_sum_f32: { run: 'col_sum_ld_f32', arity: 6, count: 3, strides: [ELEM, ELEM, FIXED, FIXED, FIXED, FIXED], align: 4, work: [2, 3], weight: MEM, copy: [5, 3], serial: (a) => (a[3] & 3) !== 0 && a[3] <= 256 && a[2] >= 4 },
-  col_sum_ld_f32: { run: 'col_sum_ld_f32', arity: 6, count: 3, strides: [ELEM, ELEM, FIXED, FIXED, FIXED, FIXED], align: 4, work: [2, 3], weight: MEM },
+  // col_sum_f32 runs as col_sum_ld_f32 with ld = cols; a narrow width (cols % 4 != 0, up to 256,
+  // 4+ rows) sums through a periodic buffer whose order depends on the whole width, so it stays
+  // on one thread.
+  col_sum_f32: { ...colSum, copy: [5, 3], serial: (a) => (a[3] & 3) !== 0 && a[3] <= 256 && a[2] >= 4 },
+  col_sum_ld_f32: colSum,
 
   bias_add_f32: rows(5, [times(4), times(4), FIXED, FIXED, FIXED], 3, [3, 4], MEM),
   bias_relu_f32: rows(5, [times(4), times(4), FIXED, FIXED, FIXED], 3, [3, 4], MEM),

@@ -123,10 +123,13 @@ describe('headless Chromium (the system one or the npm-packaged one, driven by p
     return { ...(await tab.evaluate(() => (window as unknown as { threadsResult: Trained }).threadsResult)), warnings };
   }, { isolated });
   const bits = (r: { weights: string[]; predictions: string }) => ({ weights: r.weights, predictions: r.predictions });
+  /** Node's run of test/threads/train.js on one thread, once for the browser cases that compare with it. */
+  let nodeRun: ReturnType<typeof train> | undefined;
+  const nodeBits = () => (nodeRun ??= train(wasmnn, 1));
   for (const where of ['main', 'worker'] as const) {
     for (const threads of [2, 'auto'] as const) {
       it(`cross-origin isolated, init({ threads: ${threads === 2 ? 2 : "'auto'"} }) in the page's ${where === 'main' ? 'main thread' : 'worker'} splits calls over 2 threads, to the bits of Node on 1`, async () => {
-        const node = await train(wasmnn, 1);
+        const node = await nodeBits();
         const got = await trainInPage(threads, where, true);
         expect(got.error).toBeUndefined();
         expect([got.isolated, got.where, got.threads, got.split, got.warnings]).toEqual([true, where, 2, true, []]);
@@ -135,7 +138,7 @@ describe('headless Chromium (the system one or the npm-packaged one, driven by p
     }
   }
   it("not isolated (no COOP/COEP headers): 'auto' gives 1 thread, and 2 fall back to 1 with a warning that names the headers; the same bits", async () => {
-    const node = await train(wasmnn, 1);
+    const node = await nodeBits();
     for (const where of ['main', 'worker'] as const) {
       const auto = await trainInPage('auto', where, false);
       expect(auto.error).toBeUndefined();
@@ -148,11 +151,11 @@ describe('headless Chromium (the system one or the npm-packaged one, driven by p
     expect(bits(two)).toEqual(bits(node));
   }, 90_000);
   it('bundled and minified by Vite (test/runtimes/bundle/), the workers still start: 2 threads, the same bits', async () => {
-    // Vite is the bundler vitest runs on; minifying renames workerMain, which the workers' boot line calls.
+    // Vite (a devDependency, the bundler vitest runs on); minifying renames workerMain, which the workers' boot line calls.
     const { build } = await import('vite');
     await build({ configFile: false, root: 'test/runtimes/bundle', base: './', logLevel: 'silent', build: { outDir: resolve('out/bundle'), emptyOutDir: true, minify: true } });
     expect(readFileSync('out/bundle/index.html', 'utf8')).toMatch(/assets\/index-[\w-]+\.js/);
-    const node = await train(wasmnn, 1);
+    const node = await nodeBits();
     const got = await trainInPage(2, 'main', true, 'out/bundle/index.html');
     expect(got.error).toBeUndefined();
     expect([got.isolated, got.threads, got.split, got.warnings]).toEqual([true, 2, true, []]);

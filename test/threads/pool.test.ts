@@ -23,6 +23,9 @@ async function pool(threads = 2, options = {}): Promise<ThreadedParts> {
   return p;
 }
 
+/** A worker's boot that says ready and then never takes a call. */
+const NEVER_TAKES = "import('node:worker_threads').then(({ parentPort }) => { parentPort.postMessage('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); });";
+
 /** C = A B (NN, m x n x k) in the pool with the operands at `at` (or fresh), and in the plain build; both results' bits. */
 function gemmBoth(p: ThreadedParts, m: number, n: number, k: number, at?: number): [Uint32Array, Uint32Array] {
   const A = Float32Array.from(randn(m * k, 1));
@@ -95,8 +98,7 @@ describe('shares the caller runs itself', () => {
   });
   it('when the caller has to run or wait for the shares of most calls in a window (workers without a core), the next calls stay on one thread for a while', async () => {
     // A worker that never takes a call: the caller runs its share in every call.
-    const boot = "import('node:worker_threads').then(({ parentPort }) => { parentPort.postMessage('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); });";
-    const p = await pool(2, { nodeBoot: boot, backoff: true });
+    const p = await pool(2, { nodeBoot: NEVER_TAKES, backoff: true });
     const [got, want] = adamBoth(p, 1000);
     expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
     expect(p.splitCalls()).toBe(256); // one window split, then 744 of the 2048 calls of the back-off on one thread
@@ -124,8 +126,7 @@ describe('starting workers', () => {
     }
   });
   it('a worker that said ready but never takes a call: the caller runs its share at once, the same bits, no wait', async () => {
-    const boot = "import('node:worker_threads').then(({ parentPort }) => { parentPort.postMessage('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); });";
-    const p = await pool(3, { nodeBoot: boot, answerTimeoutMs: 60_000 });
+    const p = await pool(3, { nodeBoot: NEVER_TAKES, answerTimeoutMs: 60_000 });
     expect(p.threads).toBe(3);
     const t0 = Date.now();
     for (let i = 0; i < 3; i++) {
