@@ -1,8 +1,13 @@
 // Callbacks: hooks fit calls at the start of training and after every epoch. A callback
 // stops training by returning false from onEpochEnd.
-import type { EpochLogs } from '../model/types.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
 import { describe } from '../validate/describe.js';
+
+/** What fit reports after each epoch: the loss and every metric (`valLoss`, `valAccuracy`, ... for validation data). */
+export interface EpochLogs {
+  loss: number;
+  [metric: string]: number;
+}
 
 export interface CallbackModel {
   getWeights(): Float32Array[];

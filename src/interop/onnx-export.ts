@@ -13,7 +13,7 @@
 // softmax/log-softmax -> Softmax/LogSoftmax over the last axis. Constants are initialisers. The batch
 // dimension is the symbol 'batch'.
 import type { onnx as P } from 'onnx-proto';
-import type { Model } from '../model/model.js';
+import type { ModelView } from '../model/view.js';
 import type { Layer } from '../layers/layer.js';
 import type { Dense } from '../layers/dense.js';
 import type { BatchNorm } from '../layers/batch-norm.js';
@@ -195,7 +195,7 @@ function ioNames(ts: readonly SymbolicTensor[], one: string | undefined, many: s
  * The model as ONNX bytes (IR version 8, opset 17), inference only: any graph of layers and ops,
  * each input `[batch, cols]`, each output `[batch, cols]` (or its fixed rows, for a reduction).
  */
-export function toOnnx(model: Model, options: OnnxExportOptions = {}): Uint8Array {
+export function toOnnx(model: ModelView, options: OnnxExportOptions = {}): Uint8Array {
   checkOptions('toOnnx', options, EXPORT_KEYS);
   const inNames = ioNames(model.inputs, options.inputName, options.inputNames, 'input');
   const outNames = ioNames(model.outputs, options.outputName, options.outputNames, 'output');

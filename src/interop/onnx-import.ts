@@ -5,7 +5,7 @@
 // becomes a Sequential, as before functional graphs were supported; any other graph (branches,
 // several inputs or outputs, graph ops) a functional Model, whose standalone activations are ops.
 import type { onnx as P } from 'onnx-proto';
-import type { Model, ModelGraph, ModelOptions } from '../model/model.js';
+import type { ModelView, ModelGraph, ModelOptions } from '../model/view.js';
 import { input, type SymbolicTensor } from '../graph/symbolic.js';
 import { activation as activationOp } from '../graph/ops/activation.js';
 import * as layers from '../layers/index.js';
@@ -25,9 +25,9 @@ export interface OnnxImportOptions {
 /** How the importer builds models (given by its callers, so that it imports no model code itself). */
 export interface OnnxBuilders {
   /** A model of layers in a chain, the first with its inputDim. */
-  chain(layers: Layer[], options: ModelOptions): Model;
+  chain(layers: Layer[], options: ModelOptions): ModelView;
   /** A functional model; without it, a graph that is not a chain is refused. */
-  graph?(graph: ModelGraph, options: ModelOptions): Model;
+  graph?(graph: ModelGraph, options: ModelOptions): ModelView;
 }
 
 /**
@@ -37,7 +37,7 @@ export interface OnnxBuilders {
  * `builders.graph` for any other graph of those and the graph ops. An unsupported op is an error
  * naming the op and its node.
  */
-export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions, builders: OnnxBuilders): Model {
+export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions, builders: OnnxBuilders): ModelView {
   checkOptions('fromOnnx', options, optionKeys<OnnxImportOptions>({ seed: true }));
   let model: P.ModelProto;
   try {
@@ -85,7 +85,7 @@ function makeLayer(p: Pending, inputDim: number | undefined): Layer {
 }
 
 /** Writes the imported weights and running statistics into the model's layers (made[i] built from pending[i]). */
-function loadWeights(model: Model, made: Map<Layer, Pending>): void {
+function loadWeights(model: ModelView, made: Map<Layer, Pending>): void {
   const weights: Float32Array[] = [];
   for (const l of model.layers) {
     const p = made.get(l)!;
@@ -111,7 +111,7 @@ function explained<T>(where: string, f: () => T): T {
   }
 }
 
-function buildChain(pending: Pending[], inputDim: number, options: OnnxImportOptions, chain: OnnxBuilders['chain']): Model {
+function buildChain(pending: Pending[], inputDim: number, options: OnnxImportOptions, chain: OnnxBuilders['chain']): ModelView {
   let cols = inputDim;
   for (const p of pending) {
     if (p.kind === 'dense' && p.inUnits !== cols) bad(`${p.where}: takes ${p.inUnits} features but receives ${cols}`);
@@ -129,7 +129,7 @@ function buildChain(pending: Pending[], inputDim: number, options: OnnxImportOpt
   return model;
 }
 
-function buildGraph(items: Item[], inputs: { name: string; cols: number }[], outNames: string[], constOf: (name: string) => Const | undefined, options: OnnxImportOptions, graph: NonNullable<OnnxBuilders['graph']>): Model {
+function buildGraph(items: Item[], inputs: { name: string; cols: number }[], outNames: string[], constOf: (name: string) => Const | undefined, options: OnnxImportOptions, graph: NonNullable<OnnxBuilders['graph']>): ModelView {
   const env = new Map<string, SymbolicTensor>();
   const ins = inputs.map((gi) => {
     const t = input([gi.cols], { name: gi.name });

@@ -15,5 +15,5 @@ export type { OnnxImportOptions } from './onnx-import.js';
  * a functional Model for any other graph of those and the graph ops.
  */
 export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions = {}): Model {
-  return importOnnx(bytes, options, { chain: (layers, o) => new Sequential(layers, o), graph: (g, o) => new Model(g, o) });
+  return importOnnx(bytes, options, { chain: (layers, o) => new Sequential(layers, o), graph: (g, o) => new Model(g, o) }) as Model;
 }

@@ -3,7 +3,7 @@
 // dropout -> nn.Dropout, activation -> its module. Indices count modules as nn.Sequential does,
 // so state_dict names are `${index}.weight`. One small function per layer kind, so that graph
 // ops can be added beside them.
-import type { Model } from '../model/model.js';
+import type { ModelView } from '../model/view.js';
 import type { Layer } from '../layers/layer.js';
 import type { Dense } from '../layers/dense.js';
 import type { BatchNorm } from '../layers/batch-norm.js';
@@ -36,7 +36,7 @@ export interface TorchModule {
 }
 
 /** Each layer's parameters, in parameters() order. */
-export function layerParams(model: Model): Parameter[][] {
+export function layerParams(model: ModelView): Parameter[][] {
   const all = model.parameters();
   let o = 0;
   return model.layers.map((l) => {
@@ -112,7 +112,7 @@ export function torchModulesOf(l: Layer, ps: Parameter[], layer: number, steps: 
  * The nn.Sequential modules of a model, in order. num_batches_tracked is the optimizer's step
  * count (every training step passes each batch norm once); wasmnn keeps no counter of its own.
  */
-export function torchModules(model: Model): TorchModule[] {
+export function torchModules(model: ModelView): TorchModule[] {
   if (!model.isChain()) throw new RangeError("wasmnn: a functional graph (branches, graph ops, several inputs or outputs) has no nn.Sequential equivalent; use safetensors' layout 'wasmnn' or ONNX");
   const ps = layerParams(model);
   const steps = model.optimizer?.iterations ?? 0;
@@ -120,7 +120,7 @@ export function torchModules(model: Model): TorchModule[] {
 }
 
 /** The state_dict of the equivalent nn.Sequential: `${module index}.${key}` entries. */
-export function torchStateEntries(model: Model): StateEntry[] {
+export function torchStateEntries(model: ModelView): StateEntry[] {
   return torchModules(model).flatMap((m, i) => m.state.map((s) => ({ ...s, name: `${i}.${s.name}` })));
 }
 
@@ -129,7 +129,7 @@ export function torchStateEntries(model: Model): StateEntry[] {
  * `nn.Sequential(\n    nn.Linear(2, 16),  # 0\n    nn.ReLU(),  # 1\n)`. With it,
  * `model.load_state_dict(safetensors.torch.load_file(path))` loads toSafetensors(m, { layout: 'pytorch' }).
  */
-export function toPytorchModule(model: Model): string {
+export function toPytorchModule(model: ModelView): string {
   const lines = torchModules(model).map((m, i) => `    ${m.text},  # ${i}`);
   return ['nn.Sequential(', ...lines, ')'].join('\n');
 }

@@ -5,7 +5,7 @@
 // Two layouts: 'wasmnn' (our names, W as [in, out], running statistics as `name/runningMean`) and
 // 'pytorch' (the state_dict of the equivalent nn.Sequential: `0.weight` as [out, in], ...).
 // A file from anywhere is untrusted: the reader checks every length and offset before using it.
-import type { Model } from '../model/model.js';
+import type { ModelView } from '../model/view.js';
 import { type StateEntry, torchStateEntries } from './pytorch.js';
 import type { BatchNorm } from '../layers/batch-norm.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
@@ -35,7 +35,7 @@ const bad = (msg: string): never => {
 };
 
 /** The wasmnn layout: parameters under their own names, then each batch norm's running statistics. */
-function wasmnnEntries(model: Model): StateEntry[] {
+function wasmnnEntries(model: ModelView): StateEntry[] {
   const entries: StateEntry[] = model.parameters().map((p) => ({ name: p.name, dtype: 'F32', shape: [...p.shape], source: { param: p, transpose: false } }));
   for (const l of model.layers) {
     if (l.kind !== 'batchNorm') continue;
@@ -46,7 +46,7 @@ function wasmnnEntries(model: Model): StateEntry[] {
   return entries;
 }
 
-function entriesOf(model: Model, layout: SafetensorsLayout): StateEntry[] {
+function entriesOf(model: ModelView, layout: SafetensorsLayout): StateEntry[] {
   if (layout === 'pytorch') return torchStateEntries(model);
   if (layout === 'wasmnn') return wasmnnEntries(model);
   return bad(`layout must be 'wasmnn' or 'pytorch', got ${JSON.stringify(layout)}`);
@@ -66,7 +66,7 @@ function valuesOf(e: StateEntry): Float32Array | BigInt64Array {
 }
 
 /** The model's weights (and batch norm's running statistics) as a safetensors file. */
-export function toSafetensors(model: Model, options: SafetensorsOptions = {}): Uint8Array {
+export function toSafetensors(model: ModelView, options: SafetensorsOptions = {}): Uint8Array {
   checkOptions('toSafetensors', options, optionKeys<SafetensorsOptions>({ layout: true, metadata: true }));
   const layout = options.layout ?? 'wasmnn';
   const entries = entriesOf(model, layout);
@@ -163,7 +163,7 @@ export function readSafetensors(file: Uint8Array | ArrayBuffer): SafetensorsFile
 }
 
 /** Which layout a file is in: its `format` metadata, else whichever layout's names it holds. */
-function detectLayout(model: Model, file: SafetensorsFile): SafetensorsLayout {
+function detectLayout(model: ModelView, file: SafetensorsFile): SafetensorsLayout {
   const f = file.metadata.format;
   if (f === 'pt') return 'pytorch';
   if (f === 'wasmnn') return 'wasmnn';
@@ -177,7 +177,7 @@ function detectLayout(model: Model, file: SafetensorsFile): SafetensorsLayout {
  * model with the same layers. Every name, dtype, shape and value is checked before anything is
  * written, so a wrong file leaves the model as it was. Returns the model.
  */
-export function fromSafetensors<M extends Model>(file: Uint8Array | ArrayBuffer, model: M, options: { layout?: SafetensorsLayout } = {}): M {
+export function fromSafetensors<M extends ModelView>(file: Uint8Array | ArrayBuffer, model: M, options: { layout?: SafetensorsLayout } = {}): M {
   checkOptions('fromSafetensors', options, ['layout']);
   const parsed = readSafetensors(file);
   const layout = options.layout ?? detectLayout(model, parsed);

@@ -7,7 +7,7 @@
 // PyTorch (and wasmnn) momentum 0.01, so momentum maps to 1 - momentum; epsilon is kept as it is
 // (Keras' default is 1e-3, PyTorch's 1e-5). Evaluation is the same formula in both; in training
 // Keras updates the moving variance with the biased batch variance, PyTorch with the unbiased one.
-import type { Model, ModelOptions } from '../model/model.js';
+import type { ModelView, ModelOptions } from '../model/view.js';
 import * as layers from '../layers/index.js';
 import * as regularizers from '../regularizers/index.js';
 import type { Layer } from '../layers/layer.js';
@@ -117,7 +117,7 @@ function exportLayer(l: Layer, ps: Parameter[], index: number, inputUnits: numbe
 }
 
 /** The model in the tfjs layers format: `tf.loadLayersModel(tf.io.fromMemory(toTfjs(model)))` loads it. */
-export function toTfjs(model: Model): TfjsArtifacts {
+export function toTfjs(model: ModelView): TfjsArtifacts {
   if (!model.isChain()) bad('the tfjs layers format written here is a Keras Sequential model; a functional graph (branches, graph ops, several inputs or outputs) has no export (use ONNX)');
   const ps = layerParams(model);
   const parts = model.layers.map((l, i) => exportLayer(l, ps[i], i, model.inputUnits));
@@ -252,7 +252,7 @@ function readWeights(specs: TfjsWeightSpec[], data: ArrayBuffer | ArrayBuffer[])
  * Sequential(layers, options)`) from what tfjs' `model.save` writes (dense, dropout, batch
  * normalization and activation layers; inputs [batch, features]). Layer names are kept.
  */
-export function loadTfjs<M extends Model>(artifacts: TfjsArtifacts, options: { seed?: number }, chain: (layers: Layer[], options: ModelOptions) => M): M {
+export function loadTfjs<M extends ModelView>(artifacts: TfjsArtifacts, options: { seed?: number }, chain: (layers: Layer[], options: ModelOptions) => M): M {
   checkOptions('fromTfjs', options, ['seed']);
   const top = (artifacts?.modelTopology as { model_config?: unknown })?.model_config ?? artifacts?.modelTopology;
   const t = top as { class_name?: unknown; config?: unknown } | undefined;

@@ -3,13 +3,13 @@
 // A functional graph lists every call in order, the ops between layers too, with what each reads.
 // A chain of layers ends with its PyTorch equivalent, the nn.Sequential whose state_dict
 // toSafetensors(model, { layout: 'pytorch' }) writes.
-import type { Model } from './model.js';
+import type { ModelView } from './view.js';
 import { toPytorchModule } from '../interop/pytorch.js';
 import { collect, showShape, type SymbolicTensor } from '../graph/symbolic.js';
 import { isPrimitive } from '../graph/op.js';
 import type { Layer } from '../layers/layer.js';
 
-export function summarize(model: Model, plannedRows: number): string {
+export function summarize(model: ModelView, plannedRows: number): string {
   const rows: string[][] = [['Layer', 'Output shape', 'Params', 'MACs/sample', 'FLOPs/sample']];
   let params = 0;
   let macs = 0;

@@ -1,12 +1,9 @@
-// The shapes of fit's options and results, shared by the model and the callbacks (which import
-// only these types, not the model).
+// The shapes of fit's options and results. The callbacks' own types (EpochLogs) live in
+// src/callbacks, which imports nothing of the model.
 import type { MatrixLike } from '../data/matrix.js';
-import type { Callback } from '../callbacks/index.js';
+import type { Callback, EpochLogs } from '../callbacks/index.js';
 
-export interface EpochLogs {
-  loss: number;
-  [metric: string]: number;
-}
+export type { EpochLogs };
 
 export interface FitOptions {
   /** Epochs to train in this call (the passes over the data). Default 1. */

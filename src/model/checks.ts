@@ -1,0 +1,127 @@
+// The checks of every entry point's data against the model: x as one matrix per model input with
+// the columns each takes, y with as many rows and the columns (or class indices) the output and the
+// loss need, its values possible for the loss and the metrics, and fit's class weights.
+import { Matrix, type MatrixLike } from '../data/matrix.js';
+import type { SymbolicTensor } from '../graph/symbolic.js';
+import type { Compilation } from './compiled.js';
+
+export class DataChecks {
+  /** What the data being checked is called in messages: '' for x and y, 'validationData ' for fit's validation set. */
+  label = '';
+  // checkShapes for one input without building a list (trainOnBatch allocates nothing).
+  private readonly one = [{ rows: 0, cols: 0 }];
+
+  constructor(private readonly inputs: readonly SymbolicTensor[], private readonly compiled: Compilation) {}
+
+  /** fit, evaluate, trainOnBatch and lossAndGradients need targets. */
+  requireTargets(y: unknown, what: string): void {
+    if (y === undefined || y === null) throw new TypeError(`wasmnn: ${what}(x, y) needs the targets y (without them it would train toward zero)`);
+  }
+
+  /** x as one matrix per model input. */
+  inputList(xIn: MatrixLike | readonly MatrixLike[], what: string): MatrixLike[] {
+    if (this.inputs.length === 1) return [xIn as MatrixLike];
+    if (!Array.isArray(xIn) || xIn.length !== this.inputs.length || !xIn.every((v) => v !== null && typeof v === 'object' && (Array.isArray(v) || ArrayBuffer.isView(v) || 'data' in v || v instanceof Matrix))) {
+      throw new RangeError(`wasmnn: this model has ${this.inputs.length} inputs: pass ${what} as a list of ${this.inputs.length} matrices`);
+    }
+    return xIn as MatrixLike[];
+  }
+
+  /** Validates x (and y) against the model and decides how targets are stored. */
+  checkData(xIn: MatrixLike | readonly MatrixLike[], yIn?: MatrixLike): { x: Matrix[]; y?: Matrix; index: boolean } {
+    const x = this.inputList(xIn, 'x').map((v, i) => Matrix.from(v, this.inputs.length === 1 ? `${this.label}x` : `${this.label}x[${i}]`));
+    if (yIn === undefined) {
+      this.checkShapes(x);
+      return { x, index: false };
+    }
+    const y = Matrix.from(yIn, `${this.label}y`);
+    return { x, y, index: this.checkShapes(x, y.data, y.rows, y.cols) };
+  }
+
+  /** checkShapes for one input of rows x cols (no target scan: trainOnBatch scans in wasm). */
+  checkShapes1(rows: number, cols: number, y: ArrayLike<number>, yRows: number, yCols: number): boolean {
+    this.one[0].rows = rows;
+    this.one[0].cols = cols;
+    return this.checkShapes(this.one, y, yRows, yCols, false);
+  }
+
+  // The shape checks of every entry point; true when y holds class indices (one column into a
+  // softmax cross-entropy over several outputs), which are checked here too.
+  // `scan`: also check the target values against the loss and the metrics (trainOnBatch scans in
+  // wasm instead, after copying, and comes back here only to name a bad value).
+  private checkShapes(x: readonly { rows: number; cols: number }[], y?: ArrayLike<number>, yRows = 0, yCols = 0, scan = true): boolean {
+    for (let i = 0; i < x.length; i++) {
+      const m = x[i], want = this.inputs[i].cols;
+      if (m.cols !== want) throw new RangeError(`wasmnn: ${this.label}${this.inputs.length === 1 ? 'x' : `x[${i}]`} has ${m.cols} columns but the model takes ${want} inputs${this.inputs.length === 1 ? ' (inputDim)' : ' there'}`);
+      if (m.rows !== x[0].rows) throw new RangeError(`wasmnn: ${this.label}x[${i}] has ${m.rows} rows but x[0] has ${x[0].rows}`);
+    }
+    if (y === undefined) return false;
+    const xRows = x[0].rows;
+    if (yRows !== xRows) throw new RangeError(`wasmnn: ${this.label}x has ${xRows} rows but y has ${yRows}`);
+    const units = this.compiled.outputUnits;
+    const index = this.compiled.lossName === 'softmaxCrossEntropy' && yCols === 1 && units > 1;
+    if (index) {
+      for (let r = 0; r < yRows; r++) {
+        const v = y[r];
+        if (!Number.isInteger(v) || v < 0 || v >= units) {
+          throw new RangeError(`wasmnn: ${this.label}y row ${r}: label ${v} is not a class index in [0, ${units - 1}]`);
+        }
+      }
+    } else if (yCols !== units) {
+      throw new RangeError(`wasmnn: ${this.label}y has ${yCols} columns but the model outputs ${units}`);
+    }
+    if (scan) this.checkTargetValues(y, yRows, yCols, index);
+    return index;
+  }
+
+  checkTargetValues(y: ArrayLike<number>, yRows: number, yCols: number, index: boolean): void {
+    const lossName = this.compiled.lossName;
+    if (!index && this.compiled.probabilityTargets) {
+      // Probabilities: binary targets or soft labels in [0, 1] (PyTorch's rule for BCE; one-hot or
+      // soft rows for cross-entropy). Anything else trains toward a meaningless optimum.
+      const n = yRows * yCols;
+      for (let i = 0; i < n; i++) {
+        const v = y[i];
+        if (!(v >= 0 && v <= 1)) throw new RangeError(`wasmnn: ${this.label}y row ${Math.floor(i / yCols)}: ${v} is not a probability in [0, 1], as ${lossName} targets must be${lossName === 'softmaxCrossEntropy' ? ' (or give one column of class indices)' : ''}`);
+      }
+    }
+    if (yCols === 1 && !index && this.compiled.accuracy) {
+      // Binary accuracy compares 0/1 classes: on continuous targets (a regression) it means nothing.
+      for (let r = 0; r < yRows; r++) {
+        const v = y[r];
+        if (v !== 0 && v !== 1) throw new RangeError(`wasmnn: ${this.label}y row ${r}: ${v} is not a class (0 or 1), which the metric 'accuracy' counts; for a regression use the metrics 'mse' or 'mae'`);
+      }
+    }
+  }
+
+  /** Each row's weight from its class (classWeight): index labels, one-hot rows or 0/1 targets. */
+  classWeights(spec: Record<number, number> | readonly number[], y: Matrix, index: boolean): Float32Array {
+    const name = this.compiled.lossName;
+    if (name !== 'bce' && name !== 'bceWithLogits' && name !== 'softmaxCrossEntropy') {
+      throw new RangeError(`wasmnn: fit: classWeight weighs the classes of a classification loss (bce, bceWithLogits, softmaxCrossEntropy), not ${name ?? 'a custom loss'}`);
+    }
+    if (spec === null || typeof spec !== 'object') throw new TypeError('wasmnn: fit: classWeight maps class indices to weights: { 0: 1, 1: 5 } or [1, 5]');
+    const units = this.compiled.outputUnits;
+    const classes = units === 1 ? 2 : units;
+    const table = new Float64Array(classes).fill(1);
+    for (const [key, w] of Object.entries(spec)) {
+      const c = Number(key);
+      if (!Number.isInteger(c) || c < 0 || c >= classes) throw new RangeError(`wasmnn: fit: classWeight has class ${JSON.stringify(key)}, not a class index in [0, ${classes - 1}]`);
+      if (typeof w !== 'number' || !(w >= 0) || !Number.isFinite(w)) throw new RangeError(`wasmnn: fit: classWeight for class ${c} must be a finite number >= 0, got ${JSON.stringify(w)}`);
+      table[c] = w;
+    }
+    const out = new Float32Array(y.rows);
+    for (let r = 0; r < y.rows; r++) {
+      let c: number;
+      if (index || y.cols === 1) {
+        c = y.data[r];
+        if (c !== Math.floor(c)) throw new RangeError(`wasmnn: fit: classWeight needs a class per row; y row ${r} is ${c}`);
+      } else {
+        c = 0;
+        for (let j = 1; j < y.cols; j++) if (y.data[r * y.cols + j] > y.data[r * y.cols + c]) c = j;
+      }
+      out[r] = table[c];
+    }
+    return out;
+  }
+}
