@@ -9,10 +9,10 @@
 
 @external("env", "scratch") export declare const SCRATCH_BASE: usize;
 
-export const PACK_A_BYTES: i32 = 128 * 256 * 4 + (128 >> 2) * 64; // gemm.ts: PMC x PKC panels + a line each
-export const PACK_B_BYTES: i32 = 256 * 512 * 4 + (512 >> 3) * 64; // gemm.ts: PKC x PNC panels + a line each
+export const PACK_A_BYTES: i32 = 128 * 256 * 4 + (128 >> 2) * 64; // gemm/packing.ts: PMC x PKC panels + a line each
+export const PACK_B_BYTES: i32 = 256 * 512 * 4 + (512 >> 3) * 64; // gemm/packing.ts: PKC x PNC panels + a line each
 export const TILE_BYTES: i32 = 32 * 4;
-export const NARROW_BYTES: i32 = 256 * 16; // gemm.ts: KC rows of four floats
+export const NARROW_BYTES: i32 = 256 * 16; // gemm/packing.ts: KC rows of four floats
 export const PERIOD_BYTES: i32 = 256 * 16; // reduce.ts: PERIOD_COLS vectors
 export const ACT_TAIL_BYTES: i32 = 16;
 export const LOSS_LANES_BYTES: i32 = 48;
