@@ -51,6 +51,7 @@ export class Pool {
     private readonly answerTimeoutMs: number,
     private readonly minWork: number,
     private readonly backoffOn: boolean,
+    private readonly stealOn: boolean,
     private readonly fns: Function[],
     spec: Int32Array,
     private readonly workers: WorkerHandle[],
@@ -106,7 +107,7 @@ export class Pool {
     let p = Atomics.load(ctl, L.PENDING);
     let i = 0;
     for (; p !== 0 && i < this.graceLoads; i++) p = Atomics.load(ctl, L.PENDING);
-    if (p !== 0) {
+    if (p !== 0 && this.stealOn) {
       const before = this.stolen;
       failure = this.steal(gen, failure);
       if (this.stolen !== before) this.contended++;

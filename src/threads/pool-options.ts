@@ -41,6 +41,8 @@ export interface PoolOptions {
   minWork?: number;
   /** Whether contended windows of calls fall back to one thread for a while (default true; tests of the split itself pass false). */
   backoff?: boolean;
+  /** Whether the caller runs a share no worker has taken GRACE_US after its own (default true; tests of a worker's faults pass false, so that the worker's share stays its own). */
+  steal?: boolean;
   /** For tests: the boot line a Node worker runs instead of the real one (to make a start fail). */
   nodeBoot?: string;
 }

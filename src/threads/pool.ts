@@ -86,7 +86,7 @@ export async function startThreads(module: WebAssembly.Module, threads: number, 
     }
   }
   if (threads === 1) return single(raw, arena);
-  const pool = new Pool(memory, control, threads, spinUs, options.answerTimeoutMs ?? 5000, options.minWork ?? MIN_WORK, options.backoff ?? true, runs.map((n) => main[n] as Function), spec, workers);
+  const pool = new Pool(memory, control, threads, spinUs, options.answerTimeoutMs ?? 5000, options.minWork ?? MIN_WORK, options.backoff ?? true, options.steal ?? true, runs.map((n) => main[n] as Function), spec, workers);
   // A Node worker that exits between calls (the event loop runs then) leaves one thread, not a hang.
   for (const w of workers) (w as { on?: (e: string, f: (code: number) => void) => void }).on?.('exit', (code) => pool.lose(`a worker thread exited with code ${code}`));
   const kernels: Record<string, unknown> = { memory };
