@@ -3,3 +3,4 @@ export { makeMoons, makeCircles, makeSpirals, makeXor, makeRegression, type Labe
 export { parseCsv, loadCsv, type Csv } from './csv.js';
 export { trainTestSplit, shuffleRows, fitStandardizer, oneHot, type Standardizer } from './split.js';
 export { loadBuiltin, type BuiltinName } from './builtin.js';
+export { loadIdx, parseIdx, type IdxArray, type IdxDtype } from './idx.js';
