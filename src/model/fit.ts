@@ -6,28 +6,19 @@ import type { EpochLogs, CallbackModel } from '../callbacks/index.js';
 import { checkCallbacks } from '../callbacks/index.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
 import { describe } from '../validate/describe.js';
-import type { Runtime } from '../wasm/init.js';
-import type { SymbolicTensor } from '../graph/symbolic.js';
 import type { FitOptions, History } from './types.js';
-import { checkBatchSize, type Compilation } from './compiled.js';
-import type { DataChecks } from './checks.js';
-import type { Weights } from './weights.js';
+import { checkBatchSize } from './compiled.js';
 import type { TrainStep } from './step.js';
 import type { Inference } from './inference.js';
-import { makeResident, type HeapViews } from './resident.js';
+import { makeResident } from './resident.js';
+import type { Rooms } from './rooms.js';
 
 const FIT_KEYS = optionKeys<FitOptions>({ epochs: true, initialEpoch: true, batchSize: true, shuffle: true, validationData: true, validationSplit: true, classWeight: true, onEpochEnd: true, callbacks: true, scheduleUnit: true });
 
 /** The rooms fit drives. */
-export interface FitRooms {
-  rt: Runtime;
-  inputs: readonly SymbolicTensor[];
-  weights: Weights;
-  compiled: Compilation;
-  checks: DataChecks;
-  heap: HeapViews;
-  step: TrainStep;
-  inference: Inference;
+export interface FitRooms extends Rooms {
+  readonly step: TrainStep;
+  readonly inference: Inference;
 }
 
 type Split = { x: Matrix[]; y: Matrix; index: boolean };

@@ -14,6 +14,7 @@
 //   compiled.ts     compile(): loss, optimizer, programs       checks.ts    x and y against the model
 //   step.ts         one training step (trainOnBatch)           fit.ts       the training loop
 //   inference.ts    evaluate and predict                       resident.ts  data copied into wasm
+//   rooms.ts        what step, inference and fit share
 // and src/interop (formats), serialize.ts and summary.ts read it through view.ts's ModelView.
 import { runtime, type Runtime } from '../wasm/init.js';
 import type { Matrix, MatrixLike } from '../data/matrix.js';
@@ -81,10 +82,10 @@ export class Model implements ModelView {
     this.weights = new Weights(rt, this.layers, seed, this.name, this);
     this.compiled = new Compilation(rt, this.graph, this.weights);
     this.checks = new DataChecks(inputs, this.compiled);
-    const heap = new HeapViews(rt);
-    this.step = new TrainStep(rt, inputs, this.weights, this.compiled, this.checks, heap);
-    this.inference = new Inference(rt, inputs, this.weights, this.compiled, this.checks, heap);
-    this.rooms = { rt, inputs, weights: this.weights, compiled: this.compiled, checks: this.checks, heap, step: this.step, inference: this.inference };
+    const rooms = { rt, inputs, weights: this.weights, compiled: this.compiled, checks: this.checks, heap: new HeapViews(rt) };
+    this.step = new TrainStep(rooms);
+    this.inference = new Inference(rooms);
+    this.rooms = { ...rooms, step: this.step, inference: this.inference };
   }
 
   /** The three PRNG states (init, shuffle, dropout) as 12 unsigned 32-bit words, for save(). */
@@ -99,7 +100,7 @@ export class Model implements ModelView {
 
   /** A copy of the row order shuffling has reached (a permutation of 0..n-1), if fit has shuffled. */
   exportShuffleOrder(): Int32Array | undefined {
-    return this.weights.order?.slice();
+    return this.weights.exportShuffleOrder();
   }
 
   /** Restores exportShuffleOrder() output, so the next fit on as many rows continues the same shuffle. */

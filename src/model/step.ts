@@ -1,15 +1,12 @@
 // One training step: the train program (forward, loss, backward) run on bound inputs, the weight
 // penalties' gradients added, the loss read and the gradient scanned for NaN/infinity before any
 // update; trainOnBatch's copy of a batch into the program's own inputs, allocating nothing.
-import type { Runtime } from '../wasm/init.js';
 import { Matrix, type MatrixLike } from '../data/matrix.js';
-import type { SymbolicTensor } from '../graph/symbolic.js';
 import { Feed } from '../graph/feed.js';
 import { TrainingError } from './types.js';
-import type { Compilation, Compiled } from './compiled.js';
-import type { DataChecks } from './checks.js';
-import type { Weights } from './weights.js';
-import { makeResident, type HeapViews } from './resident.js';
+import type { Compiled } from './compiled.js';
+import { makeResident } from './resident.js';
+import type { Rooms } from './rooms.js';
 
 export class TrainStep {
   // The step's loss goes to a field rather than a return value: a double returned from a call
@@ -21,14 +18,7 @@ export class TrainStep {
   // trainOnBatch's operands, read without allocating (src/graph/feed.ts).
   private feed: Feed | undefined;
 
-  constructor(
-    private readonly rt: Runtime,
-    private readonly inputs: readonly SymbolicTensor[],
-    private readonly weights: Weights,
-    private readonly compiled: Compilation,
-    private readonly checks: DataChecks,
-    private readonly heap: HeapViews,
-  ) {}
+  constructor(private readonly r: Rooms) {}
 
   /** Runs the train program (forward, loss, backward) on its bound inputs, the loss into `loss`; parameter gradients are overwritten. */
   run(p: Compiled, rows: number): void {
@@ -36,22 +26,22 @@ export class TrainStep {
     // Every weight penalty's gradient, and the summed penalty (part of the reported loss).
     const penalty = this.penaltySum;
     penalty[0] = 0;
-    const penalties = this.weights.penalties;
+    const penalties = this.r.weights.penalties;
     for (let i = 0; i < penalties.length; i++) {
       const { p: w, r } = penalties[i];
-      r.apply(this.rt.kernels, w.gradPtr, w.valuePtr, w.size, penalty);
+      r.apply(this.r.rt.kernels, w.gradPtr, w.valuePtr, w.size, penalty);
     }
     p.prog.scalarInto(p.loss!, this.lossValue, 0);
     this.loss = this.lossValue[0] + penalty[0];
     // Before the update, not after it: a non-finite loss or gradient stops training with the
     // weights as they were (one SIMD scan of the gradient region, a fraction of a percent of a step).
-    this.bad = !Number.isFinite(this.loss) || this.rt.kernels.count_non_finite_f32(this.weights.gradRegion, this.weights.paramCount) > 0;
+    this.bad = !Number.isFinite(this.loss) || this.r.rt.kernels.count_non_finite_f32(this.r.weights.gradRegion, this.r.weights.paramCount) > 0;
   }
 
   /** The TrainingError for a step whose loss or gradient is not finite (built only then). */
   error(where: string): TrainingError {
     const v = this.loss;
-    const weightsBad = this.rt.kernels.count_non_finite_f32(this.weights.paramRegion, this.weights.paramCount) > 0;
+    const weightsBad = this.r.rt.kernels.count_non_finite_f32(this.r.weights.paramRegion, this.r.weights.paramCount) > 0;
     const what = Number.isFinite(v) ? `the gradient became non-finite (the loss was ${v})` : `the loss became ${v}`;
     const state = weightsBad
       ? 'the weights were already non-finite, from an earlier update (too large a learning rate?)'
@@ -61,18 +51,18 @@ export class TrainStep {
 
   /** trainOnBatch: one optimisation step on exactly these rows, the loss into `loss`. */
   step(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike): void {
-    const compiled = this.compiled, checks = this.checks;
+    const compiled = this.r.compiled, checks = this.r.checks;
     compiled.requireCompiled('trainOnBatch');
     checks.requireTargets(yIn, 'trainOnBatch');
     const optimizer = compiled.optimizer!;
-    const k = this.rt.kernels;
-    if (this.inputs.length !== 1) {
+    const k = this.r.rt.kernels;
+    if (this.r.inputs.length !== 1) {
       this.runData(checks.inputList(xIn, 'x'), yIn);
       if (this.bad) throw this.error('');
       optimizer.step();
       return;
     }
-    const feed = (this.feed ??= new Feed(this.rt));
+    const feed = (this.feed ??= new Feed(this.r.rt));
     const xd = feed.read(xIn as MatrixLike, 'x');
     const rows = feed.rows, cols = feed.cols;
     const yd = feed.read(yIn, 'y');
@@ -80,9 +70,9 @@ export class TrainStep {
     const index = checks.checkShapes1(rows, cols, yd, yRows, yCols);
     if (rows > compiled.maxRows) compiled.maxRows = rows;
     const p = compiled.program('train', index);
-    const prog = p.prog, x = this.inputs[0], target = p.target!;
+    const prog = p.prog, x = this.r.inputs[0], target = p.target!;
     // Through the cached heap views: no typed-array view is created per batch.
-    const heap = this.heap;
+    const heap = this.r.heap;
     heap.refresh();
     const xp = prog.ptr(x), tp = prog.ptr(target);
     heap.f32.set(xd, xp >>> 2);
@@ -101,17 +91,17 @@ export class TrainStep {
 
   /** Checks x and y, copies them in, and runs the train program once over all their rows (no update). */
   runData(xIn: MatrixLike | readonly MatrixLike[], yIn: MatrixLike): void {
-    const { x, y, index } = this.checks.checkData(xIn, yIn);
+    const { x, y, index } = this.r.checks.checkData(xIn, yIn);
     const rows = x[0].rows;
-    if (rows > this.compiled.maxRows) this.compiled.maxRows = rows;
-    const p = this.compiled.program('train', index);
-    const data = makeResident(this.rt, x, y, index);
+    if (rows > this.r.compiled.maxRows) this.r.compiled.maxRows = rows;
+    const p = this.r.compiled.program('train', index);
+    const data = makeResident(this.r.rt, x, y, index);
     try {
-      this.inputs.forEach((t, i) => p.prog.bind(t, data.x[i]));
+      this.r.inputs.forEach((t, i) => p.prog.bind(t, data.x[i]));
       p.prog.bind(p.target!, data.y);
       this.run(p, rows);
     } finally {
-      for (const t of this.inputs) p.prog.unbind(t);
+      for (const t of this.r.inputs) p.prog.unbind(t);
       p.prog.unbind(p.target!);
       data.release();
     }

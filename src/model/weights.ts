@@ -86,6 +86,11 @@ export class Weights {
     this.rt.arena.u32(this.rngStates, 12).set(words);
   }
 
+  /** A copy of the row order shuffling has reached, if fit has shuffled. */
+  exportShuffleOrder(): Int32Array | undefined {
+    return this.order?.slice();
+  }
+
   /** Restores a shuffle order (a permutation of 0..n-1), or forgets it. */
   importShuffleOrder(order: ArrayLike<number> | undefined): void {
     if (order === undefined) {
