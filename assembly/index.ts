@@ -10,3 +10,5 @@ export * from './rng';
 export * from './optim';
 export * from './norm';
 export * from './elementwise';
+export * from './conv';
+export * from './pool';

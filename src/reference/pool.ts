@@ -1,9 +1,11 @@
-// 2-D max and average pooling and global average pooling in plain loops, channels-last (x [n, h, w, c],
-// y [n, oh, ow, c]): the float64 reference for the pooling kernels to come. Window (i, j) covers rows
-// i*sh - pt .. i*sh - pt + kh - 1 and columns likewise, clipped to x: padding is never read, so
+// 2-D max and average pooling and global average pooling in plain loops, channels-last (x [n, h, w,
+// c], y [n, oh, ow, c]): the float64 reference for the pooling kernels of assembly/pool.ts. Window
+// (i, j) covers rows i*sh - pt .. i*sh - pt + kh - 1 and columns likewise, clipped to x: padding
+// is never read, so
 //   max:  y = max over the window's input elements; its gradient goes to one of them (below);
 //   avg:  y = sum over the window's input elements / their count (TensorFlow's 'same', PyTorch's
-//         count_include_pad=False), so dx gets dy / count from every window it is in;
+//         count_include_pad=False), so dx gets dy / count from every window it is in; with
+//         countPad, count = kh*kw (PyTorch's count_include_pad=True);
 //   global average: y [n, c] = mean over h and w; dx = dy / (h*w).
 // NOTE: ties in max pooling follow PyTorch 1.13's CPU kernel: the window is scanned row-major,
 // a value replaces the maximum only if it is greater (or NaN), so the gradient goes to the first
@@ -90,31 +92,36 @@ export function maxPool2d(x: Arr, g: Pool2dGeometry): Float64Array {
   return Float64Array.from(argmax(x, g), (k) => x[k]);
 }
 
-/** dx of L = sum(maxPool2d(x) * dy): each dy to its window's maximum, summed where windows overlap. */
-export function maxPool2dBackward(dy: Arr, x: Arr, g: Pool2dGeometry): Float64Array {
+/**
+ * dx of L = sum(maxPool2d(x) * dy): each dy to its window's maximum, summed where windows overlap,
+ * windows in order. A Float32Array `dx` (zeroed here) rounds after each addition: the float32
+ * kernel's result exactly.
+ */
+export function maxPool2dBackward<T extends Float64Array | Float32Array = Float64Array>(dy: Arr, x: Arr, g: Pool2dGeometry, dx?: T): T {
   checkLength('maxPool2d', 'input', x, [g.n, g.h, g.w, g.c]);
   checkLength('maxPool2d', 'output gradient', dy, [g.n, g.oh, g.ow, g.c]);
-  const dx = new Float64Array(x.length);
-  argmax(x, g).forEach((k, yi) => (dx[k] += dy[yi]));
-  return dx;
+  const out = (dx?.fill(0) ?? new Float64Array(x.length)) as T;
+  argmax(x, g).forEach((k, yi) => (out[k] += dy[yi]));
+  return out;
 }
 
-export function avgPool2d(x: Arr, g: Pool2dGeometry): Float64Array {
+/** countPad divides by kh*kw instead (PyTorch's count_include_pad=True; the float32 kernels' countPad 1). */
+export function avgPool2d(x: Arr, g: Pool2dGeometry, countPad = false): Float64Array {
   checkLength('avgPool2d', 'input', x, [g.n, g.h, g.w, g.c]);
   const y = new Float64Array(g.n * g.oh * g.ow * g.c);
   eachWindow(g, (yi, r0, r1, c0, c1, b, ch) => {
     let s = 0;
     for (let r = r0; r < r1; r++) for (let col = c0; col < c1; col++) s += x[xIndex(g, b, r, col, ch)];
-    y[yi] = s / ((r1 - r0) * (c1 - c0));
+    y[yi] = s / (countPad ? g.kh * g.kw : (r1 - r0) * (c1 - c0));
   });
   return y;
 }
 
-export function avgPool2dBackward(dy: Arr, g: Pool2dGeometry): Float64Array {
+export function avgPool2dBackward(dy: Arr, g: Pool2dGeometry, countPad = false): Float64Array {
   checkLength('avgPool2d', 'output gradient', dy, [g.n, g.oh, g.ow, g.c]);
   const dx = new Float64Array(g.n * g.h * g.w * g.c);
   eachWindow(g, (yi, r0, r1, c0, c1, b, ch) => {
-    const share = dy[yi] / ((r1 - r0) * (c1 - c0));
+    const share = dy[yi] / (countPad ? g.kh * g.kw : (r1 - r0) * (c1 - c0));
     for (let r = r0; r < r1; r++) for (let col = c0; col < c1; col++) dx[xIndex(g, b, r, col, ch)] += share;
   });
   return dx;
@@ -149,3 +156,6 @@ export function globalAvgPool2dBackward(dy: Arr, xShape: readonly number[]): Flo
   for (let b = 0; b < n; b++) for (let k = 0; k < hw; k++) for (let ch = 0; ch < c; ch++) dx[(b * hw + k) * c + ch] = dy[b * c + ch] / hw;
   return dx;
 }
+
+/** The 12 numbers after the pointers of the pooling kernels (assembly/pool.ts), in their order. */
+export const pool2dArgs = (g: Pool2dGeometry): number[] => [g.n, g.h, g.w, g.c, g.kh, g.kw, g.oh, g.ow, g.sh, g.sw, g.pt, g.pl];

@@ -103,6 +103,21 @@ export const KERNEL_ARITY = {
   copy_block_f32: 6, // (dst, dstStride, src, srcStride, rows, cols): dst[r*dstStride + c] = src[r*srcStride + c]; strides in elements; no overlap
   count_outside_f32: 4, // (x, n, lo, hi) -> i32: how many values lie outside [lo, hi], NaN included
 
+  // conv.ts — channels-last convolution as a GEMM: x [n, h, w, c], col [n*oh*ow, kh*kw*cg], channels
+  // c0 .. c0+cg-1 of x (c0 = 0, cg = c: all); y = col @ W with W the HWIO filter as [kh*kw*cg, cout].
+  // Geometry args: (..., n, h, w, c, c0, cg, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl), padding read as 0.
+  im2col_f32: 18, // (col, x, ...geometry): col[(b*oh+i)*ow+j, (p*kw+q)*cg+ch] = x[b, i*sh+p*dh-pt, j*sw+q*dw-pl, c0+ch] or 0
+  col2im_f32: 18, // (dx, dcol, ...geometry): the adjoint; zeroes dx's channels c0..c0+cg, then adds dcol's rows in order; no overlap
+
+  // pool.ts — channels-last pooling, x [n, h, w, c], y [n, oh, ow, c]; windows clipped to x, padding never read.
+  // Geometry args: (..., n, h, w, c, kh, kw, oh, ow, sh, sw, pt, pl). Backward kernels zero dx, then add. No aliasing.
+  maxpool2d_f32: 14, // (y, x, ...geometry): max over the taps inside x; the last NaN wins (PyTorch 1.13)
+  maxpool2d_backward_f32: 15, // (dx, dy, x, ...geometry): dy to each window's first maximum (or last NaN), found again from x
+  avgpool2d_f32: 15, // (y, x, ...geometry, countPad): sum / (countPad ? kh*kw : taps inside x); the reference is countPad 0
+  avgpool2d_backward_f32: 15, // (dx, dy, ...geometry, countPad): dx += dy / count over each window's taps inside x
+  global_avgpool_f32: 5, // (y, x, n, hw, c): y[b,ch] = mean over hw pixels of x[b,:,ch], summed in f64
+  global_avgpool_backward_f32: 5, // (dx, dy, n, hw, c): dx[b,p,ch] = dy[b,ch] / hw
+
   // optim.ts — fused updates over one flat region of n parameters.
   sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g
   sgd_momentum_f32: 10, // (w, g, buf, n, lr, momentum, dampening, wd, decay, flags)
