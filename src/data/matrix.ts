@@ -2,7 +2,7 @@
 // Matrix.from accepts nested arrays, flat arrays (a column), or { data, shape },
 // and refuses ragged rows, bad shapes and NaN/Infinity with a message that says where.
 
-export type Shaped = { data: Float32Array | Float64Array | readonly number[]; shape: readonly [number, number] | readonly [number] };
+export type Shaped = { data: Float32Array | Float64Array | readonly number[]; shape: readonly number[] };
 export type MatrixLike = Matrix | readonly (readonly number[] | Float32Array | Float64Array)[] | readonly number[] | Shaped;
 
 /** A row of nested input: a number array or a typed array of numbers. */
@@ -32,16 +32,19 @@ export class Matrix {
   readonly data: Float32Array;
   readonly rows: number;
   readonly cols: number;
+  /** The whole shape of data of another rank than 2 ([n, h, w, c] images); cols is then the product after rows. */
+  readonly dims: readonly number[] | undefined;
 
-  constructor(data: Float32Array, rows: number, cols: number) {
+  constructor(data: Float32Array, rows: number, cols: number, dims?: readonly number[]) {
     if (data.length !== rows * cols) throw new RangeError(`wasmnn: a ${rows}x${cols} matrix needs ${rows * cols} values, got ${data.length}`);
     this.data = data;
     this.rows = rows;
     this.cols = cols;
+    this.dims = dims && dims.length !== 2 ? [...dims] : undefined;
   }
 
-  get shape(): [number, number] {
-    return [this.rows, this.cols];
+  get shape(): number[] {
+    return this.dims ? [...this.dims] : [this.rows, this.cols];
   }
 
   get(r: number, c: number): number {
@@ -53,7 +56,17 @@ export class Matrix {
     return this.data.subarray(r * this.cols, (r + 1) * this.cols);
   }
 
+  /** Nested arrays of the shape's depth. */
   toArray(): number[][] {
+    if (this.dims && this.dims.length > 2) {
+      const d = this.data, dims = this.dims;
+      const nest = (level: number, at: number): unknown => {
+        if (level === dims.length - 1) return Array.from(d.subarray(at, at + dims[level]));
+        const stride = dims.slice(level + 1).reduce((p, n) => p * n, 1);
+        return Array.from({ length: dims[level] }, (_, i) => nest(level + 1, at + i * stride));
+      };
+      return nest(0, 0) as number[][];
+    }
     const out: number[][] = [];
     for (let r = 0; r < this.rows; r++) out.push(Array.from(this.row(r)));
     return out;
@@ -73,11 +86,19 @@ export class Matrix {
 
   /** Throws a RangeError unless shape holds positive integers whose product is data.length. */
   static checkShaped(x: Shaped, name: string): void {
-    const rows = x.shape[0], cols = x.shape[1] ?? 1;
-    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows <= 0 || cols <= 0) {
-      throw new RangeError(`wasmnn: ${name}: shape [${x.shape}] must be positive integers`);
+    const s = x.shape;
+    if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new RangeError(`wasmnn: ${name}: shape [${s}] must be positive integers`);
     }
-    if (x.data.length !== rows * cols) throw new RangeError(`wasmnn: ${name}: shape [${rows}, ${cols}] needs ${rows * cols} values, data has ${x.data.length}`);
+    const n = Matrix.colsOf(s) * s[0];
+    if (x.data.length !== n) throw new RangeError(`wasmnn: ${name}: shape [${s.join(', ')}] needs ${n} values, data has ${x.data.length}`);
+  }
+
+  /** The product of a shape's dimensions after the first (1 for a rank-1 shape). */
+  static colsOf(shape: readonly number[]): number {
+    let n = 1;
+    for (let i = 1; i < shape.length; i++) n *= shape[i];
+    return n;
   }
 
   /** Throws a RangeError naming the first NaN or infinite value (row, column). */
@@ -99,7 +120,9 @@ export class Matrix {
     if (x instanceof Matrix) m = x;
     else if (Array.isArray(x)) {
       if (x.length === 0) throw new RangeError(`wasmnn: ${name} is empty`);
-      if (isRow(x[0])) {
+      if (Array.isArray(x[0]) && Array.isArray(x[0][0])) {
+        m = Matrix.nested(x as readonly unknown[], name);
+      } else if (isRow(x[0])) {
         const rows = x as readonly ArrayLike<number>[];
         const cols = rows[0].length;
         if (cols === 0) throw new RangeError(`wasmnn: ${name} row 0 is empty`);
@@ -119,12 +142,41 @@ export class Matrix {
       }
     } else if (Matrix.isShaped(x)) {
       Matrix.checkShaped(x, name);
-      checkNumbers(x.data, name, x.shape[1] ?? 1);
-      m = new Matrix(x.data instanceof Float32Array ? x.data : Float32Array.from(x.data), x.shape[0], x.shape[1] ?? 1);
+      const cols = Matrix.colsOf(x.shape);
+      checkNumbers(x.data, name, cols);
+      m = new Matrix(x.data instanceof Float32Array ? x.data : Float32Array.from(x.data), x.shape[0], cols, x.shape);
     } else {
       throw new TypeError(`wasmnn: ${name} must be nested number arrays, a Matrix, or { data, shape }`);
     }
     if (checkFinite) Matrix.assertFinite(m, name);
     return m;
+  }
+
+  /** Nested arrays three or more deep ([n][h][w] or [n][h][w][c]): every level as long as the first of its depth. */
+  private static nested(x: readonly unknown[], name: string): Matrix {
+    const dims: number[] = [];
+    for (let v: unknown = x; Array.isArray(v) || (dims.length > 0 && isRow(v)); v = (v as ArrayLike<unknown>)[0]) {
+      const len = (v as ArrayLike<unknown>).length;
+      if (len === 0) throw new RangeError(`wasmnn: ${name}: an empty array at depth ${dims.length}`);
+      dims.push(len);
+      if (!Array.isArray(v)) break;
+    }
+    const cols = Matrix.colsOf(dims), data = new Float32Array(dims[0] * cols);
+    let at = 0;
+    const walk = (v: unknown, level: number, path: number[]): void => {
+      if (!isRow(v) || v.length !== dims[level]) {
+        throw new RangeError(`wasmnn: ${name}[${path.join('][')}] ${isRow(v) ? `has ${v.length} entries` : `is ${what(v)}`}, the first of its depth has ${dims[level]}`);
+      }
+      if (level === dims.length - 1) {
+        for (let i = 0; i < v.length; i++) {
+          if (typeof v[i] !== 'number') throw new TypeError(`wasmnn: ${name}[${[...path, i].join('][')}] is ${what(v[i])}, not a number`);
+          data[at++] = v[i];
+        }
+        return;
+      }
+      for (let i = 0; i < v.length; i++) walk((v as ArrayLike<unknown>)[i], level + 1, [...path, i]);
+    };
+    walk(x, 0, []);
+    return new Matrix(data, dims[0], cols, dims);
   }
 }

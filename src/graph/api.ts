@@ -1,6 +1,7 @@
 // The public `ops`: functions of symbolic tensors, parameters and numbers that build the graph.
-// A number is a [1, 1] constant; a parameter of shape [n] acts as a [1, n] row.
+// A number is a [1, 1] constant; a parameter of shape [n] acts as a [1, n] row, others keep their shape.
 import { Parameter } from '../optimizers/parameter.js';
+import { checkOptions } from '../validate/options.js';
 import { constant, SymbolicTensor, type ParamSlot } from './symbolic.js';
 import { binary, unary, clip as clipOp, type BinaryName, type UnaryName } from './ops/elementwise.js';
 import { matmul as matmulOp } from './ops/matmul.js';
@@ -8,6 +9,9 @@ import { reduce, type Axis } from './ops/reduce.js';
 import { concat as concatOp, slice as sliceOp } from './ops/shape.js';
 import { activation, LOG_SOFTMAX } from './ops/activation.js';
 import { lossOf } from './ops/loss.js';
+import * as conv from './ops/conv.js';
+import * as shaping from './ops/reshape.js';
+import type { Padding } from '../reference/conv.js';
 import * as losses from '../losses/index.js';
 
 export type Operand = SymbolicTensor | Parameter | number;
@@ -24,8 +28,7 @@ export function toTensor(x: Operand, what = 'operand'): SymbolicTensor {
   if (x instanceof Parameter) {
     let t = paramTensors.get(x);
     if (!t) {
-      if (x.shape.length > 2) throw new RangeError(`wasmnn: ops take parameters of one or two dimensions, ${x.name} has shape [${x.shape}]`);
-      const shape = (x.shape.length === 1 ? [1, x.shape[0]] : [x.shape[0], x.shape[1]]) as [number, number];
+      const shape = x.shape.length === 1 ? [1, x.shape[0]] : [...x.shape];
       const slot: ParamSlot = { param: x, shape, label: x.name };
       t = new SymbolicTensor({ shape, kind: 'param', slot });
       paramTensors.set(x, t);
@@ -77,13 +80,13 @@ export function mean(x: Operand, axis?: Axis): SymbolicTensor {
   return reduce(toTensor(x, "mean's operand"), axis, true);
 }
 
-/** Joins tensors with the same rows along columns (axis 1). */
-export function concat(xs: readonly Operand[], axis = 1): SymbolicTensor {
+/** Joins tensors along their last axis (-1; for 2-D tensors, the columns: axis 1). */
+export function concat(xs: readonly Operand[], axis = -1): SymbolicTensor {
   if (!Array.isArray(xs)) throw new TypeError('wasmnn: concat takes a list of tensors');
   return concatOp(xs.map((x) => toTensor(x, 'a concat operand')), axis);
 }
 
-/** Columns [begin, begin + size) of x. */
+/** Entries [begin, begin + size) of x's last axis (columns of a 2-D x). */
 export function slice(x: Operand, begin: number, size: number): SymbolicTensor {
   return sliceOp(toTensor(x, "slice's operand"), begin, size);
 }
@@ -115,3 +118,47 @@ export function softmaxCrossEntropy(logits: Operand, target: Operand): SymbolicT
   const t = toTensor(target, 'the target');
   return lossOf(t.dtype === 'int32' ? losses.softmaxCrossEntropyIndex() : losses.softmaxCrossEntropy(), toTensor(logits, 'the logits'), t);
 }
+
+// ---- N-d shapes and convolutions (channels-last) ---------------------------------------
+
+/** x under a new shape, the same elements in the same order; with a batch the shape starts with -1. Copies nothing. */
+export const reshape = (x: Operand, shape: readonly number[]): SymbolicTensor => shaping.reshape(toTensor(x, "reshape's operand"), shape);
+/** [batch, ...] -> [batch, elements per sample]. */
+export const flatten = (x: Operand): SymbolicTensor => shaping.flatten(toTensor(x, "flatten's operand"));
+/** A dimension of 1 inserted at axis (negative from the end). */
+export const expandDims = (x: Operand, axis: number): SymbolicTensor => shaping.expandDims(toTensor(x, "expandDims' operand"), axis);
+/** x without its dimensions of 1, or without dimension `axis` (which must be 1). */
+export const squeeze = (x: Operand, axis?: number): SymbolicTensor => shaping.squeeze(toTensor(x, "squeeze's operand"), axis);
+
+export interface Conv2dOpOptions {
+  strides?: number | [number, number];
+  padding?: Padding;
+  dilations?: number | [number, number];
+  groups?: number;
+}
+
+const twice = (v: number | [number, number] | undefined): [number, number] | undefined => (typeof v === 'number' ? [v, v] : v);
+
+/** x [batch, h, w, cin] convolved with w [kh, kw, cin/groups, cout] (HWIO): [batch, oh, ow, cout], no bias. */
+export function conv2d(x: Operand, w: Operand, options: Conv2dOpOptions = {}): SymbolicTensor {
+  checkOptions('ops.conv2d', options, ['strides', 'padding', 'dilations', 'groups']);
+  return conv.conv2d(toTensor(x, "conv2d's input"), toTensor(w, "conv2d's filter"), { strides: twice(options.strides), padding: options.padding, dilations: twice(options.dilations), groups: options.groups });
+}
+
+export interface Pool2dOpOptions {
+  poolSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: Padding;
+}
+
+const poolAttrs = (op: string, o: Pool2dOpOptions) => {
+  checkOptions(op, o, ['poolSize', 'strides', 'padding']);
+  return { poolSize: twice(o.poolSize)!, strides: twice(o.strides), padding: o.padding };
+};
+
+/** The maximum of each window of each channel: x [batch, h, w, c]. */
+export const maxPool2d = (x: Operand, options: Pool2dOpOptions): SymbolicTensor => conv.maxPool2d(toTensor(x, "maxPool2d's input"), poolAttrs('ops.maxPool2d', options));
+/** The mean of each window of each channel (padding not counted). */
+export const avgPool2d = (x: Operand, options: Pool2dOpOptions): SymbolicTensor => conv.avgPool2d(toTensor(x, "avgPool2d's input"), poolAttrs('ops.avgPool2d', options));
+/** [batch, h, w, c] -> [batch, c], the mean over every position. */
+export const globalAvgPool2d = (x: Operand): SymbolicTensor => conv.globalAvgPool2d(toTensor(x, "globalAvgPool2d's input"));

@@ -10,6 +10,8 @@ import type { SymbolicTensor } from './symbolic.js';
 export class Feed {
   rows = 0;
   cols = 0;
+  /** The whole shape of what read() last read, when it is not 2-D (or undefined). */
+  dims: readonly number[] | undefined = undefined;
   private heapF: Float32Array;
   private heapI: Int32Array;
   private readonly rt: Runtime;
@@ -29,18 +31,20 @@ export class Feed {
     if (!(v instanceof Matrix) && Matrix.isShaped(v) && v.data instanceof Float32Array) {
       Matrix.checkShaped(v, name);
       this.rows = v.shape[0];
-      this.cols = v.shape[1] ?? 1;
+      this.cols = Matrix.colsOf(v.shape);
+      this.dims = v.shape.length === 2 ? undefined : v.shape;
       return v.data;
     }
     const m = v instanceof Matrix ? v : Matrix.from(v, name, false);
     this.rows = m.rows;
     this.cols = m.cols;
+    this.dims = m.dims;
     return m.data;
   }
 
   /** Checks a batch read by read() against input t (its width; int32 class indices). */
   check(t: SymbolicTensor, values: ArrayLike<number>, name: string): void {
-    if (this.cols !== t.cols) throw new ShapeError(`wasmnn: ${name} has ${this.cols} columns but its input takes ${t.cols}`);
+    checkSample(name, this.dims, this.rows, this.cols, t, 'its input');
     if (t.dtype === 'int32') {
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
@@ -65,4 +69,19 @@ export class Feed {
     this.heapF.set(values, at);
     if (this.rt.kernels.count_non_finite_f32(prog.ptr(t), values.length) > 0) Matrix.assertFinite(new Matrix(values, values.length / t.cols, t.cols), name);
   }
+}
+
+/**
+ * Refuses data whose samples do not have t's shape: images [n, h, w, c] for an input of that
+ * shape, rows [n, cols] (or a column [n]) for a 2-D one. Nothing is reshaped that the user did not.
+ */
+export function checkSample(name: string, dims: readonly number[] | undefined, rows: number, cols: number, t: SymbolicTensor, what: string): void {
+  // No arrays made on the way: trainOnBatch and valueAndGrad check every call.
+  const haveRank = dims ? dims.length - 1 : 1;
+  let fits = t.rank <= 2 ? haveRank <= 1 && cols === t.cols : haveRank === t.rank - 1;
+  for (let i = 1; fits && t.rank > 2 && i < t.rank; i++) fits = dims![i] === t.shape[i];
+  if (fits) return;
+  const want = t.shape.slice(1);
+  if (t.rank <= 2) throw new ShapeError(`wasmnn: ${name} has ${dims ? `shape [${dims.join(', ')}]` : `${cols} columns`} but ${what} takes ${t.cols}${haveRank > 1 ? ' columns (flatten the samples first)' : ''}`);
+  throw new ShapeError(`wasmnn: ${name} has shape [${dims ? dims.join(', ') : `${rows}, ${cols}`}] but ${what} takes [n, ${want.join(', ')}]${dims ? '' : ': give { data, shape: [n, ' + want.join(', ') + '] }'}`);
 }

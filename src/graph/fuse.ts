@@ -1,7 +1,7 @@
 // Fusion as a pass over the collected equations (tinygrad's way, not a special case in a layer):
 //   relu(a + b) with b a bias row and the sum read by nothing else -> one bias_relu_f32 pass.
 // ReLU's gradient reads its output, so the sum is never needed again.
-import { fixedRows, type PrimitiveOp } from './op.js';
+import { viewOf, viewRows, type PrimitiveOp } from './op.js';
 import type { Eqn, SymbolicTensor } from './symbolic.js';
 import { isRowBiasAdd } from './ops/elementwise.js';
 import { isReluOf } from './ops/activation.js';
@@ -13,8 +13,8 @@ const biasReluOp: PrimitiveOp = {
     const [a, b] = e.inputs;
     const y = e.outputs[0];
     const P = c.run.ptrs, run = c.run, k = c.k;
-    const sy = c.slot(y), sa = c.slot(a), sb = c.slot(b), fr = fixedRows(y), cols = y.cols;
-    return () => k.bias_relu_f32(P[sy], P[sa], P[sb], fr || run.rows, cols);
+    const sy = c.slot(y), sa = c.slot(a), sb = c.slot(b), v = viewOf(y, e.attrs.split as number), cols = v.cols;
+    return () => k.bias_relu_f32(P[sy], P[sa], P[sb], viewRows(v, run), cols);
   },
 };
 
@@ -32,7 +32,7 @@ export function fuse(eqns: readonly Eqn[], roots: readonly SymbolicTensor[]): Eq
     const p = sum.producer;
     if (!p || !isRowBiasAdd(p) || uses.get(sum) !== 1 || !present.has(p)) return e;
     removed.add(p);
-    return { id: e.id, op: biasReluOp, inputs: p.inputs, outputs: e.outputs, attrs: {} };
+    return { id: e.id, op: biasReluOp, inputs: p.inputs, outputs: e.outputs, attrs: { split: p.attrs.split } };
   });
   return out.filter((e) => !removed.has(e));
 }

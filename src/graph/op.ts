@@ -61,6 +61,33 @@ export function fixedRows(t: SymbolicTensor): number {
   return t.shape[0] === BATCH ? 0 : t.shape[0];
 }
 
+/**
+ * t as a [rows, cols] block split before dimension `split`: cols the product of the dimensions
+ * from `split` on, rows those before it. With a batch, rows = run.rows * mult (fixed = 0).
+ */
+export interface View {
+  readonly fixed: number;
+  readonly mult: number;
+  readonly cols: number;
+}
+
+export function viewOf(t: SymbolicTensor, split = 1): View {
+  const s = t.shape;
+  let lead = 1;
+  for (let i = s[0] === BATCH ? 1 : 0; i < Math.min(split, s.length); i++) lead *= s[i];
+  let cols = 1;
+  for (let i = split; i < s.length; i++) cols *= s[i];
+  return s[0] === BATCH ? { fixed: 0, mult: lead, cols } : { fixed: lead, mult: 1, cols };
+}
+
+/** Rows of a view in this run. */
+export const viewRows = (v: View, run: RunState): number => v.fixed || run.rows * v.mult;
+
+/** Refuses a tensor whose rank is not `rank` for an op that has no other meaning yet. */
+export function requireRank(op: string, t: SymbolicTensor, rank: number, what = 'operand'): void {
+  if (t.rank !== rank) throw new ShapeError(`wasmnn: ${op} takes a rank-${rank} ${what}, got ${t} (rank ${t.rank})`);
+}
+
 export class ShapeError extends RangeError {
   override name = 'ShapeError';
 }

@@ -1,6 +1,8 @@
 // The graph's vocabulary: symbolic tensors and the equations that produce them (a jaxpr-like
-// flat list once collected). Every tensor is 2-D, [rows, cols]; rows may be the symbolic batch
-// dimension (BATCH), fixed when a program runs. A scalar is [1, 1].
+// flat list once collected). A tensor has a shape of any rank; its leading dimension may be the
+// symbolic batch (BATCH), fixed when a program runs. Kernels see every tensor as a row-major
+// [rows, cols] block: rows the leading dimension, cols the product of the others (an op that
+// needs another split says so). Scalars the engine makes are [1, 1]; a user's [] is a scalar too.
 //   leaves: input (data given at each run), param (a trainable Parameter), const (a fixed value)
 //   values: outputs of an equation, `producer.op` applied to `producer.inputs`
 // An equation is either a primitive op (src/graph/ops/) or a layer call, which a layer lowers
@@ -10,7 +12,7 @@ import { checkOptions } from '../validate/options.js';
 
 export const BATCH = -1;
 export type DType = 'float32' | 'int32';
-export type Shape = readonly [number, number];
+export type Shape = readonly number[];
 
 /** A trainable value seen by the graph: a free-standing parameter, or a layer's weight bound later by its model. */
 export interface ParamSlot {
@@ -34,6 +36,8 @@ export class SymbolicTensor {
   readonly name: string | undefined;
   readonly slot: ParamSlot | undefined;
   readonly constant: Float32Array | undefined;
+  /** The product of every dimension after the first: a row's length in the [rows, cols] view. */
+  readonly cols: number;
 
   constructor(fields: { shape: Shape; dtype?: DType; kind: SymbolicTensor['kind']; producer?: Eqn; name?: string; slot?: ParamSlot; constant?: Float32Array }) {
     this.shape = fields.shape;
@@ -43,14 +47,16 @@ export class SymbolicTensor {
     this.name = fields.name;
     this.slot = fields.slot;
     this.constant = fields.constant;
+    this.cols = trailing(fields.shape, 1);
   }
 
+  /** The leading dimension (the batch for BATCH), 1 for a rank-0 tensor. */
   get rows(): number {
-    return this.shape[0];
+    return this.shape.length === 0 ? 1 : this.shape[0];
   }
 
-  get cols(): number {
-    return this.shape[1];
+  get rank(): number {
+    return this.shape.length;
   }
 
   /** '[batch, 5]' or '[3, 2]'. */
@@ -60,7 +66,23 @@ export class SymbolicTensor {
 }
 
 export function showShape(s: Shape): string {
-  return `[${s[0] === BATCH ? 'batch' : s[0]}, ${s[1]}]`;
+  return `[${s.map((d) => (d === BATCH ? 'batch' : d)).join(', ')}]`;
+}
+
+/** The product of dimensions from `from` on (1 for none). */
+export function trailing(s: Shape, from: number): number {
+  let n = 1;
+  for (let i = from; i < s.length; i++) n *= s[i];
+  return n;
+}
+
+/** The number of elements of a shape without BATCH. */
+export function sizeOf(s: Shape): number {
+  return trailing(s, 0);
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** What an op needs to know about the layer a primitive came from, for error messages. */
@@ -93,23 +115,35 @@ export interface InputOptions {
   name?: string;
 }
 
+export interface InputSpec extends InputOptions {
+  /** The shape of one sample, without the batch dimension: [5], or [28, 28, 1] for images. */
+  shape: readonly number[];
+}
+
 /**
- * A symbolic batch of rows: `input([5])` is [batch, 5]. Its data is given when the model or
- * function runs. `dtype: 'int32'` carries class indices (one column) for softmaxCrossEntropy.
+ * A symbolic batch: `input([5])` is [batch, 5], `input({ shape: [28, 28, 1] })` is
+ * [batch, 28, 28, 1]. Its data is given when the model or function runs. `dtype: 'int32'`
+ * carries class indices (one column) for softmaxCrossEntropy.
  */
-export function input(shape: readonly number[], options: InputOptions = {}): SymbolicTensor {
+export function input(spec: readonly number[] | InputSpec, options: InputOptions = {}): SymbolicTensor {
+  if (!Array.isArray(spec) && typeof spec === 'object' && spec !== null) {
+    checkOptions('input', spec, ['shape', 'dtype', 'name']);
+    return input((spec as InputSpec).shape, { dtype: (spec as InputSpec).dtype, name: (spec as InputSpec).name });
+  }
   checkOptions('input', options, ['dtype', 'name']);
-  if (!Array.isArray(shape) || shape.length !== 1 || !Number.isInteger(shape[0]) || shape[0] <= 0) {
-    throw new RangeError(`wasmnn: input(shape) takes the shape without the batch dimension, one positive integer such as [5]; got ${JSON.stringify(shape)}`);
+  const shape = spec as readonly number[];
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new RangeError(`wasmnn: input(shape) takes the shape of one sample without the batch dimension, positive integers such as [5] or [28, 28, 1]; got ${JSON.stringify(shape)}`);
   }
   const dtype = options.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'int32') throw new RangeError(`wasmnn: input dtype must be 'float32' or 'int32', got '${String(dtype)}'`);
-  return new SymbolicTensor({ shape: [BATCH, shape[0]], dtype, kind: 'input', name: options.name });
+  if (dtype === 'int32' && shape.length !== 1) throw new RangeError(`wasmnn: an int32 input carries class indices, one column per sample ([1]); got ${JSON.stringify(shape)}`);
+  return new SymbolicTensor({ shape: [BATCH, ...shape], dtype, kind: 'input', name: options.name });
 }
 
 /** A constant tensor (numbers in ops become [1, 1] constants). */
 export function constant(values: ArrayLike<number>, shape: Shape): SymbolicTensor {
-  if (values.length !== shape[0] * shape[1]) throw new RangeError(`wasmnn: a constant of shape ${showShape(shape)} needs ${shape[0] * shape[1]} values, got ${values.length}`);
+  if (values.length !== sizeOf(shape)) throw new RangeError(`wasmnn: a constant of shape ${showShape(shape)} needs ${sizeOf(shape)} values, got ${values.length}`);
   return new SymbolicTensor({ shape, kind: 'const', constant: Float32Array.from(values) });
 }
 

@@ -20,7 +20,7 @@ export class ActivationLayer extends Layer {
     return this.activation.name;
   }
 
-  protected configure(inputUnits: number): void {
+  protected override configure(inputUnits: number): void {
     this.outputUnits = inputUnits;
   }
 

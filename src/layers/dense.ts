@@ -48,7 +48,7 @@ export class Dense extends Layer {
     this.activation = resolveActivation(options.activation);
   }
 
-  protected configure(inputUnits: number, index: number): void {
+  protected override configure(inputUnits: number, index: number): void {
     if (this.options.inputDim !== undefined && this.options.inputDim !== inputUnits) {
       const where = index >= 0 ? `layer ${index} (${this.name}) has inputDim ${this.options.inputDim} but the previous layer gives ${inputUnits}` : `${this.name} has inputDim ${this.options.inputDim} but is applied to ${inputUnits} columns`;
       throw new ShapeError(`wasmnn: ${where}`);

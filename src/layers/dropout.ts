@@ -24,7 +24,7 @@ export class Dropout extends Layer {
     this.rate = rate;
   }
 
-  protected configure(inputUnits: number): void {
+  protected override configure(inputUnits: number): void {
     this.outputUnits = inputUnits;
   }
 

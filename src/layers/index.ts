@@ -3,6 +3,8 @@ import { Dropout, type DropoutOptions } from './dropout.js';
 import { BatchNorm, type BatchNormOptions } from './batch-norm.js';
 import { ActivationLayer } from './activation-layer.js';
 import type { ActivationSpec } from './activations.js';
+import { Conv2D, DepthwiseConv2D, type Conv2dLayerOptions, type DepthwiseConv2dOptions } from './conv.js';
+import { Flatten, GlobalAveragePooling2D, Pooling2D, Reshape, type Pooling2dOptions } from './spatial.js';
 
 /** A fully-connected layer, `y = act(x @ W + b)`, W stored [in, out]. */
 export const dense = (options: DenseOptions): Dense => new Dense(options);
@@ -16,6 +18,28 @@ export const batchNorm = (options: BatchNormOptions = {}): BatchNorm => new Batc
 /** An activation as a layer of its own: `layers.activation({ activation: 'relu' })`. */
 export const activation = (options: { activation: ActivationSpec; name?: string }): ActivationLayer => new ActivationLayer(options);
 
+/** A 2-D convolution over channels-last images [batch, h, w, c], kernel HWIO [kh, kw, c/groups, filters]. */
+export const conv2d = (options: Conv2dLayerOptions): Conv2D => new Conv2D(options);
+
+/** A convolution of each channel on its own (groups = channels), kernel [kh, kw, 1, c*depthMultiplier]. */
+export const depthwiseConv2d = (options: DepthwiseConv2dOptions): DepthwiseConv2D => new DepthwiseConv2D(options);
+
+/** The maximum over windows of each channel (poolSize 2, strides poolSize, padding 'valid' by default). */
+export const maxPooling2d = (options: Pooling2dOptions = {}): Pooling2D => new Pooling2D('maxPooling2d', options);
+
+/** The mean over windows of each channel; 'same' padding divides by the taps inside the image, as Keras. */
+export const averagePooling2d = (options: Pooling2dOptions = {}): Pooling2D => new Pooling2D('averagePooling2d', options);
+
+/** The mean of each channel over every position: [batch, h, w, c] -> [batch, c]. */
+export const globalAveragePooling2d = (options: { inputShape?: readonly number[]; name?: string } = {}): GlobalAveragePooling2D => new GlobalAveragePooling2D(options);
+
+/** [batch, ...] -> [batch, elements], channels-last order; copies nothing. */
+export const flatten = (options: { inputShape?: readonly number[]; name?: string } = {}): Flatten => new Flatten(options);
+
+/** Each sample to targetShape; copies nothing. */
+export const reshape = (options: { targetShape: readonly number[]; inputShape?: readonly number[]; name?: string }): Reshape => new Reshape(options);
+
+export { Conv2D, DepthwiseConv2D, type Conv2dLayerOptions, type DepthwiseConv2dOptions, Pooling2D, type Pooling2dOptions, GlobalAveragePooling2D, Flatten, Reshape };
 export { Dense, type DenseOptions, Dropout, type DropoutOptions, BatchNorm, type BatchNormOptions, ActivationLayer };
 export { Layer, type ParamSpec } from './layer.js';
 export type { ActivationName, ActivationSpec } from './activations.js';

@@ -3,7 +3,7 @@
 // call as primitive ops (src/graph/ops/), which the engine differentiates, fuses and plans.
 // A layer's weights are bound to memory by the model it belongs to: in one flat region, in the
 // order the layers are first applied. Applying one layer twice shares its weights.
-import { makeEqn, SymbolicTensor, type ParamSlot, type Shape } from '../graph/symbolic.js';
+import { input, makeEqn, showShape, SymbolicTensor, type ParamSlot, type Shape } from '../graph/symbolic.js';
 import { ShapeError } from '../graph/op.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
@@ -21,7 +21,12 @@ export interface ParamSpec {
 export abstract class Layer {
   abstract readonly kind: string;
   name: string;
+  /** One sample's input and output shapes (without the batch), fixed by the first call. */
+  inputShape: number[] = [];
+  outputShape: number[] = [];
+  /** The width the layer works on: the last dimension of its input (its features or channels). */
   inputUnits = 0;
+  /** The last dimension of its output. */
   outputUnits = 0;
   /** Who the layer's weights belong to once bound (a model's token). */
   owner: { readonly name: string } | undefined;
@@ -33,25 +38,47 @@ export abstract class Layer {
     this.name = name ?? fallback;
   }
 
-  /** A call of this layer on x, as one equation of the graph; the first call fixes the input width. */
+  /** A call of this layer on x, as one equation of the graph; the first call fixes the input shape. */
   apply(x: SymbolicTensor): SymbolicTensor {
     if (!(x instanceof SymbolicTensor)) throw new TypeError(`wasmnn: ${this.name}.apply takes a symbolic tensor (from input(), ops or another layer), got ${typeof x}`);
     if (x.dtype !== 'float32') throw new ShapeError(`wasmnn: ${this.name} takes float32 values, got an ${x.dtype} input`);
-    if (this.inputUnits === 0) this.build(x.cols, -1);
-    else if (x.cols !== this.inputUnits) {
-      throw new ShapeError(`wasmnn: ${this.name} was first applied to ${this.inputUnits} columns, now to ${x} (a layer applied again shares its weights, so its input width is fixed)`);
+    if (x.rank < 2) throw new ShapeError(`wasmnn: ${this.name} takes a batch of samples ([batch, ...]), got ${x}`);
+    const sample = x.shape.slice(1);
+    if (this.inputUnits === 0) this.build(sample, -1);
+    else if (sample.length !== this.inputShape.length || sample.some((d, i) => d !== this.inputShape[i])) {
+      const was = this.inputShape.length === 1 ? `${this.inputUnits} columns` : showShape([-1, ...this.inputShape]);
+      throw new ShapeError(`wasmnn: ${this.name} was first applied to ${was}, now to ${x} (a layer applied again shares its weights, so its input shape is fixed)`);
     }
-    return makeEqn(this, [x], [[x.rows, this.outputUnits] as Shape]).outputs[0];
+    return makeEqn(this, [x], [[x.shape[0], ...this.outputShape] as Shape]).outputs[0];
   }
 
   /**
-   * Fixes the input width and validates the options (index: the layer's position in a
-   * Sequential model, for messages; -1 in a functional graph). Names an unnamed layer `kind_index`.
+   * Fixes the input shape (one sample's; a number is a width) and validates the options (index:
+   * the layer's position in a Sequential model, for messages; -1 in a functional graph). Names an
+   * unnamed layer `kind_index`.
    */
-  build(inputUnits: number, index: number): void {
-    this.configure(inputUnits, index);
-    this.inputUnits = inputUnits;
+  build(input: number | readonly number[], index: number): void {
+    const shape = typeof input === 'number' ? [input] : [...input];
     if (index >= 0) this.rename(index);
+    this.outputShape = this.configureShape(shape, index);
+    this.inputShape = shape;
+    this.inputUnits = shape[shape.length - 1];
+    this.outputUnits = this.outputShape[this.outputShape.length - 1];
+  }
+
+  /**
+   * The output shape of one sample from its input shape, or a refusal. By default a layer works
+   * on the last axis (a dense layer on features, batch norm on channels, an activation on every
+   * element): configure() sees that width and sets outputUnits.
+   */
+  protected configureShape(shape: number[], index: number): number[] {
+    this.configure(shape[shape.length - 1], index);
+    return [...shape.slice(0, -1), this.outputUnits];
+  }
+
+  /** 'layer 3 (conv2d_3)' in a Sequential model, the name in a functional graph. */
+  protected where(index: number): string {
+    return index >= 0 ? `layer ${index} (${this.name})` : this.name;
   }
 
   /** Names an unnamed layer by its position in its model (`dense_0`). */
@@ -63,8 +90,10 @@ export abstract class Layer {
     return this.kind;
   }
 
-  /** Sets outputUnits from the input width, or refuses it. */
-  protected abstract configure(inputUnits: number, index: number): void;
+  /** Sets outputUnits from the input width, or refuses it (layers that see the whole shape override configureShape). */
+  protected configure(_inputUnits: number, _index: number): void {
+    throw new Error(`wasmnn: internal: ${this.kind} configures neither its width nor its shape`);
+  }
 
   abstract paramSpecs(): ParamSpec[];
 
@@ -73,7 +102,7 @@ export abstract class Layer {
     let w = this.slots[i];
     if (!w) {
       const spec = this.paramSpecs()[i];
-      const shape: Shape = spec.shape.length === 1 ? [1, spec.shape[0]] : [spec.shape[0], spec.shape[1]];
+      const shape: Shape = spec.shape.length === 1 ? [1, spec.shape[0]] : [...spec.shape];
       const layer = this;
       const slot: ParamSlot = { param: undefined, shape, get label() { return `${layer.name}'s ${spec.name.split('/').pop()}`; } };
       w = { slot, tensor: new SymbolicTensor({ shape, kind: 'param', slot }) };
@@ -116,4 +145,24 @@ export abstract class Layer {
   abstract macsPerSample(): number;
 
   abstract getConfig(): Record<string, unknown>;
+}
+
+/** The one-sample input shape a layer's options declare (inputShape, or inputDim as [inputDim]). */
+export function declaredInput(l: Layer): number[] | undefined {
+  const o = (l as { options?: { inputDim?: number; inputShape?: readonly number[] } }).options;
+  if (o?.inputShape !== undefined) return [...o.inputShape];
+  return o?.inputDim === undefined ? undefined : [o.inputDim];
+}
+
+/** The layers applied in a chain to an input of the first one's declared shape. */
+export function chain(layers: readonly Layer[]): { x: SymbolicTensor; y: SymbolicTensor } {
+  const first = declaredInput(layers[0]);
+  if (first === undefined) throw new RangeError('wasmnn: the first layer needs inputDim (the number of input features) or inputShape (one sample\'s shape, such as [28, 28, 1])');
+  const x = input(first);
+  let t = x;
+  layers.forEach((l, i) => {
+    l.build(t.shape.slice(1), i);
+    t = l.apply(t);
+  });
+  return { x, y: t };
 }

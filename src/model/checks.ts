@@ -3,13 +3,14 @@
 // loss need, its values possible for the loss and the metrics, and fit's class weights.
 import { Matrix, type MatrixLike } from '../data/matrix.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
+import { checkSample } from '../graph/feed.js';
 import type { Compilation } from './compiled.js';
 
 export class DataChecks {
   /** What the data being checked is called in messages: '' for x and y, 'validationData ' for fit's validation set. */
   label = '';
   // checkShapes for one input without building a list (trainOnBatch allocates nothing).
-  private readonly one = [{ rows: 0, cols: 0 }];
+  private readonly one: { rows: number; cols: number; dims: readonly number[] | undefined }[] = [{ rows: 0, cols: 0, dims: undefined }];
 
   constructor(private readonly inputs: readonly SymbolicTensor[], private readonly compiled: Compilation) {}
 
@@ -39,9 +40,10 @@ export class DataChecks {
   }
 
   /** checkShapes for one input of rows x cols (no target scan: trainOnBatch scans in wasm). */
-  checkShapes1(rows: number, cols: number, y: ArrayLike<number>, yRows: number, yCols: number): boolean {
+  checkShapes1(rows: number, cols: number, dims: readonly number[] | undefined, y: ArrayLike<number>, yRows: number, yCols: number): boolean {
     this.one[0].rows = rows;
     this.one[0].cols = cols;
+    this.one[0].dims = dims;
     return this.checkShapes(this.one, y, yRows, yCols, false);
   }
 
@@ -49,9 +51,10 @@ export class DataChecks {
   // softmax cross-entropy over several outputs), which are checked here too.
   // `scan`: also check the target values against the loss and the metrics (trainOnBatch scans in
   // wasm instead, after copying, and comes back here only to name a bad value).
-  private checkShapes(x: readonly { rows: number; cols: number }[], y?: ArrayLike<number>, yRows = 0, yCols = 0, scan = true): boolean {
+  private checkShapes(x: readonly { rows: number; cols: number; dims: readonly number[] | undefined }[], y?: ArrayLike<number>, yRows = 0, yCols = 0, scan = true): boolean {
     for (let i = 0; i < x.length; i++) {
       const m = x[i], want = this.inputs[i].cols;
+      if (m.dims || this.inputs[i].rank > 2) checkSample(`${this.label}${this.inputs.length === 1 ? 'x' : `x[${i}]`}`, m.dims, m.rows, m.cols, this.inputs[i], 'the model');
       if (m.cols !== want) throw new RangeError(`wasmnn: ${this.label}${this.inputs.length === 1 ? 'x' : `x[${i}]`} has ${m.cols} columns but the model takes ${want} inputs${this.inputs.length === 1 ? ' (inputDim)' : ' there'}`);
       if (m.rows !== x[0].rows) throw new RangeError(`wasmnn: ${this.label}x[${i}] has ${m.rows} rows but x[0] has ${x[0].rows}`);
     }

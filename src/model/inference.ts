@@ -87,7 +87,7 @@ export class Inference {
       for (const t of this.r.inputs) prog.unbind(t);
       data.release();
     }
-    const mats = outs.map((o, i) => new Matrix(o, rowsOf(lowered[i]), lowered[i].cols));
+    const mats = outs.map((o, i) => new Matrix(o, rowsOf(lowered[i]), lowered[i].cols, [rowsOf(lowered[i]), ...lowered[i].shape.slice(1)]));
     return (mats.length === 1 ? mats[0] : mats) as Matrix;
   }
 }

@@ -18,11 +18,11 @@
 // and src/interop (formats), serialize.ts and summary.ts read it through view.ts's ModelView.
 import { runtime, type Runtime } from '../wasm/init.js';
 import type { Matrix, MatrixLike } from '../data/matrix.js';
-import type { Layer } from '../layers/layer.js';
+import { chain, type Layer } from '../layers/layer.js';
 import type { Parameter } from '../optimizers/parameter.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import type { MetricName } from '../metrics/index.js';
-import { input, type SymbolicTensor } from '../graph/symbolic.js';
+import type { SymbolicTensor } from '../graph/symbolic.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
 import { forget } from '../memory/finalize.js';
 import { summarize } from './summary.js';
@@ -278,11 +278,6 @@ export class Model implements ModelView {
 
 /** A model of layers in a chain (what Model.load makes of a saved Sequential). */
 function chainModel(layers: Layer[], options: ModelOptions): Model {
-  const x = input([(layers[0] as { options?: { inputDim?: number } }).options?.inputDim ?? 0]);
-  let t = x;
-  layers.forEach((l, i) => {
-    l.build(t.cols, i);
-    t = l.apply(t);
-  });
-  return new Model({ inputs: x, outputs: t }, { ...options, name: options.name ?? 'sequential' });
+  const { x, y } = chain(layers);
+  return new Model({ inputs: x, outputs: y }, { ...options, name: options.name ?? 'sequential' });
 }

@@ -1,6 +1,5 @@
 // A stack of layers: a Model whose graph is a chain, built by the same engine.
-import type { Layer } from '../layers/layer.js';
-import { input } from '../graph/symbolic.js';
+import { chain, type Layer } from '../layers/layer.js';
 import { Model, type ModelOptions } from './model.js';
 import { loadModel, type ModelSource } from './serialize.js';
 import { checkOptions } from '../validate/options.js';
@@ -13,19 +12,12 @@ export class Sequential extends Model {
   constructor(layers: Layer[], options: SequentialOptions = {}) {
     checkOptions('new Sequential', options, ['seed', 'name']);
     if (!Array.isArray(layers) || layers.length === 0) throw new RangeError('wasmnn: Sequential needs at least one layer');
-    const first = (layers[0] as { options?: { inputDim?: number } }).options?.inputDim;
-    if (first === undefined) throw new RangeError('wasmnn: the first layer needs inputDim (the number of input features)');
     layers.forEach((l, i) => {
       if (l.owner) throw new Error(`wasmnn: the layer '${l.name}' already belongs to another model; build a new layer for this one`);
       if (layers.indexOf(l) !== i) throw new Error(`wasmnn: the layer '${l.name}' appears twice in the list (to share weights, use a functional Model)`);
     });
-    const x = input([first]);
-    let t = x;
-    layers.forEach((l, i) => {
-      l.build(t.cols, i);
-      t = l.apply(t);
-    });
-    super({ inputs: x, outputs: t }, { seed: options.seed, name: options.name ?? 'sequential' });
+    const { x, y } = chain(layers);
+    super({ inputs: x, outputs: y }, { seed: options.seed, name: options.name ?? 'sequential' });
   }
 
   /** Rebuilds a model from save() (its weights as any byte view) or encodeModel()'s bytes; refuses a damaged or foreign file with an error that says what is wrong. */

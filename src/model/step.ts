@@ -64,10 +64,10 @@ export class TrainStep {
     }
     const feed = (this.feed ??= new Feed(this.r.rt));
     const xd = feed.read(xIn as MatrixLike, 'x');
-    const rows = feed.rows, cols = feed.cols;
+    const rows = feed.rows, cols = feed.cols, dims = feed.dims;
     const yd = feed.read(yIn, 'y');
     const yRows = feed.rows, yCols = feed.cols;
-    const index = checks.checkShapes1(rows, cols, yd, yRows, yCols);
+    const index = checks.checkShapes1(rows, cols, dims, yd, yRows, yCols);
     if (rows > compiled.maxRows) compiled.maxRows = rows;
     const p = compiled.program('train', index);
     const prog = p.prog, x = this.r.inputs[0], target = p.target!;

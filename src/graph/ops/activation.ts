@@ -2,7 +2,7 @@
 // the gradient dx = dy * f'(x) from x and y (a vector-Jacobian product from y for the softmaxes).
 // ReLU's gradient reads y alone (relu(x) > 0 exactly when x > 0), so x may die at the forward
 // step and ReLU run in place, as a dense layer's fused bias and ReLU always did.
-import { apply, fixedRows, type PrimitiveOp } from '../op.js';
+import { apply, viewOf, viewRows, type PrimitiveOp } from '../op.js';
 import type { SymbolicTensor } from '../symbolic.js';
 import { resolveActivation, type Activation, type ActivationSpec } from '../../layers/activations.js';
 
@@ -12,8 +12,9 @@ const activationOp: PrimitiveOp = {
   emit(e, c) {
     const x = e.inputs[0], y = e.outputs[0], act = e.attrs.act as Activation;
     const P = c.run.ptrs, run = c.run, k = c.k;
-    const sy = c.slot(y), sx = c.slot(x), fr = fixedRows(x), cols = x.cols;
-    return () => act.forward(k, P[sy], P[sx], fr || run.rows, cols);
+    // Row-wise activations (the softmaxes) run along the last axis; the others see the same elements either way.
+    const sy = c.slot(y), sx = c.slot(x), v = viewOf(x, Math.max(x.rank - 1, 1)), cols = v.cols;
+    return () => act.forward(k, P[sy], P[sx], viewRows(v, run), cols);
   },
   vjp(e, [dy]) {
     if (!dy) return [undefined];
@@ -30,8 +31,8 @@ const activationGradOp: PrimitiveOp = {
     const [dy, x, y] = e.inputs;
     const act = e.attrs.act as Activation;
     const P = c.run.ptrs, run = c.run, k = c.k;
-    const sd = c.slot(e.outputs[0]), sdy = c.slot(dy), sx = c.slot(x), syy = c.slot(y), fr = fixedRows(x), cols = x.cols;
-    return () => act.backward(k, P[sd], P[sdy], P[sx], P[syy], fr || run.rows, cols);
+    const sd = c.slot(e.outputs[0]), sdy = c.slot(dy), sx = c.slot(x), syy = c.slot(y), v = viewOf(x, Math.max(x.rank - 1, 1)), cols = v.cols;
+    return () => act.backward(k, P[sd], P[sdy], P[sx], P[syy], viewRows(v, run), cols);
   },
 };
 

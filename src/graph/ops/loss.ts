@@ -2,7 +2,7 @@
 // dLoss/dPrediction in one call, so the forward step also writes the gradient (output 1),
 // which the backward reads: dpred = grad * dy (just grad when dy is the seed 1).
 // Targets are data: the op gives them no gradient.
-import { fixedRows, ShapeError, type PrimitiveOp, type RunState } from '../op.js';
+import { fixedRows, requireRank, ShapeError, type PrimitiveOp, type RunState } from '../op.js';
 import { makeEqn, isScalarOne, showShape, type SymbolicTensor } from '../symbolic.js';
 import type { Loss, LossContext } from '../../losses/index.js';
 import { binary } from './elementwise.js';
@@ -88,6 +88,7 @@ function checkLabels(run: RunState, ptr: number, rows: number, classes: number, 
 
 /** The loss of pred against target as a [1, 1] tensor (mean reduction). */
 export function lossOf(loss: Loss, pred: SymbolicTensor, target: SymbolicTensor): SymbolicTensor {
+  if (loss.name.startsWith('softmax')) requireRank(loss.name, pred, 2, 'prediction (logits [batch, classes])');
   if (target.kind === 'param') throw new ShapeError(`wasmnn: ${loss.name}: the target must be data, not a parameter (losses give targets no gradient)`);
   if (loss.indexTargets) {
     if (target.cols !== 1) throw new ShapeError(`wasmnn: ${loss.name}: class-index targets are one column, got ${showShape(target.shape)}`);

@@ -1,7 +1,9 @@
-// Matrix products on the three GEMM kernels. y = a @ b with a [m, k], b [k, n];
+// Matrix products on the three GEMM kernels. y = a @ b with a [m, k], b [k, n]; an a of higher
+// rank [..., k] is read as its [positions, k] rows (a dense layer on the last axis, the im2col
+// rows of a convolution), so y is [..., n];
 // da = dy @ b^T (gemm NT), db = a^T @ dy (gemm TN): the same kernels, in the same argument
 // order, as a dense layer always used, so a chain of dense layers computes the same bits.
-import { apply, fixedRows, ShapeError, type PrimitiveOp } from '../op.js';
+import { apply, requireRank, ShapeError, viewOf, viewRows, type PrimitiveOp } from '../op.js';
 import { BATCH, showShape, type SymbolicTensor } from '../symbolic.js';
 
 type Variant = 'nn' | 'nt' | 'tn';
@@ -15,17 +17,17 @@ function gemmOp(variant: Variant): PrimitiveOp {
       const P = c.run.ptrs, run = c.run, k = c.k;
       const sy = c.slot(y), sa = c.slot(a), sb = c.slot(b);
       // m, n from the output; the inner dimension from the operands (it may be the batch in TN).
-      const fm = fixedRows(y), n = y.cols;
+      const vy = rowsView(y), n = vy.cols;
       if (variant === 'nn') {
-        const kk = a.cols;
-        return () => k.gemm_nn_f32(P[sy], P[sa], P[sb], fm || run.rows, n, kk, 1, 0);
+        const kk = rowsView(a).cols;
+        return () => k.gemm_nn_f32(P[sy], P[sa], P[sb], viewRows(vy, run), n, kk, 1, 0);
       }
       if (variant === 'nt') {
-        const kk = a.cols;
-        return () => k.gemm_nt_f32(P[sy], P[sa], P[sb], fm || run.rows, n, kk, 1, 0);
+        const kk = rowsView(a).cols;
+        return () => k.gemm_nt_f32(P[sy], P[sa], P[sb], viewRows(vy, run), n, kk, 1, 0);
       }
-      const fk = fixedRows(a), m = y.rows;
-      return () => k.gemm_tn_f32(P[sy], P[sa], P[sb], m, n, fk || run.rows, 1, 0);
+      const va = rowsView(a), m = y.rows;
+      return () => k.gemm_tn_f32(P[sy], P[sa], P[sb], m, n, viewRows(va, run), 1, 0);
     },
     vjp: variant === 'nn' ? (e, [dy]) => {
       if (!dy) return [undefined, undefined];
@@ -35,23 +37,30 @@ function gemmOp(variant: Variant): PrimitiveOp {
   };
 }
 
+/** t as [positions, last axis]. */
+const rowsView = (t: SymbolicTensor) => viewOf(t, t.rank - 1);
+
 const NN = gemmOp('nn');
 const NT = gemmOp('nt');
 const TN = gemmOp('tn');
 
+/** a [..., k] @ b [k, n] -> [..., n]. */
 export function matmul(a: SymbolicTensor, b: SymbolicTensor): SymbolicTensor {
-  if (a.cols !== b.rows) throw new ShapeError(`wasmnn: matmul: ${showShape(a.shape)} @ ${showShape(b.shape)}: the first has ${a.cols} columns, the second ${b.rows === BATCH ? 'a batch of' : b.rows} rows`);
+  if (a.rank < 2) throw new ShapeError(`wasmnn: matmul takes a first operand of rank 2 or more, got ${a}`);
+  requireRank('matmul', b, 2, 'second operand (batched products of two higher-rank tensors are not in the engine yet)');
+  const k = a.shape[a.rank - 1];
+  if (k !== b.rows) throw new ShapeError(`wasmnn: matmul: ${showShape(a.shape)} @ ${showShape(b.shape)}: the first has ${k} columns, the second ${b.rows === BATCH ? 'a batch of' : b.rows} rows`);
   if (b.rows === BATCH) throw new ShapeError(`wasmnn: matmul: the second operand ${showShape(b.shape)} must have a fixed number of rows`);
-  return apply(NN, [a, b], [a.rows, b.cols]);
+  return apply(NN, [a, b], [...a.shape.slice(0, -1), b.cols]);
 }
 
-/** a @ b^T: a [m, k], b [n, k] -> [m, n]. */
+/** a @ b^T: a [..., k], b [n, k] -> [..., n]. */
 export function matmulNT(a: SymbolicTensor, b: SymbolicTensor): SymbolicTensor {
-  return apply(NT, [a, b], [a.rows, b.rows]);
+  return apply(NT, [a, b], [...a.shape.slice(0, -1), b.rows]);
 }
 
-/** a^T @ b: a [k, m], b [k, n] -> [m, n]; k may be the batch. */
+/** a^T @ b over every position: a [..., m], b [..., n] -> [m, n]; the positions may hold the batch. */
 export function matmulTN(a: SymbolicTensor, b: SymbolicTensor): SymbolicTensor {
   if (a.cols === BATCH) throw new ShapeError('wasmnn: matmul: a transposed batch cannot be the first operand');
-  return apply(TN, [a, b], [a.cols, b.cols]);
+  return apply(TN, [a, b], [a.shape[a.rank - 1], b.shape[b.rank - 1]]);
 }

@@ -1,7 +1,7 @@
 // Sums and means over all elements ([1, 1]), over rows (axis 0: [1, cols]) or over columns
 // (axis 1: [rows, 1]), summed in f64 by the kernels. The gradient broadcasts the upstream value
 // back over the reduced dimension, times 1/count for a mean: dx[r,c] = s * dy(reduced index).
-import { apply, fixedRows, type PrimitiveOp } from '../op.js';
+import { apply, fixedRows, requireRank, viewOf, viewRows, type PrimitiveOp } from '../op.js';
 import { type Shape, type SymbolicTensor } from '../symbolic.js';
 
 export type Axis = 0 | 1 | undefined;
@@ -44,6 +44,7 @@ const reduceOp: PrimitiveOp = {
 
 export function reduce(x: SymbolicTensor, axis: Axis, mean: boolean): SymbolicTensor {
   if (axis !== undefined && axis !== 0 && axis !== 1) throw new RangeError(`wasmnn: ${mean ? 'mean' : 'sum'}: axis must be 0, 1 or left out, got ${String(axis)}`);
+  if (axis !== undefined) requireRank(`${mean ? 'mean' : 'sum'} along an axis`, x, 2);
   return apply(reduceOp, [x], reducedShape(x.shape, axis), { axis, mean });
 }
 
@@ -69,18 +70,18 @@ const sumToOp: PrimitiveOp = {
   emit(e, c) {
     const dy = e.inputs[0], d = e.outputs[0];
     const P = c.run.ptrs, run = c.run, k = c.k;
-    const sd = c.slot(d), sy = c.slot(dy), fr = fixedRows(dy), cols = dy.cols, mode = e.attrs.mode as number;
-    if (mode === 1) return () => k.col_sum_f32(P[sd], P[sy], fr || run.rows, cols, 0);
-    if (mode === 2) return () => k.row_sum_f32(P[sd], P[sy], fr || run.rows, cols, 1);
+    const sd = c.slot(d), sy = c.slot(dy), v = viewOf(dy, e.attrs.split as number), cols = v.cols, mode = e.attrs.mode as number;
+    if (mode === 1) return () => k.col_sum_f32(P[sd], P[sy], viewRows(v, run), cols, 0);
+    if (mode === 2) return () => k.row_sum_f32(P[sd], P[sy], viewRows(v, run), cols, 1);
     return () => {
-      k.sum_all_f32(P[sd], P[sy], (fr || run.rows) * cols, 1);
+      k.sum_all_f32(P[sd], P[sy], viewRows(v, run) * cols, 1);
     };
   },
 };
 
-/** dy reduced to the shape an operand read in `mode` had (mode 0: dy itself). */
-export function reduceToMode(dy: SymbolicTensor, mode: number, shape: Shape): SymbolicTensor {
+/** dy reduced to the shape an operand read in `mode` (in dy's [rows, cols] split `split`) had (mode 0: dy itself). */
+export function reduceToMode(dy: SymbolicTensor, mode: number, shape: Shape, split = 1): SymbolicTensor {
   if (mode === 0) return dy;
-  return apply(sumToOp, [dy], shape, { mode });
+  return apply(sumToOp, [dy], shape, { mode, split });
 }
 
