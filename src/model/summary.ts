@@ -24,7 +24,7 @@ export function summarize(model: ModelView, plannedRows: number): string {
     const m = l.macsPerSample();
     params += n;
     macs += m;
-    return [`${l.name} (${l.kind}${act && act !== 'linear' ? `, ${act}` : ''}${shared ? ', shared' : ''})`, `[batch, ${l.outputUnits}]`, fmt(n), fmt(m), fmt(2 * m)];
+    return [`${l.name} (${l.kind}${act && act !== 'linear' ? `, ${act}` : ''}${shared ? ', shared' : ''})`, `[batch, ${l.outputShape.join(', ')}]`, fmt(n), fmt(m), fmt(2 * m)];
   };
   if (model.isChain()) for (const l of model.layers) rows.push(layerRow(l, false));
   else {
@@ -70,8 +70,17 @@ export function summarize(model: ModelView, plannedRows: number): string {
     `MACs per sample: ${fmt(macs)}; FLOPs per sample: ${fmt(2 * macs)}`,
     `Memory: parameters ${mib(params * 4)}, gradients ${mib(params * 4)}, optimizer state ${opt ? mib(opt.stateBytes) : 'none'}, ` +
       (plannedRows ? `activations for a batch of ${plannedRows}: ${mib(model.planBytes)}` : 'activations not planned (compile first)'),
-    ...(model.isChain() ? ["PyTorch equivalent (toSafetensors(model, { layout: 'pytorch' }) writes its state_dict):", toPytorchModule(model)] : []),
+    ...(model.isChain() ? torchLines(model) : []),
   ].join('\n');
+}
+
+// A chain's nn.Module, or why there is none yet (a layer kind without its PyTorch writer).
+function torchLines(model: Parameters<typeof toPytorchModule>[0]): string[] {
+  try {
+    return ["PyTorch equivalent (toSafetensors(model, { layout: 'pytorch' }) writes its state_dict):", toPytorchModule(model)];
+  } catch (err) {
+    return [`PyTorch equivalent: none yet (${(err as Error).message.replace(/^wasmnn: /, '')})`];
+  }
 }
 
 function fmt(n: number): string {
