@@ -171,6 +171,10 @@ function table(title, result, rows) {
       continue;
     }
     const per = finite(result[r.name].perRound).map(rate);
+    if (!per.length) {
+      lines.push(`| ${r.name} | sat out every round (its budget) | | |${torchCol ? ' |' : ''}`);
+      continue;
+    }
     const note = r.note ? ` (${r.note})` : '';
     lines.push(`| ${r.name}${note} | ${rate(result[r.name].ms).toFixed(0)} | ${range(per)} (${per.length}) | ${r.name === ref ? '1' : ratio(ref, r.name)} |${torchCol ? ` ${r.name === P1 ? '1' : ratio(P1, r.name)} |` : ''}`);
   }
