@@ -4,6 +4,7 @@ import { benchTraining, benchResidual } from './training.js';
 import { benchThreads } from './threads.js';
 import { benchLayers } from './layers.js';
 import { benchRss } from './rss.js';
+import { benchCnn } from './cnn.js';
 import { gflopsChart } from './chart.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -31,6 +32,7 @@ const fresh = (name) => execFileSync(process.execPath, [...process.execArgv, fil
 if (!only) {
   fresh('threads');
   fresh('layers');
+  fresh('cnn');
 }
 if (only === 'threads') {
   console.log('\nThreads: the threaded build on 2 threads against itself on 1, median; (Nx) = speed-up; the per-round ratios show the spread\n');
@@ -39,6 +41,10 @@ if (only === 'threads') {
 if (only === 'layers') {
   console.log('\nThe MLP\'s products (784-256-128-10, batch 128) on 1 and 2 threads: wasmnn\'s threaded build, onnxruntime-web wasm, tfjs-wasm (one thread), median GFLOP/s and same-run ratios\n');
   await benchLayers();
+}
+if (only === 'cnn') {
+  console.log('\nThe tfjs MNIST CNN (conv 16-pool-conv 32-pool-conv 32-dense 64-10, batch 128, Adam): training and forward samples/s against tfjs-layers, jax-js, onnxruntime-web and PyTorch CPU\n');
+  await benchCnn();
 }
 if (!only || only === 'rss') {
   console.log('\nPeak RSS of the MLP training benchmark (300 steps), wasmnn on 1 and 2 threads and tfjs-layers on wasm\n');

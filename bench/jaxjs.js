@@ -6,7 +6,7 @@
 
 // Initial weights: the same deterministic pattern for every layer (no library RNG), scaled by
 // 1/sqrt(fan-in), biases zero.
-const weights = (fanIn, units) => Float32Array.from({ length: fanIn * units }, (_, i) => Math.sin(i * 7.77 + units) / Math.sqrt(fanIn));
+export const weights = (fanIn, units) => Float32Array.from({ length: fanIn * units }, (_, i) => Math.sin(i * 7.77 + units) / Math.sqrt(fanIn));
 
 export async function jaxTrainer({ sizes, batch, x, labels, multi, adam }) {
   let jax;
@@ -45,9 +45,6 @@ export async function jaxTrainer({ sizes, batch, x, labels, multi, adam }) {
     return nn.softplus(h.ref).sub(h.mul(yb)).mean();
   };
   const lr = adam ? 1e-3 : 0.2;
-  const [b1, b2, eps] = [0.9, 0.999, 1e-7];
-  let state;
-  let t = 0;
   let step;
   if (!adam) {
     const sgd = jit((ps, xb, yb) => {
@@ -59,27 +56,7 @@ export async function jaxTrainer({ sizes, batch, x, labels, multi, adam }) {
       params = ps;
       return l.dataSync()[0];
     };
-  } else {
-    // Adam with the bias corrections folded into the step size, passed in as a scalar array.
-    const adamStep = jit((ps, m, v, xb, yb, lrT) => {
-      const [l, g] = valueAndGrad(loss)(tree.ref(ps), xb, yb);
-      const m2 = tree.map((mi, gi) => mi.mul(b1).add(gi.mul(1 - b1)), m, tree.ref(g));
-      const v2 = tree.map((vi, gi) => vi.mul(b2).add(gi.ref.mul(gi).mul(1 - b2)), v, g);
-      const ps2 = tree.map((p, mi, vi) => p.sub(mi.mul(lrT.ref).div(np.sqrt(vi).add(eps))), ps, tree.ref(m2), tree.ref(v2));
-      lrT.dispose();
-      return [l, ps2, m2, v2];
-    });
-    const zeros = () => tree.map((p) => np.zerosLike(p.ref), params);
-    state = { m: zeros(), v: zeros() };
-    step = () => {
-      t++;
-      const lrT = np.array([(lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t)]);
-      const [l, ps, m, v] = adamStep(params, state.m, state.v, X.ref, Y.ref, lrT);
-      params = ps;
-      state = { m, v };
-      return l.dataSync()[0];
-    };
-  }
+  } else step = adamStep(jax, loss, params, X, Y, lr);
   try {
     const first = step();
     if (!Number.isFinite(first)) return { error: `jax-js step gave loss ${first}` };
@@ -87,4 +64,31 @@ export async function jaxTrainer({ sizes, batch, x, labels, multi, adam }) {
     return { error: `jax-js step: ${e.message}` };
   }
   return { step };
+}
+
+// A jitted Adam step of `loss(params, X, Y)` over the tree `params` (consumed): returns step(), which
+// trains once on X and Y (kept: each call takes a reference) and returns the loss. The bias
+// corrections are folded into the step size, passed in as a scalar array.
+export function adamStep(jax, loss, params, X, Y, lr) {
+  const { numpy: np, tree, jit, valueAndGrad } = jax;
+  const [b1, b2, eps] = [0.9, 0.999, 1e-7];
+  const update = jit((ps, m, v, xb, yb, lrT) => {
+    const [l, g] = valueAndGrad(loss)(tree.ref(ps), xb, yb);
+    const m2 = tree.map((mi, gi) => mi.mul(b1).add(gi.mul(1 - b1)), m, tree.ref(g));
+    const v2 = tree.map((vi, gi) => vi.mul(b2).add(gi.ref.mul(gi).mul(1 - b2)), v, g);
+    const ps2 = tree.map((p, mi, vi) => p.sub(mi.mul(lrT.ref).div(np.sqrt(vi).add(eps))), ps, tree.ref(m2), tree.ref(v2));
+    lrT.dispose();
+    return [l, ps2, m2, v2];
+  });
+  const zeros = () => tree.map((p) => np.zerosLike(p.ref), params);
+  let state = { m: zeros(), v: zeros() };
+  let t = 0;
+  return () => {
+    t++;
+    const lrT = np.array([(lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t)]);
+    const [l, ps, m, v] = update(params, state.m, state.v, X.ref, Y.ref, lrT);
+    params = ps;
+    state = { m, v };
+    return l.dataSync()[0];
+  };
 }

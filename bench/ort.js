@@ -32,13 +32,20 @@ function model(m, n, k, v) {
   return { bytes: onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph })).finish(), a, b };
 }
 
+// The onnxruntime-web module for `threads` threads (the builds above), its wasm options set; they
+// take effect at its first session.
+export async function loadOrt(threads) {
+  const ort = await import(new URL(threads > 1 ? 'ort.node.min.mjs' : 'ort.wasm.min.mjs', dist).href);
+  ort.env.wasm.numThreads = threads;
+  if (threads === 1) ort.env.wasm.wasmPaths = dist.href;
+  return ort;
+}
+
 // An ORT instance on `threads` threads: { matmul(m, n, k, v, A, B) -> Promise<() => Promise> } or
 // { error }. A, B: Float32Array operands in op-less layout (A is k x m for TN, B is n x k for NT).
 export async function ortRuntime(threads) {
   try {
-    const ort = await import(new URL(threads > 1 ? 'ort.node.min.mjs' : 'ort.wasm.min.mjs', dist).href);
-    ort.env.wasm.numThreads = threads;
-    if (threads === 1) ort.env.wasm.wasmPaths = dist.href;
+    const ort = await loadOrt(threads);
     const matmul = async (m, n, k, v, A, B) => {
       const { bytes, a, b } = model(m, n, k, v);
       const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });

@@ -6,24 +6,28 @@
 // ratio within each round, which cancels the drift between rounds.
 import { Bench } from 'tinybench';
 
+// Rounds a task sat out (its `skip`) hold NaN and are left out of medians and ratios.
 const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   const h = s.length >> 1;
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 };
 
-// tasks: [{ name, fn, before?, async? }]: `before` (not timed) runs before each round's calls of
+// tasks: [{ name, fn, before?, async?, skip? }]: `before` (not timed) runs before each round's calls of
 // `fn`, e.g. selecting a TensorFlow.js backend; `async: true` for an fn that returns a promise (said,
-// not detected: tinybench detects it by calling fn once without awaiting the result).
+// not detected: tinybench detects it by calling fn once without awaiting the result); `skip(r)` true
+// leaves the task out of round r (0 is the warm-up), for a contender whose one call takes seconds.
 // Returns { name: { ms, perRound } }.
 export async function interleaved(tasks, { rounds = Number(process.env.BENCH_ROUNDS ?? 5), time = 200 } = {}) {
   const perRound = Object.fromEntries(tasks.map((t) => [t.name, []]));
   for (let r = 0; r <= rounds; r++) {
     const bench = new Bench({ time, iterations: 1, warmup: false, throws: true });
-    for (const t of r % 2 ? [...tasks].reverse() : tasks) bench.add(t.name, t.fn, { beforeAll: t.before, async: t.async === true });
+    const taking = tasks.filter((t) => !t.skip?.(r));
+    for (const t of r % 2 ? [...taking].reverse() : taking) bench.add(t.name, t.fn, { beforeAll: t.before, async: t.async === true });
     await bench.run();
     if (r === 0) continue;
-    for (const task of bench.tasks) perRound[task.name].push(task.result.latency.p50);
+    const p50 = Object.fromEntries(bench.tasks.map((task) => [task.name, task.result.latency.p50]));
+    for (const t of tasks) perRound[t.name].push(p50[t.name] ?? NaN);
   }
   return Object.fromEntries(Object.entries(perRound).map(([name, ms]) => [name, { ms: median(ms), perRound: ms }]));
 }

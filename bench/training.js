@@ -9,7 +9,7 @@ import { interleaved, speedup } from './rounds.js';
 import { jaxTrainer } from './jaxjs.js';
 
 
-async function tfjs(backend) {
+export async function tfjs(backend) {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-cpu');
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
