@@ -1,6 +1,6 @@
 // The seed experiments, shared by npm start (examples/main.js) and the tests.
 import { readFileSync } from 'node:fs';
-import { Sequential, layers, losses, optimizers, regularizers, data } from 'wasmnn';
+import { Sequential, Matrix, layers, losses, optimizers, regularizers, data } from 'wasmnn';
 
 export const readData = (file) => JSON.parse(readFileSync(new URL(`../data/${file}`, import.meta.url), 'utf8'));
 
@@ -150,4 +150,27 @@ export async function moonsOverfitting(run, { dropout = 0, perturb = 0, validati
   if (onModel) onModel(model, train, result);
   model.dispose();
   return result;
+}
+
+// A small CNN on the built-in 8x8 digits as 8x8x1 images: conv 3x3x16 relu, max pool 2, conv
+// 3x3x32 relu ('same'), global average pooling, dense 10; Adam 3e-3, batch 32, shuffled; 20 epochs
+// on 1 437 digits, the curves against the held-out 360. The same split as the dense digits runs.
+export async function digitsCnn({ epochs = 20, seed = 0 } = {}) {
+  const { x, y } = await data.loadBuiltin('digits');
+  const scaled = new Matrix(x.data.map((v) => v / 16), x.rows, x.cols).reshape([8, 8, 1]);
+  const { train, test } = data.trainTestSplit(scaled, y, { testSize: 0.2, seed });
+  const model = new Sequential([
+    layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1] }),
+    layers.maxPooling2d({ poolSize: 2 }),
+    layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    layers.globalAveragePooling2d(),
+    layers.dense({ units: 10 }),
+  ], { seed });
+  model.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adam({ lr: 3e-3 }), metrics: ['accuracy'] });
+  const started = performance.now();
+  const history = await model.fit(train.x, train.y, { epochs, batchSize: 32, shuffle: true, validationData: [test.x, test.y] });
+  const seconds = (performance.now() - started) / 1000;
+  const summary = model.summary(false);
+  model.dispose();
+  return { history, seconds, samplesPerSecond: (epochs * train.x.rows) / seconds, summary };
 }

@@ -51,6 +51,13 @@ export class Matrix {
     return this.data[r * this.cols + c];
   }
 
+  /** The same values as samples of `shape` ([8, 8, 1]: rows become images); no copy. */
+  reshape(shape: readonly number[]): Matrix {
+    const n = shape.reduce((p, d) => p * d, 1);
+    if (n !== this.cols) throw new RangeError(`wasmnn: a matrix of ${this.cols} columns cannot hold samples of shape [${shape.join(', ')}] (${n} values)`);
+    return new Matrix(this.data, this.rows, this.cols, [this.rows, ...shape]);
+  }
+
   /** A view of row r (no copy). */
   row(r: number): Float32Array {
     return this.data.subarray(r * this.cols, (r + 1) * this.cols);
@@ -76,7 +83,7 @@ export class Matrix {
   take(indices: ArrayLike<number>): Matrix {
     const out = new Float32Array(indices.length * this.cols);
     for (let i = 0; i < indices.length; i++) out.set(this.row(indices[i]), i * this.cols);
-    return new Matrix(out, indices.length, this.cols);
+    return new Matrix(out, indices.length, this.cols, this.dims && [indices.length, ...this.dims.slice(1)]);
   }
 
   /** `{ data, shape }` input. */

@@ -130,11 +130,28 @@ function layerFrom(c: Record<string, unknown>, i: number, functional: boolean): 
       case 'activation':
         return layers.activation({ activation: (c.alpha ? { name: c.activation, alpha: c.alpha } : c.activation) as never, name: c.name as string });
       default:
-        return bad(`${where} has unknown type '${String(c.kind)}'`);
+        return spatialFrom(c, first, where);
     }
   } catch (e) {
     if (e instanceof ModelFileError) throw e;
     return bad(`${where}: ${(e as Error).message.replace(/^wasmnn: /, '')}`);
+  }
+}
+
+// The image layers from their getConfig(); the layer constructors check every option again.
+function spatialFrom(c: Record<string, unknown>, first: boolean, where: string): Layer {
+  const o = c as Record<string, never>;
+  const common = { name: typeof c.name === 'string' ? c.name : undefined, inputShape: first ? o.inputShape : undefined };
+  const conv = { ...common, kernelSize: o.kernelSize, strides: o.strides, padding: o.padding, dilationRate: o.dilationRate, activation: (c.alpha ? { name: c.activation, alpha: c.alpha } : c.activation) as never, useBias: c.useBias !== false, kernelRegularizer: regularizer(c.kernelRegularizer, `${where}.kernelRegularizer`), biasRegularizer: regularizer(c.biasRegularizer, `${where}.biasRegularizer`) };
+  switch (c.kind) {
+    case 'conv2d': return layers.conv2d({ ...conv, filters: o.filters, groups: o.groups });
+    case 'depthwiseConv2d': return layers.depthwiseConv2d({ ...conv, depthMultiplier: o.depthMultiplier });
+    case 'maxPooling2d': return layers.maxPooling2d({ ...common, poolSize: o.poolSize, strides: o.strides, padding: o.padding });
+    case 'averagePooling2d': return layers.averagePooling2d({ ...common, poolSize: o.poolSize, strides: o.strides, padding: o.padding });
+    case 'globalAveragePooling2d': return layers.globalAveragePooling2d(common);
+    case 'flatten': return layers.flatten(common);
+    case 'reshape': return layers.reshape({ ...common, targetShape: o.targetShape });
+    default: return bad(`${where} has unknown type '${String(c.kind)}'`);
   }
 }
 

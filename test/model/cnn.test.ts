@@ -62,6 +62,16 @@ describe('small CNNs against PyTorch float64 (30 Adam steps on 8x8 digits)', () 
     });
   }
 
+  it('save and load keep a CNN: the same layers, options and predictions, bit for bit', () => {
+    const m = modelOf(fixture.cases[2]);
+    const again = Sequential.load(m.save());
+    expect(again.layers.map((l) => l.getConfig())).toEqual(m.layers.map((l) => l.getConfig()));
+    const probe = { data: x.data.subarray(0, 8 * 64), shape: [8, 8, 8, 1] };
+    expect(Array.from(again.predict(probe).data)).toEqual(Array.from(m.predict(probe).data));
+    m.dispose();
+    again.dispose();
+  });
+
   it('the layers report Keras output shapes and parameter counts', () => {
     const m = modelOf(fixture.cases[0]);
     expect(m.layers.map((l) => l.outputShape)).toEqual([[6, 6, 8], [3, 3, 8], [3, 3, 16], [144], [10]]);
