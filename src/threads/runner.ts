@@ -13,11 +13,12 @@
 //            caller (for a worker that has not taken it yet) both take a share by compareExchange,
 //            and a worker only for a call later than CLAIM, so no share runs twice
 //   256 + t  RESULT: what thread t's share returned, for kernels whose counts are added (Split.sum)
-// then the call's arguments as float64 at byte ARGS_BYTE, and the failure's message (UTF-8) at
+// then the call's arguments as float64 at byte ARGS_BYTE (up to MAX_ARGS, the SPEC - 2 a spec has
+// room for; 22 * 8 bytes end before MESSAGE_BYTE), and the failure's message (UTF-8) at
 // MESSAGE_BYTE.
 
 export function layout() {
-  return { GEN: 0, PENDING: 1, OP: 2, FAILED: 3, FAILED_TID: 4, MESSAGE_LENGTH: 5, RANGES: 8, CLAIM: 136, RESULT: 256, MAX_THREADS: 64, ARGS_BYTE: 1280, MAX_ARGS: 16, MESSAGE_BYTE: 1536, MESSAGE_MAX: 512, BYTES: 2048, SPEC: 24 };
+  return { GEN: 0, PENDING: 1, OP: 2, FAILED: 3, FAILED_TID: 4, MESSAGE_LENGTH: 5, RANGES: 8, CLAIM: 136, RESULT: 256, MAX_THREADS: 64, ARGS_BYTE: 1280, MAX_ARGS: 22, MESSAGE_BYTE: 1536, MESSAGE_MAX: 512, BYTES: 2048, SPEC: 24 };
 }
 
 /** Calls f with the first n values of s as arguments. */
@@ -37,6 +38,9 @@ export function callWith(f: Function, n: number, s: Float64Array): unknown {
     case 11: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10]);
     case 12: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]);
     case 13: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12]);
+    case 14: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13]);
+    case 15: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14]);
+    case 18: return f(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15], s[16], s[17]);
     default: throw new Error('wasmnn: a kernel of ' + n + ' arguments');
   }
 }
@@ -46,7 +50,7 @@ export function callWith(f: Function, n: number, s: Float64Array): unknown {
  * the thread's first unit and its count set to the thread's units; its result (a number, or 0)
  * goes to the thread's RESULT slot. `spec` holds per op, SPEC
  * ints apart: arity, the count argument, then per argument -1 (fixed), 0 (4 bytes a unit) or
- * i + 1 (4 bytes times argument i a unit).
+ * 5-bit fields of i + 1, lowest first (4 bytes times the product of those arguments i a unit).
  */
 export function makeRunner(fns: Function[], spec: Int32Array, ctl: Int32Array, args: Float64Array, tid: number) {
   const L = layout();
@@ -62,7 +66,11 @@ export function makeRunner(fns: Function[], spec: Int32Array, ctl: Int32Array, a
     for (let i = 0; i < arity; i++) {
       let v = args[i];
       const s = spec[base + 2 + i];
-      if (s >= 0 && v !== 0) v += lo * (s === 0 ? 4 : 4 * args[s - 1]);
+      if (s >= 0 && v !== 0) {
+        let unit = 4;
+        for (let f = s; f !== 0; f >>>= 5) unit *= args[(f & 31) - 1];
+        v += lo * unit;
+      }
       local[i] = v;
     }
     local[spec[base + 1]] = hi - lo;

@@ -10,15 +10,25 @@
 // bias row block starts on a vector boundary of the flat stream. Element-wise kernels and the
 // fused optimizer updates go by 16 elements (a cache line), so that only the last range has a
 // tail and it is the same tail. Column sums go by columns (col_sum_ld_f32 takes the row
-// stride). Kernels that sum across their output (the losses, sum_*, batch norm) or draw random
-// numbers in sequence (dropout, rng_*) stay on one thread; but an integer count (count_non_finite, the check before each optimizer step) is exact in any
-// order: it goes by ranges, and the call returns the sum of the threads' counts.
+// stride). Convolution's im2col/col2im and the pooling kernels go by images (a pointer moves by a
+// product of arguments: h*w*c floats an image of x). Kernels that sum across their output (the
+// losses, sum_*, batch norm) or draw random numbers in sequence (dropout, rng_*) stay on one
+// thread; but an integer count (count_non_finite, the check before each optimizer step) is exact
+// in any order: it goes by ranges, and the call returns the sum of the threads' counts.
 import type { KernelName } from '../wasm/exports.js';
 
-/** How a pointer argument moves with the range: not at all, 4 bytes a unit, or 4 bytes times another argument a unit. */
+/**
+ * How a pointer argument moves with the range: not at all, 4 bytes a unit, or 4 bytes times the
+ * product of up to 6 other arguments a unit (an image of [h, w, c] is times(h, w, c)). times packs
+ * each argument index + 1 into 5 bits, lowest first (src/threads/runner.ts reads it back), so that
+ * times(i) of one argument is i + 1.
+ */
 const FIXED = -1;
 const ELEM = 0;
-const times = (arg: number): number => arg + 1;
+const times = (...args: number[]): number => {
+  if (args.length < 1 || args.length > 6 || args.some((a) => !Number.isInteger(a) || a < 0 || a > 30)) throw new Error(`wasmnn: times() takes 1 to 6 argument indices 0..30, got ${args.join(', ')}`);
+  return args.reduceRight((packed, a) => packed * 32 + a + 1, 0);
+};
 
 export interface Split {
   /** The kernel the threads call (gemm_tn_f32 runs as gemm_tn_lda_f32). */
@@ -27,7 +37,7 @@ export interface Split {
   readonly arity: number;
   /** The argument that holds the number of units. */
   readonly count: number;
-  /** Per argument of `run`: FIXED, ELEM, or times(i). */
+  /** Per argument of `run`: FIXED, ELEM, or times(i, ...). */
   readonly strides: readonly number[];
   /** Ranges start at multiples of this many units. */
   readonly align: number;
@@ -60,6 +70,16 @@ const rows = (arity: number, strides: number[], count: number, work: number[], w
 const ACT = 12; // activations with exp, tanh, erf
 const MEM = 4; // streamed element-wise arithmetic
 const OPT = 8; // optimizer updates (4-5 streams, a sqrt and a division)
+// The pointers first, then the image count; work is the elements read or written (im2col's col, a pool's taps).
+const images = (arity: number, count: number, pointers: number[], work: number[]): Split => ({
+  run: '' as KernelName,
+  arity,
+  count,
+  strides: Array.from({ length: arity }, (_, i) => pointers[i] ?? FIXED),
+  align: 1,
+  work,
+  weight: MEM,
+});
 // By columns, 4 at a time, each thread's x advanced by its first column (rows stay ld apart).
 const colSum: Split = { run: 'col_sum_ld_f32', arity: 6, count: 3, strides: [ELEM, ELEM, FIXED, FIXED, FIXED, FIXED], align: 4, work: [2, 3], weight: MEM };
 
@@ -101,6 +121,17 @@ const table: Partial<Record<KernelName, Split>> = {
   adamax_f32: elementwise(10, 4, 4, OPT),
   nadam_f32: elementwise(12, 4, 4, OPT),
   adadelta_f32: elementwise(9, 4, 4, OPT),
+
+  // By images: a unit is one image of x (h*w*c floats) and its rows of col, y or dy. Each image's
+  // output is written from its own inputs alone, in the same order as in one call.
+  im2col_f32: images(18, 2, [times(10, 11, 8, 9, 7), times(3, 4, 5)], [2, 10, 11, 8, 9, 7]),
+  col2im_f32: images(18, 2, [times(3, 4, 5), times(10, 11, 8, 9, 7)], [2, 10, 11, 8, 9, 7]),
+  maxpool2d_f32: images(14, 2, [times(8, 9, 5), times(3, 4, 5)], [2, 8, 9, 5, 6, 7]),
+  maxpool2d_backward_f32: images(15, 3, [times(4, 5, 6), times(9, 10, 6), times(4, 5, 6)], [3, 9, 10, 6, 7, 8]),
+  avgpool2d_f32: images(15, 2, [times(8, 9, 5), times(3, 4, 5)], [2, 8, 9, 5, 6, 7]),
+  avgpool2d_backward_f32: images(15, 2, [times(3, 4, 5), times(8, 9, 5)], [2, 8, 9, 5, 6, 7]),
+  global_avgpool_f32: images(5, 2, [times(4), times(3, 4)], [2, 3, 4]),
+  global_avgpool_backward_f32: images(5, 2, [times(3, 4), times(4)], [2, 3, 4]),
 };
 
 // y = f(x) (n at 2) and dx = dy * f'(x) given x and y (n at 4); leaky_relu and elu take alpha after n.

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWasm, randn } from '../helpers/wasm.js';
 import { startThreads, type ThreadedParts } from '../../dist/threads/pool.js';
 import { SPLITS } from '../../dist/threads/split.js';
+import { conv2dGeometry, type Conv2dOptions } from '../../src/reference/conv.js';
+import { im2colArgs, im2colGeometry } from '../../src/reference/im2col.js';
+import { pool2dArgs, pool2dGeometry, type Pool2dOptions } from '../../src/reference/pool.js';
 
 const plain = loadWasm();
 const module = new WebAssembly.Module(readFileSync('build/wasmnn-threads.wasm'));
@@ -54,6 +57,7 @@ function calls(name: string): Call[] {
     }
     return out;
   }
+  if (name in BY_IMAGES) return BY_IMAGES[name]();
   const s = SPLITS[name as keyof typeof SPLITS]!;
   if (s.align === 4) {
     // Row kernels: rows x cols.
@@ -95,6 +99,46 @@ function calls(name: string): Call[] {
   }
   return out;
 }
+
+// Convolution and pooling, split by images: batches of 1 (one thread) to 7, odd sizes, padding,
+// strides, dilation, a channel group of im2col/col2im (dx's other channels must keep their bits).
+const CONV: [number[], number[], Conv2dOptions][] = [
+  [[1, 5, 5, 3], [3, 3, 3, 2], { padding: 'same' }],
+  [[2, 7, 6, 1], [3, 3, 1, 4], {}],
+  [[3, 9, 7, 16], [3, 3, 16, 8], { strides: [2, 2], padding: 'same' }],
+  [[5, 6, 7, 5], [3, 2, 5, 3], { dilations: [2, 1], padding: [[2, 0], [1, 3]] }],
+  [[7, 5, 5, 4], [3, 3, 2, 4], { groups: 2, padding: 'same' }],
+];
+const POOL: [number[], Pool2dOptions][] = [
+  [[1, 4, 4, 3], { poolSize: [2, 2] }],
+  [[2, 7, 6, 16], { poolSize: [3, 3], strides: [2, 2], padding: 'same' }],
+  [[3, 5, 7, 5], { poolSize: [2, 3], strides: [1, 2], padding: [[1, 0], [0, 2]] }],
+  [[7, 6, 6, 1], { poolSize: [3, 3], strides: [1, 1], padding: 'same' }],
+];
+const convCalls = (col2im: boolean): Call[] =>
+  CONV.flatMap(([xs, ws, opts]) => {
+    const g = conv2dGeometry(xs, ws, opts);
+    return Array.from({ length: g.groups }, (_, grp) => {
+      const ig = im2colGeometry(g, grp);
+      const nx = g.n * g.h * g.w * g.cin, ncol = g.n * g.oh * g.ow * g.kh * g.kw * ig.cg;
+      return { buffers: col2im ? [buf('f32', nx, 1), buf('f32', ncol, 2)] : [buf('f32', ncol, 1), buf('f32', nx, 3)], args: [B(0), B(1), ...im2colArgs(ig)] };
+    });
+  });
+const poolCalls = (f: (g: ReturnType<typeof pool2dGeometry>, nx: number, ny: number) => Call[]): Call[] =>
+  POOL.flatMap(([xs, opts]) => {
+    const g = pool2dGeometry(xs, opts);
+    return f(g, g.n * g.h * g.w * g.c, g.n * g.oh * g.ow * g.c);
+  });
+const BY_IMAGES: Record<string, () => Call[]> = {
+  im2col_f32: () => convCalls(false),
+  col2im_f32: () => convCalls(true),
+  maxpool2d_f32: () => poolCalls((g, nx, ny) => [{ buffers: [buf('f32', ny, 1), buf('holes', nx, 2)], args: [B(0), B(1), ...pool2dArgs(g)] }]),
+  maxpool2d_backward_f32: () => poolCalls((g, nx, ny) => [{ buffers: [buf('f32', nx, 1), buf('f32', ny, 2), buf('holes', nx, 3)], args: [B(0), B(1), B(2), ...pool2dArgs(g)] }]),
+  avgpool2d_f32: () => poolCalls((g, nx, ny) => [0, 1].map((countPad) => ({ buffers: [buf('f32', ny, 1), buf('f32', nx, 2)], args: [B(0), B(1), ...pool2dArgs(g), countPad] }))),
+  avgpool2d_backward_f32: () => poolCalls((g, nx, ny) => [0, 1].map((countPad) => ({ buffers: [buf('f32', nx, 1), buf('f32', ny, 2)], args: [B(0), B(1), ...pool2dArgs(g), countPad] }))),
+  global_avgpool_f32: () => [[1, 9, 3], [2, 49, 16], [3, 7, 5], [7, 1, 33]].map(([n, hw, c]) => ({ buffers: [buf('f32', n * c, 1), buf('f32', n * hw * c, 2)], args: [B(0), B(1), n, hw, c] })),
+  global_avgpool_backward_f32: () => [[1, 9, 3], [2, 49, 16], [3, 7, 5], [7, 1, 33]].map(([n, hw, c]) => ({ buffers: [buf('f32', n * hw * c, 1), buf('f32', n * c, 2)], args: [B(0), B(1), n, hw, c] })),
+};
 
 // The scalars after the count (reasonable hyper-parameters; first steps flagged where it matters).
 const SCALARS: Record<string, number[]> = {
