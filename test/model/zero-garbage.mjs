@@ -1,7 +1,7 @@
-// Run with --expose-gc. Counts minor garbage collections (scavenges) during 1 000 000 steps of four
+// Run with --expose-gc. Counts minor garbage collections (scavenges) during 1 000 000 steps of five
 // loops: fit of a Sequential model (one epoch, batch 1), trainOnBatch in a user's own loop, fit of a
-// functional residual model, and valueAndGrad with an optimizer step. A step that allocated even
-// 16 bytes of JS garbage (one boxed double) would fill the young generation (16 MiB) at least once;
+// functional residual model, valueAndGrad with an optimizer step, and a small CNN's trainOnBatch.
+// A step that allocated even 16 bytes of JS garbage (one boxed double) would fill the young generation (16 MiB) at least once;
 // 32 bytes a step, as before the step's loss went to a field, gave 2 collections here. Prints the
 // counts, and how often wasm memory grew during the measured loops, as JSON.
 //
@@ -87,4 +87,24 @@ function gradLoop(steps) {
   }
 }
 const grad = await measured(() => gradLoop(WARM), () => gradLoop(1_000_000));
-console.log(JSON.stringify({ fit, trainOnBatch, functional, valueAndGrad: grad, steps: 1_000_000, finite: Number.isFinite(sum[0]), wasmGrowth: grew }));
+
+// A CNN's trainOnBatch on one 4x4x1 image it refills in place: im2col, the GEMMs, the bias-ReLU
+// over positions, max pooling, the reshape, col2im's gradient path and Adam.
+const c = new Sequential([
+  layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [4, 4, 1] }),
+  layers.maxPooling2d({ poolSize: 2 }),
+  layers.flatten(),
+  layers.dense({ units: 1 }),
+], { seed: 0 });
+c.compile({ loss: 'bceWithLogits', optimizer: optimizers.adam({ lr: 1e-3 }) });
+const xc = { data: new Float32Array(16), shape: [1, 4, 4, 1] };
+const yc = { data: new Float32Array(1), shape: [1, 1] };
+function cnnLoop(steps) {
+  for (let s = 0; s < steps; s++) {
+    for (let i = 0; i < 16; i++) xc.data[i] = x.data[(s * 16 + i) % x.data.length];
+    yc.data[0] = y.data[s % y.rows];
+    sum[0] += c.trainOnBatch(xc, yc);
+  }
+}
+const cnn = await measured(() => cnnLoop(WARM), () => cnnLoop(1_000_000));
+console.log(JSON.stringify({ fit, trainOnBatch, functional, valueAndGrad: grad, cnn, steps: 1_000_000, finite: Number.isFinite(sum[0]), wasmGrowth: grew }));
