@@ -47,7 +47,7 @@ export class BatchNorm extends Layer {
 
   protected override configure(inputUnits: number, index: number): void {
     if (this.options.inputDim !== undefined && this.options.inputDim !== inputUnits) {
-      throw new ShapeError(`wasmnn: ${index >= 0 ? `layer ${index} (${this.name})` : this.name} has inputDim ${this.options.inputDim} but the previous layer gives ${inputUnits}`);
+      throw new ShapeError(`wasmnn: ${this.where(index)} has inputDim ${this.options.inputDim} but the previous layer gives ${inputUnits}`);
     }
     this.outputUnits = inputUnits;
   }

@@ -71,10 +71,7 @@ export class Conv2D extends Layer {
 
   protected override configureShape(shape: number[], index: number): number[] {
     if (shape.length !== 3) throw new ShapeError(`wasmnn: ${this.where(index)} takes images [batch, height, width, channels], got [batch, ${shape.join(', ')}]`);
-    const o = this.options;
-    if (o.inputShape !== undefined && (o.inputShape.length !== 3 || o.inputShape.some((d, i) => d !== shape[i]))) {
-      throw new ShapeError(`wasmnn: ${this.where(index)} has inputShape [${o.inputShape}] but is applied to [batch, ${shape.join(', ')}]`);
-    }
+    this.checkDeclared(shape, index);
     const g = this.geometryFor(shape, index);
     this.geometry = g;
     return [g.oh, g.ow, g.cout];

@@ -81,6 +81,14 @@ export abstract class Layer {
     return index >= 0 ? `layer ${index} (${this.name})` : this.name;
   }
 
+  /** Refuses a sample shape other than the options' inputShape, when they declare one. */
+  protected checkDeclared(shape: readonly number[], index: number): void {
+    const declared = declaredInput(this);
+    if (declared !== undefined && (declared.length !== shape.length || declared.some((d, i) => d !== shape[i]))) {
+      throw new ShapeError(`wasmnn: ${this.where(index)} has inputShape [${declared}] but is applied to [batch, ${shape.join(', ')}]`);
+    }
+  }
+
   /** Names an unnamed layer by its position in its model (`dense_0`). */
   rename(index: number): void {
     if (!this.named) this.name = `${this.prefix}_${index}`;

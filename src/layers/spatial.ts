@@ -43,13 +43,6 @@ abstract class Shaping extends Layer {
   protected images(shape: number[], index: number): void {
     if (shape.length !== 3) throw new ShapeError(`wasmnn: ${this.where(index)} takes images [batch, height, width, channels], got [batch, ${shape.join(', ')}]`);
   }
-
-  protected checkDeclared(shape: number[], index: number): void {
-    const declared = (this as { options?: { inputShape?: readonly number[] } }).options?.inputShape;
-    if (declared !== undefined && (declared.length !== shape.length || declared.some((d, i) => d !== shape[i]))) {
-      throw new ShapeError(`wasmnn: ${this.where(index)} has inputShape [${declared}] but is applied to [batch, ${shape.join(', ')}]`);
-    }
-  }
 }
 
 export interface Pooling2dOptions {

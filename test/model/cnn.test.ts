@@ -171,6 +171,8 @@ describe('CNN inputs and errors', () => {
     expect(() => new Sequential([layers.maxPooling2d({ poolSize: 3, inputShape: [2, 2, 1] })])).toThrow(/maxPooling2d_0.*larger than the padded input/);
     expect(() => new Sequential([layers.flatten({ inputShape: [4, 4] }), layers.reshape({ targetShape: [3, 5] })])).toThrow(/reshape_1.*targetShape \[3,5\] does not hold the 16 elements/);
     const x = input({ shape: [6, 6, 3] });
+    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [5, 5, 3], name: 'c' }).apply(x)).toThrow(/c has inputShape \[5,5,3\] but is applied to \[batch, 6, 6, 3\]/);
+    expect(() => layers.flatten({ inputShape: [6, 6, 1], name: 'f' }).apply(x)).toThrow(/f has inputShape \[6,6,1\] but is applied to \[batch, 6, 6, 3\]/);
     expect(() => ops.conv2d(x, parameter([3, 3, 2, 4]))).toThrow(/filter has 2 input channels, input channels 3/);
     expect(() => ops.matmul(x, parameter([3, 4]))).not.toThrow();
     expect(ops.add(x, parameter([6, 3])).shape).toEqual([-1, 6, 6, 3]); // NumPy's rule: trailing dimensions
