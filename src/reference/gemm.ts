@@ -35,3 +35,18 @@ export function gemmNNBlocked(C: Float32Array, A: Float32Array, B: Float32Array,
     }
   }
 }
+
+/** y[i] = a[i] @ b[i] for `count` matrices a [m, k], b [k, n] stored one after another (float64). */
+export function batchedMatmul(a: ArrayLike<number>, b: ArrayLike<number>, count: number, m: number, k: number, n: number): Float64Array {
+  const y = new Float64Array(count * m * n);
+  for (let i = 0; i < count; i++) {
+    for (let r = 0; r < m; r++) {
+      for (let c = 0; c < n; c++) {
+        let s = 0;
+        for (let j = 0; j < k; j++) s += a[(i * m + r) * k + j] * b[(i * k + j) * n + c];
+        y[(i * m + r) * n + c] = s;
+      }
+    }
+  }
+  return y;
+}

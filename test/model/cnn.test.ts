@@ -8,6 +8,7 @@ import { init, Sequential, Model, input, layers, ops, optimizers, parameter, val
 import { golden } from '../helpers/fixtures.js';
 import { expectClose } from '../helpers/wasm.js';
 import { conv2d as conv2dRef, conv2dBackward, conv2dGeometry } from '../../src/reference/conv.js';
+import { batchedMatmul } from '../../src/reference/gemm.js';
 import { maxPool2d as maxRef, maxPool2dBackward, avgPool2d as avgRef, avgPool2dBackward, pool2dGeometry } from '../../src/reference/pool.js';
 
 interface Values { layer?: number; name?: string; shape: number[]; values: number[] }
@@ -179,5 +180,42 @@ describe('CNN inputs and errors', () => {
     expect(() => ops.add(x, parameter([6, 1]))).toThrow(/shapes \[batch, 6, 6, 3\] and \[6, 1\] do not broadcast/);
     expect(() => ops.reshape(x, [-1, 100])).toThrow(/108 elements per sample, the shape \[batch, 100\] holds 100/);
     expect(() => new Model({ inputs: x, outputs: layers.dense({ units: 2 }).apply(ops.flatten(x)) })).not.toThrow();
+  });
+});
+
+describe('batched matmul', () => {
+  // L = sum((a @ b) * r) over [2, 3] matrices [4, 5] @ [5, 2]: da = r @ b^T and db = a^T @ r per
+  // matrix, from the float64 reference by the same identities, and central differences.
+  it('[2, 3, 4, 5] @ [2, 3, 5, 2]: values, da and db as the reference and central differences', () => {
+    const A = parameter([2, 3, 4, 5], noise(120, 21), 'a');
+    const B = parameter([2, 3, 5, 2], noise(60, 22), 'b');
+    const r = noise(48, 23);
+    const R = parameter([2, 3, 4, 2], r, 'r');
+    const f = valueAndGrad(() => ops.sum(ops.mul(ops.matmul(A, B), R)));
+    const value = f();
+    const y = batchedMatmul(A.value, B.value, 6, 4, 5, 2);
+    expect(Math.abs(value - y.reduce((s, v, i) => s + v * r[i], 0))).toBeLessThan(1e-4);
+    const t = (m: ArrayLike<number>, count: number, rows: number, cols: number) => Float64Array.from({ length: count * rows * cols }, (_, i) => {
+      const b = Math.floor(i / (rows * cols)), c = Math.floor((i % (rows * cols)) / rows), rr = i % rows;
+      return m[(b * rows + rr) * cols + c];
+    }); // each matrix transposed: [count, cols, rows]
+    expectClose(A.grad, batchedMatmul(r, t(B.value, 6, 5, 2), 6, 4, 2, 5), 1e-5, 1e-6, 'da');
+    expectClose(B.grad, batchedMatmul(t(A.value, 6, 4, 5), r, 6, 5, 4, 2), 1e-5, 1e-6, 'db');
+    for (const [P, at] of [[A, 17], [B, 9]] as const) {
+      const h = 0.25, v0 = P.value[at], grad = P.grad[at];
+      P.value[at] = v0 + h;
+      const up = f();
+      P.value[at] = v0 - h;
+      const down = f();
+      P.value[at] = v0;
+      expect(Math.abs((up - down) / (2 * h) - grad)).toBeLessThan(1e-4 * (1 + Math.abs(grad)));
+    }
+  });
+
+  it('runs over a batch of inputs and refuses leading dimensions that differ', () => {
+    const q = input({ shape: [3, 4] }), kT = input({ shape: [4, 3] });
+    expect(ops.matmul(q, kT).shape).toEqual([-1, 3, 3]);
+    expect(() => ops.matmul(q, parameter([2, 4, 3]))).toThrow(/\[batch, 3, 4\] @ \[2, 4, 3\]: batched operands need the same leading dimensions/);
+    expect(() => ops.matmul(parameter([2, 3, 4]), parameter([2, 5, 3]))).toThrow(/the first's matrices have 4 columns, the second's 5 rows/);
   });
 });

@@ -5,6 +5,7 @@
 // order, as a dense layer always used, so a chain of dense layers computes the same bits.
 import { apply, requireRank, ShapeError, viewOf, viewRows, type PrimitiveOp } from '../op.js';
 import { BATCH, showShape, type SymbolicTensor } from '../symbolic.js';
+import { batchedMatmul } from './batched-matmul.js';
 
 type Variant = 'nn' | 'nt' | 'tn';
 
@@ -44,10 +45,11 @@ const NN = gemmOp('nn');
 const NT = gemmOp('nt');
 const TN = gemmOp('tn');
 
-/** a [..., k] @ b [k, n] -> [..., n]. */
+/** a [..., k] @ b [k, n] -> [..., n]; b of higher rank: a batched product (ops/batched-matmul.ts). */
 export function matmul(a: SymbolicTensor, b: SymbolicTensor): SymbolicTensor {
   if (a.rank < 2) throw new ShapeError(`wasmnn: matmul takes a first operand of rank 2 or more, got ${a}`);
-  requireRank('matmul', b, 2, 'second operand (batched products of two higher-rank tensors are not in the engine yet)');
+  if (b.rank > 2) return batchedMatmul(a, b);
+  requireRank('matmul', b, 2, 'second operand');
   const k = a.shape[a.rank - 1];
   if (k !== b.rows) throw new ShapeError(`wasmnn: matmul: ${showShape(a.shape)} @ ${showShape(b.shape)}: the first has ${k} columns, the second ${b.rows === BATCH ? 'a batch of' : b.rows} rows`);
   if (b.rows === BATCH) throw new ShapeError(`wasmnn: matmul: the second operand ${showShape(b.shape)} must have a fixed number of rows`);
