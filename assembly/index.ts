@@ -12,3 +12,4 @@ export * from './norm';
 export * from './elementwise';
 export * from './conv';
 export * from './pool';
+export * from './permute';

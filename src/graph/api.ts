@@ -11,6 +11,7 @@ import { activation, LOG_SOFTMAX } from './ops/activation.js';
 import { lossOf } from './ops/loss.js';
 import * as conv from './ops/conv.js';
 import * as shaping from './ops/reshape.js';
+import { transpose as transposeOp } from './ops/transpose.js';
 import type { Padding } from '../reference/conv.js';
 import * as losses from '../losses/index.js';
 
@@ -127,6 +128,8 @@ export const reshape = (x: Operand, shape: readonly number[]): SymbolicTensor =>
 export const flatten = (x: Operand): SymbolicTensor => shaping.flatten(toTensor(x, "flatten's operand"));
 /** A dimension of 1 inserted at axis (negative from the end). */
 export const expandDims = (x: Operand, axis: number): SymbolicTensor => shaping.expandDims(toTensor(x, "expandDims' operand"), axis);
+/** x with axis j taken from axis perm[j] (default: all reversed); the batch stays first. */
+export const transpose = (x: Operand, perm?: readonly number[]): SymbolicTensor => transposeOp(toTensor(x, "transpose's operand"), perm);
 /** x without its dimensions of 1, or without dimension `axis` (which must be 1). */
 export const squeeze = (x: Operand, axis?: number): SymbolicTensor => shaping.squeeze(toTensor(x, "squeeze's operand"), axis);
 

@@ -118,6 +118,9 @@ export const KERNEL_ARITY = {
   global_avgpool_f32: 5, // (y, x, n, hw, c): y[b,ch] = mean over hw pixels of x[b,:,ch], summed in f64
   global_avgpool_backward_f32: 5, // (dx, dy, n, hw, c): dx[b,p,ch] = dy[b,ch] / hw
 
+  // permute.ts — y = x with its axes reordered (NumPy's transpose), up to 6 axes.
+  permute_f32: 14, // (y, x, d0..d5, p0..p5): axis j of y is axis p_j of x, x's dims [d0..d5] (trailing 1s for unused axes); no overlap
+
   // optim.ts — fused updates over one flat region of n parameters.
   sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g
   sgd_momentum_f32: 10, // (w, g, buf, n, lr, momentum, dampening, wd, decay, flags)

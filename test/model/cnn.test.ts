@@ -9,6 +9,7 @@ import { golden } from '../helpers/fixtures.js';
 import { expectClose } from '../helpers/wasm.js';
 import { conv2d as conv2dRef, conv2dBackward, conv2dGeometry } from '../../src/reference/conv.js';
 import { batchedMatmul } from '../../src/reference/gemm.js';
+import { permute } from '../../src/reference/permute.js';
 import { maxPool2d as maxRef, maxPool2dBackward, avgPool2d as avgRef, avgPool2dBackward, pool2dGeometry } from '../../src/reference/pool.js';
 
 interface Values { layer?: number; name?: string; shape: number[]; values: number[] }
@@ -217,5 +218,36 @@ describe('batched matmul', () => {
     expect(ops.matmul(q, kT).shape).toEqual([-1, 3, 3]);
     expect(() => ops.matmul(q, parameter([2, 4, 3]))).toThrow(/\[batch, 3, 4\] @ \[2, 4, 3\]: batched operands need the same leading dimensions/);
     expect(() => ops.matmul(parameter([2, 3, 4]), parameter([2, 5, 3]))).toThrow(/the first's matrices have 4 columns, the second's 5 rows/);
+  });
+});
+
+describe('transpose', () => {
+  it('permutes like NumPy (the reference, bit for bit) and its gradient is the inverse permutation', () => {
+    for (const [shape, perm] of [[[2, 3, 4], [2, 0, 1]], [[2, 3, 4, 5], [0, 2, 3, 1]], [[3, 1, 4, 2, 2, 3], [5, 4, 3, 2, 1, 0]], [[4, 5], undefined]] as const) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const X = parameter([...shape], noise(n, 31), 'x');
+      const p = perm ?? [1, 0];
+      const outShape = p.map((a) => shape[a]);
+      const r = noise(n, 32);
+      const R = parameter(outShape, r, 'r');
+      const y = ops.transpose(X, perm && [...perm]);
+      expect(y.shape).toEqual(outShape);
+      const f = valueAndGrad(() => ops.sum(ops.mul(ops.transpose(X, perm && [...perm]), R)));
+      f();
+      const inverse = p.map((_, i) => p.indexOf(i));
+      expect(Array.from(X.grad)).toEqual(Array.from(Float32Array.from(permute(r, outShape, inverse))));
+      const g = valueAndGrad(() => ops.sum(ops.mul(ops.transpose(ops.transpose(X, perm && [...perm]), inverse), ops.transpose(R, inverse))));
+      const want = permute(X.value, shape, p).reduce((s, v, i) => s + v * r[i], 0);
+      expect(Math.abs(g() - want)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('keeps the batch first, copies nothing for unit axes, and refuses bad permutations', () => {
+    const x = input({ shape: [3, 4] });
+    expect(ops.transpose(x, [0, 2, 1]).shape).toEqual([-1, 4, 3]);
+    expect(() => ops.transpose(x, [1, 0, 2])).toThrow(/the batch of \[batch, 3, 4\] stays the leading axis/);
+    expect(() => ops.transpose(x, [0, 1, 1])).toThrow(/perm must order all 3 axes/);
+    const u = ops.transpose(input({ shape: [1, 4] }), [0, 2, 1]);
+    expect(u.producer?.op.name).toBe('reshape');
   });
 });
