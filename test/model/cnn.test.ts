@@ -4,7 +4,7 @@
 // the start, the first logits and the final weights must agree within float32 error (the
 // generator's own float32 replay drifts 9e-6 relative on A's losses, 4e-6 on its weights).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, Sequential, Model, input, layers, ops, optimizers, parameter, valueAndGrad } from 'wasmnn';
+import { init, Sequential, Model, input, layers, ops, optimizers, parameter, valueAndGrad, type Parameter } from 'wasmnn';
 import { golden } from '../helpers/fixtures.js';
 import { expectClose } from '../helpers/wasm.js';
 import { conv2d as conv2dRef, conv2dBackward, conv2dGeometry } from '../../src/reference/conv.js';
@@ -82,6 +82,21 @@ describe('small CNNs against PyTorch float64 (30 Adam steps on 8x8 digits)', () 
   });
 });
 
+// (L(v + h) - L(v - h)) / 2h at one element of each parameter against the gradient f() left
+// there; L linear in that element, so only float32 rounding separates them.
+function expectCentralDifferences(f: () => number, at: readonly (readonly [Parameter, number])[], tol: number): void {
+  f();
+  for (const [P, i] of at) {
+    const h = 0.25, v0 = P.value[i], grad = P.grad[i];
+    P.value[i] = v0 + h;
+    const up = f();
+    P.value[i] = v0 - h;
+    const down = f();
+    P.value[i] = v0;
+    expect(Math.abs((up - down) / (2 * h) - grad)).toBeLessThan(tol * (1 + Math.abs(grad)));
+  }
+}
+
 // A pseudo-random sequence in [-1, 1), the same for every run.
 const noise = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 9.1 + i * 12.9898) * 0.999);
 
@@ -110,15 +125,7 @@ describe('conv and pooling ops through valueAndGrad', () => {
       const ref = conv2dBackward(r, X.value, W.value, g);
       expectClose(X.grad, ref.dx, 1e-4, 1e-5, 'dx');
       expectClose(W.grad, ref.dw, 1e-4, 1e-4, 'dw');
-      for (const [P, at] of [[X, 5], [W, 3]] as const) {
-        const h = 0.25, v0 = P.value[at], grad = P.grad[at];
-        P.value[at] = v0 + h;
-        const up = f();
-        P.value[at] = v0 - h;
-        const down = f();
-        P.value[at] = v0;
-        expect(Math.abs((up - down) / (2 * h) - grad)).toBeLessThan(1e-3 * (1 + Math.abs(grad)));
-      }
+      expectCentralDifferences(f, [[X, 5], [W, 3]], 1e-3);
     });
   }
 
@@ -202,15 +209,7 @@ describe('batched matmul', () => {
     }); // each matrix transposed: [count, cols, rows]
     expectClose(A.grad, batchedMatmul(r, t(B.value, 6, 5, 2), 6, 4, 2, 5), 1e-5, 1e-6, 'da');
     expectClose(B.grad, batchedMatmul(t(A.value, 6, 4, 5), r, 6, 5, 4, 2), 1e-5, 1e-6, 'db');
-    for (const [P, at] of [[A, 17], [B, 9]] as const) {
-      const h = 0.25, v0 = P.value[at], grad = P.grad[at];
-      P.value[at] = v0 + h;
-      const up = f();
-      P.value[at] = v0 - h;
-      const down = f();
-      P.value[at] = v0;
-      expect(Math.abs((up - down) / (2 * h) - grad)).toBeLessThan(1e-4 * (1 + Math.abs(grad)));
-    }
+    expectCentralDifferences(f, [[A, 17], [B, 9]], 1e-4);
   });
 
   it('runs over a batch of inputs and refuses leading dimensions that differ', () => {
