@@ -16,6 +16,7 @@ import { activation } from '../graph/ops/activation.js';
 import { conv2d, convGeometry } from '../graph/ops/conv.js';
 import type { Conv2dGeometry, Padding } from '../reference/conv.js';
 import { checkOptions } from '../validate/options.js';
+import { kernelConfig } from './config.js';
 import { pair, checkPadding, type PairOption } from './spatial.js';
 
 export interface Conv2dLayerOptions {
@@ -118,14 +119,9 @@ export class Conv2D extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    const o = this.options;
-    const init = (i: unknown) => (typeof i === 'object' && i !== null ? (i as Initializer).getConfig() : i);
     return {
-      kind: this.kind, name: this.name, filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: o.padding ?? 'valid',
-      dilationRate: this.dilations, groups: this.groups, inputShape: this.inputShape,
-      activation: this.activation.name === 'leakyRelu' || this.activation.name === 'elu' ? { name: this.activation.name, alpha: this.activation.alpha } : this.activation.name,
-      useBias: o.useBias !== false, kernelInitializer: init(o.kernelInitializer), biasInitializer: init(o.biasInitializer),
-      kernelRegularizer: o.kernelRegularizer?.getConfig(), biasRegularizer: o.biasRegularizer?.getConfig(),
+      kind: this.kind, name: this.name, filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.options.padding ?? 'valid',
+      dilationRate: this.dilations, groups: this.groups, inputShape: this.inputShape, ...kernelConfig(this.activation, this.options),
     };
   }
 }

@@ -12,6 +12,7 @@ import { binary } from '../graph/ops/elementwise.js';
 import { activation } from '../graph/ops/activation.js';
 import { ShapeError } from '../graph/op.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
+import { kernelConfig } from './config.js';
 
 const KEYS = optionKeys<DenseOptions>({ units: true, inputDim: true, activation: true, useBias: true, kernelInitializer: true, biasInitializer: true, kernelRegularizer: true, biasRegularizer: true, name: true });
 
@@ -78,13 +79,6 @@ export class Dense extends Layer {
   }
 
   getConfig(): Record<string, unknown> {
-    const o = this.options;
-    const init = (i: unknown) => (typeof i === 'object' && i !== null ? (i as Initializer).getConfig() : i);
-    return {
-      kind: this.kind, name: this.name, units: o.units, inputDim: this.inputUnits,
-      activation: this.activation.name === 'leakyRelu' || this.activation.name === 'elu' ? { name: this.activation.name, alpha: this.activation.alpha } : this.activation.name,
-      useBias: o.useBias !== false, kernelInitializer: init(o.kernelInitializer), biasInitializer: init(o.biasInitializer),
-      kernelRegularizer: o.kernelRegularizer?.getConfig(), biasRegularizer: o.biasRegularizer?.getConfig(),
-    };
+    return { kind: this.kind, name: this.name, units: this.options.units, inputDim: this.inputUnits, ...kernelConfig(this.activation, this.options) };
   }
 }

@@ -142,7 +142,7 @@ function layerFrom(c: Record<string, unknown>, i: number, functional: boolean): 
 function spatialFrom(c: Record<string, unknown>, first: boolean, where: string): Layer {
   const o = c as Record<string, never>;
   const common = { name: typeof c.name === 'string' ? c.name : undefined, inputShape: first ? o.inputShape : undefined };
-  const conv = { ...common, kernelSize: o.kernelSize, strides: o.strides, padding: o.padding, dilationRate: o.dilationRate, activation: (c.alpha ? { name: c.activation, alpha: c.alpha } : c.activation) as never, useBias: c.useBias !== false, kernelRegularizer: regularizer(c.kernelRegularizer, `${where}.kernelRegularizer`), biasRegularizer: regularizer(c.biasRegularizer, `${where}.biasRegularizer`) };
+  const conv = { ...common, kernelSize: o.kernelSize, strides: o.strides, padding: o.padding, dilationRate: o.dilationRate, activation: c.activation as never, useBias: c.useBias !== false, kernelRegularizer: regularizer(c.kernelRegularizer, `${where}.kernelRegularizer`), biasRegularizer: regularizer(c.biasRegularizer, `${where}.biasRegularizer`) };
   switch (c.kind) {
     case 'conv2d': return layers.conv2d({ ...conv, filters: o.filters, groups: o.groups });
     case 'depthwiseConv2d': return layers.depthwiseConv2d({ ...conv, depthMultiplier: o.depthMultiplier });
