@@ -6,18 +6,11 @@
 // it differentiates; output ceil((size - 1) / 2), i.e. 11 -> 5 as tfjs' valid pooling).
 // Returns { step, firstMs } (step: one training step, synchronous: it reads the loss; firstMs: the
 // first step, tracing and compiling included) or { error }.
-import { adamStep, weights } from './jaxjs.js';
+import { adamStep, jaxOnWasm, weights } from './jaxjs.js';
 
 export async function jaxCnnTrainer({ batch, x, labels }) {
-  let jax;
-  try {
-    jax = await import('@jax-js/jax');
-    const devices = await jax.init('wasm');
-    if (!devices.includes('wasm')) return { error: `init('wasm') gave devices ${JSON.stringify(devices)}` };
-    jax.defaultDevice('wasm');
-  } catch (e) {
-    return { error: `@jax-js/jax: ${e.message}` };
-  }
+  const { jax, error } = await jaxOnWasm();
+  if (error) return { error };
   const { numpy: np, nn, lax } = jax;
   const conv = (cin, cout) => ({ w: np.array(weights(cin * 9, cout)).reshape([cout, cin, 3, 3]), b: np.zeros([1, cout, 1, 1]) });
   const dense = (fanIn, units) => ({ w: np.array(weights(fanIn, units)).reshape([fanIn, units]), b: np.zeros([units]) });

@@ -8,16 +8,22 @@
 // 1/sqrt(fan-in), biases zero.
 export const weights = (fanIn, units) => Float32Array.from({ length: fanIn * units }, (_, i) => Math.sin(i * 7.77 + units) / Math.sqrt(fanIn));
 
-export async function jaxTrainer({ sizes, batch, x, labels, multi, adam }) {
-  let jax;
+/** jax-js on its wasm device as { jax }, or { error } saying why it cannot run. */
+export async function jaxOnWasm() {
   try {
-    jax = await import('@jax-js/jax');
+    const jax = await import('@jax-js/jax');
     const devices = await jax.init('wasm');
     if (!devices.includes('wasm')) return { error: `init('wasm') gave devices ${JSON.stringify(devices)}` };
     jax.defaultDevice('wasm');
+    return { jax };
   } catch (e) {
     return { error: `@jax-js/jax: ${e.message}` };
   }
+}
+
+export async function jaxTrainer({ sizes, batch, x, labels, multi, adam }) {
+  const { jax, error } = await jaxOnWasm();
+  if (error) return { error };
   const { numpy: np, nn, tree, jit, valueAndGrad } = jax;
   const [inp, ...rest] = sizes;
   const out = rest.at(-1);
