@@ -42,6 +42,8 @@ export interface Runtime {
   close(): void;
   /** How many kernel calls were split across the threads so far (0 with one thread). */
   splitCalls(): number;
+  /** How many workers' shares of split calls the calling thread ran itself because no worker had taken them in time (0 with one thread). */
+  stolenShares(): number;
   /** Splits the calls that follow across n of the started threads (1 to `threads`). */
   useThreads(n: number): void;
 }
@@ -86,7 +88,7 @@ async function toModule(source: WasmSource): Promise<WebAssembly.Module> {
 export async function instantiate(module: WebAssembly.Module, build: 'plain' | 'relaxed' = 'plain'): Promise<Runtime> {
   const instance = await WebAssembly.instantiate(module, {});
   const kernels = checkExports(instance.exports as Record<string, unknown>);
-  return { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), build, threads: 1, close() {}, splitCalls: () => 0, useThreads: (n) => {
+  return { kernels, arena: new Arena(kernels.memory, kernels.heap_base()), build, threads: 1, close() {}, splitCalls: () => 0, stolenShares: () => 0, useThreads: (n) => {
     if (n !== 1) throw new RangeError(`wasmnn: useThreads takes an integer from 1 to the 1 thread(s) started, got ${n}`);
   } };
 }
@@ -95,8 +97,8 @@ export async function instantiate(module: WebAssembly.Module, build: 'plain' | '
 async function instantiateThreaded(module: WebAssembly.Module, build: 'plain' | 'relaxed', threads: number): Promise<Runtime> {
   const parts = await startThreaded(module, threads);
   checkExports(parts.kernels as unknown as Record<string, unknown>);
-  const { kernels, arena, close, splitCalls, useThreads } = parts;
-  return { kernels, arena, threads: parts.threads, close, splitCalls, useThreads, build };
+  const { kernels, arena, close, splitCalls, stolenShares, useThreads } = parts;
+  return { kernels, arena, threads: parts.threads, close, splitCalls, stolenShares, useThreads, build };
 }
 
 function checkExports(exp: Record<string, unknown>): Kernels {
