@@ -43,6 +43,10 @@ function poolData(n: number, per: number, seed: number): Float32Array {
 const CASES: [string, number[], Pool2dOptions][] = [];
 for (const c of [1, 3, 4, 5, 16]) {
   CASES.push([`c ${c}, 2x2 stride 2, valid, odd width`, [3, 6, 7, c], { poolSize: [2, 2] }]);
+  // Disjoint windows (strides >= the pool) take their own path: covering x exactly, and leaving taps out.
+  CASES.push([`c ${c}, 2x2 stride 2, valid, windows covering x`, [3, 6, 8, c], { poolSize: [2, 2] }]);
+  CASES.push([`c ${c}, 2x2 stride 2, same, odd sizes`, [3, 7, 5, c], { poolSize: [2, 2], padding: 'same' }]);
+  CASES.push([`c ${c}, 2x3 strides [3, 3], valid`, [3, 8, 7, c], { poolSize: [2, 3], strides: [3, 3] }]);
   CASES.push([`c ${c}, 3x3 stride 2, same`, [3, 7, 6, c], { poolSize: [3, 3], strides: [2, 2], padding: 'same' }]);
   CASES.push([`c ${c}, 3x3 stride 1, same`, [3, 5, 4, c], { poolSize: [3, 3], strides: [1, 1], padding: 'same' }]);
   CASES.push([`c ${c}, 2x3 strides [1, 2], pads [[1, 0], [0, 2]]`, [3, 5, 7, c], { poolSize: [2, 3], strides: [1, 2], padding: [[1, 0], [0, 2]] }]);
@@ -60,7 +64,8 @@ describe('maxpool2d_f32 and its backward: the reference bit for bit, ties, NaN a
       const g = pool2dGeometry(xs, opts);
       const [nx, ny] = lengths(g);
       const x = poolData(g.n, g.h * g.w * g.c, nx + 1);
-      const dy = f32(randn(ny, ny + 2));
+      // -0 among dy: added to a zeroed dx it lands as +0, on every path.
+      const dy = f32(Array.from(randn(ny, ny + 2), (v, i) => (i % 7 === 3 ? -0 : v)));
       for (const skew of [0, 1, 3]) {
         const px = w.put(x, (skew + 1) % 4);
         const y = call('maxpool2d_f32', ny, skew, [px, ...pool2dArgs(g)]);
