@@ -5,13 +5,15 @@ import { checkOptions } from '../validate/options.js';
 import { constant, SymbolicTensor, type ParamSlot } from './symbolic.js';
 import { binary, unary, clip as clipOp, type BinaryName, type UnaryName } from './ops/elementwise.js';
 import { matmul as matmulOp } from './ops/matmul.js';
-import { reduce, type Axis } from './ops/reduce.js';
 import { concat as concatOp, slice as sliceOp } from './ops/shape.js';
-import { activation, LOG_SOFTMAX } from './ops/activation.js';
+import { activation } from './ops/activation.js';
 import { lossOf } from './ops/loss.js';
 import * as conv from './ops/conv.js';
 import * as shaping from './ops/reshape.js';
 import { transpose as transposeOp } from './ops/transpose.js';
+// N-d ops (issue #20): reductions over axes, softmax along an axis.
+import { reduceAxes } from './ops/reduce-axes.js';
+import { softmaxAlong } from './ops/softmax-axis.js';
 import type { Padding } from '../reference/conv.js';
 import * as losses from '../losses/index.js';
 
@@ -71,14 +73,19 @@ export function clip(x: Operand, lo: number, hi: number): SymbolicTensor {
   return clipOp(toTensor(x, "clip's operand"), lo, hi);
 }
 
-/** The sum of every element ([1, 1]), of each column (axis 0: [1, cols]) or of each row (axis 1: [rows, 1]). */
-export function sum(x: Operand, axis?: Axis): SymbolicTensor {
-  return reduce(toTensor(x, "sum's operand"), axis, false);
+/**
+ * The sum over `axis` (a number or a list, negative from the end; left out: every axis), the
+ * reduced axes dropped unless keepDims (tfjs). Every axis gives the engine's scalar [1, 1].
+ * NOTE: before N-d reductions, sum(x, 0) and sum(x, 1) kept the axis ([1, cols], [rows, 1]);
+ * pass keepDims = true for that.
+ */
+export function sum(x: Operand, axis?: number | readonly number[], keepDims = false): SymbolicTensor {
+  return reduceAxes(toTensor(x, "sum's operand"), axis, keepDims, false);
 }
 
 /** The mean, as sum. */
-export function mean(x: Operand, axis?: Axis): SymbolicTensor {
-  return reduce(toTensor(x, "mean's operand"), axis, true);
+export function mean(x: Operand, axis?: number | readonly number[], keepDims = false): SymbolicTensor {
+  return reduceAxes(toTensor(x, "mean's operand"), axis, keepDims, true);
 }
 
 /** Joins tensors along their last axis (-1; for 2-D tensors, the columns: axis 1). */
@@ -99,12 +106,12 @@ export const gelu = act('gelu');
 export const geluTanh = act('geluTanh');
 export const softplus = act('softplus');
 export const silu = act('silu');
-/** Softmax along each row. */
-export const softmax = act('softmax');
+/** Softmax along `axis` (default the last; not the batch). */
+export const softmax = (x: Operand, axis = -1): SymbolicTensor => softmaxAlong(toTensor(x, "softmax's operand"), axis, false);
 export const leakyRelu = (x: Operand, alpha = 0.01) => activation(toTensor(x, "leakyRelu's operand"), { name: 'leakyRelu', alpha });
 export const elu = (x: Operand, alpha = 1) => activation(toTensor(x, "elu's operand"), { name: 'elu', alpha });
-/** log(softmax(x)) along each row, computed stably. */
-export const logSoftmax = (x: Operand) => activation(toTensor(x, "logSoftmax's operand"), LOG_SOFTMAX);
+/** log(softmax(x)) along `axis` (default the last), computed stably. */
+export const logSoftmax = (x: Operand, axis = -1): SymbolicTensor => softmaxAlong(toTensor(x, "logSoftmax's operand"), axis, true);
 
 // Every built-in loss as an op of (prediction, target), mean reduction.
 const lossOp = (make: () => losses.Loss) => (pred: Operand, target: Operand) => lossOf(make(), toTensor(pred, 'the prediction'), toTensor(target, 'the target'));
