@@ -11,9 +11,11 @@ import { lossOf } from './ops/loss.js';
 import * as conv from './ops/conv.js';
 import * as shaping from './ops/reshape.js';
 import { transpose as transposeOp } from './ops/transpose.js';
-// N-d ops (issue #20): reductions over axes, softmax along an axis.
+// N-d ops (issue #20): reductions over axes, softmax along an axis, slices and pads of boxes.
 import { reduceAxes } from './ops/reduce-axes.js';
 import { softmaxAlong } from './ops/softmax-axis.js';
+import { sliceAxes } from './ops/shape.js';
+import { pad as padOp } from './ops/pad.js';
 import type { Padding } from '../reference/conv.js';
 import * as losses from '../losses/index.js';
 
@@ -88,15 +90,22 @@ export function mean(x: Operand, axis?: number | readonly number[], keepDims = f
   return reduceAxes(toTensor(x, "mean's operand"), axis, keepDims, true);
 }
 
-/** Joins tensors along their last axis (-1; for 2-D tensors, the columns: axis 1). */
+/** Joins tensors along `axis` (default the last, -1; negative from the end; not the batch). */
 export function concat(xs: readonly Operand[], axis = -1): SymbolicTensor {
   if (!Array.isArray(xs)) throw new TypeError('wasmnn: concat takes a list of tensors');
   return concatOp(xs.map((x) => toTensor(x, 'a concat operand')), axis);
 }
 
-/** Entries [begin, begin + size) of x's last axis (columns of a 2-D x). */
-export function slice(x: Operand, begin: number, size: number): SymbolicTensor {
-  return sliceOp(toTensor(x, "slice's operand"), begin, size);
+/**
+ * tfjs' slice(x, begin[], size[]): from begin[i], size[i] entries of axis i (-1: to the end;
+ * short lists padded with 0 and -1; the batch whole). NOTE: two numbers, slice(x, begin, size),
+ * slice the last axis (tfjs: the first), as this op always did.
+ */
+export function slice(x: Operand, begin: number | readonly number[], size?: number | readonly number[]): SymbolicTensor {
+  const t = toTensor(x, "slice's operand");
+  if (typeof begin === 'number' && typeof size === 'number') return sliceOp(t, begin, size);
+  if (typeof begin === 'number' || typeof size === 'number') throw new TypeError(`wasmnn: slice takes two numbers (the last axis) or lists of begins and sizes, got ${JSON.stringify(begin)} and ${JSON.stringify(size)}`);
+  return sliceAxes(t, begin, size);
 }
 
 export const relu = act('relu');
@@ -139,6 +148,8 @@ export const expandDims = (x: Operand, axis: number): SymbolicTensor => shaping.
 export const transpose = (x: Operand, perm?: readonly number[]): SymbolicTensor => transposeOp(toTensor(x, "transpose's operand"), perm);
 /** x without its dimensions of 1, or without dimension `axis` (which must be 1). */
 export const squeeze = (x: Operand, axis?: number): SymbolicTensor => shaping.squeeze(toTensor(x, "squeeze's operand"), axis);
+/** x inside `constantValue` (tfjs): paddings [[before, after], ...] one pair per axis, the batch's [0, 0]. */
+export const pad = (x: Operand, paddings: readonly (readonly [number, number])[], constantValue = 0): SymbolicTensor => padOp(toTensor(x, "pad's operand"), paddings, constantValue);
 
 export interface Conv2dOpOptions {
   strides?: number | [number, number];
