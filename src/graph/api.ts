@@ -5,13 +5,17 @@ import { checkOptions } from '../validate/options.js';
 import { constant, SymbolicTensor, type ParamSlot } from './symbolic.js';
 import { binary, unary, clip as clipOp, type BinaryName, type UnaryName } from './ops/elementwise.js';
 import { matmul as matmulOp } from './ops/matmul.js';
-import { reduce, type Axis } from './ops/reduce.js';
 import { concat as concatOp, slice as sliceOp } from './ops/shape.js';
-import { activation, LOG_SOFTMAX } from './ops/activation.js';
+import { activation } from './ops/activation.js';
 import { lossOf } from './ops/loss.js';
 import * as conv from './ops/conv.js';
 import * as shaping from './ops/reshape.js';
 import { transpose as transposeOp } from './ops/transpose.js';
+// N-d ops (issue #20): reductions over axes, softmax along an axis, slices and pads of boxes.
+import { reduceAxes } from './ops/reduce-axes.js';
+import { softmaxAlong } from './ops/softmax-axis.js';
+import { sliceAxes } from './ops/shape.js';
+import { pad as padOp } from './ops/pad.js';
 import type { Padding } from '../reference/conv.js';
 import * as losses from '../losses/index.js';
 
@@ -71,25 +75,37 @@ export function clip(x: Operand, lo: number, hi: number): SymbolicTensor {
   return clipOp(toTensor(x, "clip's operand"), lo, hi);
 }
 
-/** The sum of every element ([1, 1]), of each column (axis 0: [1, cols]) or of each row (axis 1: [rows, 1]). */
-export function sum(x: Operand, axis?: Axis): SymbolicTensor {
-  return reduce(toTensor(x, "sum's operand"), axis, false);
+/**
+ * The sum over `axis` (a number or a list, negative from the end; left out: every axis), the
+ * reduced axes dropped unless keepDims (tfjs). Every axis gives the engine's scalar [1, 1].
+ * NOTE: before N-d reductions, sum(x, 0) and sum(x, 1) kept the axis ([1, cols], [rows, 1]);
+ * pass keepDims = true for that.
+ */
+export function sum(x: Operand, axis?: number | readonly number[], keepDims = false): SymbolicTensor {
+  return reduceAxes(toTensor(x, "sum's operand"), axis, keepDims, false);
 }
 
 /** The mean, as sum. */
-export function mean(x: Operand, axis?: Axis): SymbolicTensor {
-  return reduce(toTensor(x, "mean's operand"), axis, true);
+export function mean(x: Operand, axis?: number | readonly number[], keepDims = false): SymbolicTensor {
+  return reduceAxes(toTensor(x, "mean's operand"), axis, keepDims, true);
 }
 
-/** Joins tensors along their last axis (-1; for 2-D tensors, the columns: axis 1). */
+/** Joins tensors along `axis` (default the last, -1; negative from the end; not the batch). */
 export function concat(xs: readonly Operand[], axis = -1): SymbolicTensor {
   if (!Array.isArray(xs)) throw new TypeError('wasmnn: concat takes a list of tensors');
   return concatOp(xs.map((x) => toTensor(x, 'a concat operand')), axis);
 }
 
-/** Entries [begin, begin + size) of x's last axis (columns of a 2-D x). */
-export function slice(x: Operand, begin: number, size: number): SymbolicTensor {
-  return sliceOp(toTensor(x, "slice's operand"), begin, size);
+/**
+ * tfjs' slice(x, begin[], size[]): from begin[i], size[i] entries of axis i (-1: to the end;
+ * short lists padded with 0 and -1; the batch whole). NOTE: two numbers, slice(x, begin, size),
+ * slice the last axis (tfjs: the first), as this op always did.
+ */
+export function slice(x: Operand, begin: number | readonly number[], size?: number | readonly number[]): SymbolicTensor {
+  const t = toTensor(x, "slice's operand");
+  if (typeof begin === 'number' && typeof size === 'number') return sliceOp(t, begin, size);
+  if (typeof begin === 'number' || typeof size === 'number') throw new TypeError(`wasmnn: slice takes two numbers (the last axis) or lists of begins and sizes, got ${JSON.stringify(begin)} and ${JSON.stringify(size)}`);
+  return sliceAxes(t, begin, size);
 }
 
 export const relu = act('relu');
@@ -99,12 +115,12 @@ export const gelu = act('gelu');
 export const geluTanh = act('geluTanh');
 export const softplus = act('softplus');
 export const silu = act('silu');
-/** Softmax along each row. */
-export const softmax = act('softmax');
+/** Softmax along `axis` (default the last; not the batch). */
+export const softmax = (x: Operand, axis = -1): SymbolicTensor => softmaxAlong(toTensor(x, "softmax's operand"), axis, false);
 export const leakyRelu = (x: Operand, alpha = 0.01) => activation(toTensor(x, "leakyRelu's operand"), { name: 'leakyRelu', alpha });
 export const elu = (x: Operand, alpha = 1) => activation(toTensor(x, "elu's operand"), { name: 'elu', alpha });
-/** log(softmax(x)) along each row, computed stably. */
-export const logSoftmax = (x: Operand) => activation(toTensor(x, "logSoftmax's operand"), LOG_SOFTMAX);
+/** log(softmax(x)) along `axis` (default the last), computed stably. */
+export const logSoftmax = (x: Operand, axis = -1): SymbolicTensor => softmaxAlong(toTensor(x, "logSoftmax's operand"), axis, true);
 
 // Every built-in loss as an op of (prediction, target), mean reduction.
 const lossOp = (make: () => losses.Loss) => (pred: Operand, target: Operand) => lossOf(make(), toTensor(pred, 'the prediction'), toTensor(target, 'the target'));
@@ -132,6 +148,8 @@ export const expandDims = (x: Operand, axis: number): SymbolicTensor => shaping.
 export const transpose = (x: Operand, perm?: readonly number[]): SymbolicTensor => transposeOp(toTensor(x, "transpose's operand"), perm);
 /** x without its dimensions of 1, or without dimension `axis` (which must be 1). */
 export const squeeze = (x: Operand, axis?: number): SymbolicTensor => shaping.squeeze(toTensor(x, "squeeze's operand"), axis);
+/** x inside `constantValue` (tfjs): paddings [[before, after], ...] one pair per axis, the batch's [0, 0]. */
+export const pad = (x: Operand, paddings: readonly (readonly [number, number])[], constantValue = 0): SymbolicTensor => padOp(toTensor(x, "pad's operand"), paddings, constantValue);
 
 export interface Conv2dOpOptions {
   strides?: number | [number, number];

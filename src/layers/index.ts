@@ -5,6 +5,7 @@ import { ActivationLayer } from './activation-layer.js';
 import type { ActivationSpec } from './activations.js';
 import { Conv2D, DepthwiseConv2D, type Conv2dLayerOptions, type DepthwiseConv2dOptions } from './conv.js';
 import { Flatten, GlobalAveragePooling2D, Pooling2D, Reshape, type Pooling2dOptions } from './spatial.js';
+import { ZeroPadding2D, type ZeroPadding2dOptions } from './padding.js';
 
 /** A fully-connected layer, `y = act(x @ W + b)`, W stored [in, out]. */
 export const dense = (options: DenseOptions): Dense => new Dense(options);
@@ -38,6 +39,11 @@ export const flatten = (options: { inputShape?: readonly number[]; name?: string
 
 /** Each sample to targetShape; copies nothing. */
 export const reshape = (options: { targetShape: readonly number[]; inputShape?: readonly number[]; name?: string }): Reshape => new Reshape(options);
+
+// N-d ops' layers (issue #20).
+/** Zeros around channels-last images: padding n, [h, w] or [[top, bottom], [left, right]] (default 1, as Keras). */
+export const zeroPadding2d = (options: ZeroPadding2dOptions = {}): ZeroPadding2D => new ZeroPadding2D(options);
+export { ZeroPadding2D, type ZeroPadding2dOptions };
 
 export { Conv2D, DepthwiseConv2D, type Conv2dLayerOptions, type DepthwiseConv2dOptions, Pooling2D, type Pooling2dOptions, GlobalAveragePooling2D, Flatten, Reshape };
 export { Dense, type DenseOptions, Dropout, type DropoutOptions, BatchNorm, type BatchNormOptions, ActivationLayer };

@@ -10,6 +10,10 @@ import { matmul } from '../graph/ops/matmul.js';
 import { concat, slice } from '../graph/ops/shape.js';
 import { activation } from '../graph/ops/activation.js';
 import { dropout } from '../graph/ops/dropout.js';
+import { reshape } from '../graph/ops/reshape.js';
+import { transpose } from '../graph/ops/transpose.js';
+import { reduceRun } from '../graph/ops/reduce-axes.js';
+import { cropBox, pad, sliceBounds } from '../graph/ops/pad.js';
 import type { Activation } from '../layers/activations.js';
 import type { Layer } from '../layers/layer.js';
 
@@ -45,13 +49,17 @@ export function graphTopology(inputs: readonly SymbolicTensor[], outputs: readon
 }
 
 function attrsOf(op: string, a: Readonly<Record<string, unknown>>, out: SymbolicTensor): Record<string, unknown> {
-  if (op in BINARY_CODE || op === 'matmul' || op === 'concat') return {};
+  if (op in BINARY_CODE || op === 'matmul' || op === 'concat' || op === 'batchedMatmul') return {};
   if (op in UNARY_CODE) return op === 'pow' ? { p: a.p } : {};
   switch (op) {
     case 'clip': return { lo: a.lo, hi: a.hi };
     case 'reduce': return { axis: a.axis ?? null, mean: a.mean };
     case 'slice': return { begin: a.begin, size: out.cols };
     case 'dropout': return { rate: a.rate };
+    // N-d ops: their attributes are the arguments that build them again.
+    case 'reshape': return { shape: [...out.shape] };
+    case 'transpose': case 'concatAxis': case 'reduceRun': case 'pad': return { ...a };
+    case 'crop': return { begin: a.begin, size: [...out.shape] };
     case 'activation': {
       const act = a.act as Activation;
       return { name: act.name, alpha: act.alpha };
@@ -103,6 +111,16 @@ function opNode(op: string, a: Record<string, unknown>, xs: SymbolicTensor[], ba
     case 'reduce': return reduce(xs[0], (a.axis ?? undefined) as Axis, a.mean === true);
     case 'slice': return slice(xs[0], a.begin as number, a.size as number);
     case 'dropout': return dropout(xs[0], a.rate as number);
+    case 'reshape': return reshape(xs[0], a.shape as number[]);
+    case 'transpose': return transpose(xs[0], a.perm as number[]);
+    case 'concatAxis': return concat(xs, a.axis as number);
+    case 'batchedMatmul': return matmul(xs[0], xs[1]);
+    case 'reduceRun': return reduceRun(xs[0], a.from as number, a.to as number, a.mean === true);
+    case 'pad': return pad(xs[0], (a.before as number[]).map((b, i) => [b, (a.after as number[])[i]]), a.value as number);
+    case 'crop': {
+      const box = sliceBounds(xs[0], a.begin as number[], a.size as number[]);
+      return cropBox(xs[0], box.begin, box.size);
+    }
     case 'activation': return activation(xs[0], (a.alpha ? { name: a.name, alpha: a.alpha } : a.name) as never);
     default: return bad(`${where} applies the unknown op '${op}'`);
   }

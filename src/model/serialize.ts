@@ -151,6 +151,7 @@ function spatialFrom(c: Record<string, unknown>, first: boolean, where: string):
     case 'globalAveragePooling2d': return layers.globalAveragePooling2d(common);
     case 'flatten': return layers.flatten(common);
     case 'reshape': return layers.reshape({ ...common, targetShape: o.targetShape });
+    case 'zeroPadding2d': return layers.zeroPadding2d({ ...common, padding: o.padding });
     default: return bad(`${where} has unknown type '${String(c.kind)}'`);
   }
 }

@@ -124,7 +124,7 @@ describe('fit and predict details', () => {
   });
   it('predict of an output with fixed rows (a reduction over the batch) takes every row at once', () => {
     const inp = input([2]);
-    const m = new Model({ inputs: inp, outputs: [layers.dense({ units: 1 }).apply(inp), ops.sum(inp, 0)] });
+    const m = new Model({ inputs: inp, outputs: [layers.dense({ units: 1 }).apply(inp), ops.sum(inp, 0, true)] });
     const big = Array.from({ length: 2000 }, (_, i) => [i % 3, 1]);
     const [, s] = m.predict(big) as unknown as [unknown, { rows: number; cols: number; data: Float32Array }];
     expect([s.rows, s.cols]).toEqual([1, 2]);

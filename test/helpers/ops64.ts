@@ -697,6 +697,11 @@ export interface EngineApi {
   valueAndGrad(fn: (...xs: any[]) => any, inputs?: unknown[]): ((...data: any[]) => number) & { dispose?(): void };
 }
 
+/** The engine's ops with sum and mean keeping a reduced axis, as the 2-D reference's do ([1, cols], [rows, 1]). */
+function keptAxes(o: EngineApi['ops']): EngineApi['ops'] {
+  return { ...o, sum: (x, axis) => o.sum(x, axis, true), mean: (x, axis) => o.mean(x, axis, true) };
+}
+
 /**
  * The graph on the engine: parameters for its parameter leaves, symbolic inputs (data as rows) for its
  * input leaves, traced once by valueAndGrad and run `calls` times (then disposed); the value and each
@@ -709,7 +714,7 @@ export function engineGrad(api: EngineApi, graph: Graph, calls = 1): { value: nu
   const fn = (...xs: unknown[]) => {
     let k = 0;
     const leaves = graph.leaves.map((l, i) => (l.input ? xs[k++] : params[i]));
-    const values = runGraph(graph, api.ops, leaves);
+    const values = runGraph(graph, keptAxes(api.ops), leaves);
     return values[values.length - 1];
   };
   const f = symbols.length > 0 ? api.valueAndGrad(fn, symbols) : api.valueAndGrad(fn);

@@ -66,7 +66,7 @@ describe('toOnnx of functional graphs, run in ONNX Runtime', () => {
     const b = input([2], { name: 'b' });
     const h = ops.concat([layers.dense({ units: 4, activation: 'tanh' }).apply(a), b]);
     const y = layers.dense({ units: 2 }).apply(h);
-    const m = new Model({ inputs: [a, b], outputs: [y, ops.add(ops.mean(h, 1), ops.sum(y, 1))] }, { seed: 5 });
+    const m = new Model({ inputs: [a, b], outputs: [y, ops.add(ops.mean(h, 1, true), ops.sum(y, 1, true))] }, { seed: 5 });
     const bytes = toOnnx(m);
     const g = onnx.ModelProto.decode(bytes).graph!;
     expect(g.input.map((i) => i.name)).toEqual(['a', 'b']);
@@ -89,12 +89,12 @@ describe('toOnnx of functional graphs, run in ONNX Runtime', () => {
     const x = input([4]);
     const shared = layers.dense({ units: 4 });
     const pos = ops.add(ops.abs(x), 0.5);
-    const row = ops.mean(x, 0), col = ops.sum(x, 1);
+    const row = ops.mean(x, 0, true), col = ops.sum(x, 1, true);
     const outs = {
       addRow: ops.add(x, row), subCol: ops.sub(x, col), mulScalar: ops.mul(x, 2.5), divLeft: ops.div(3, ops.add(ops.square(x), 1)),
       div: ops.div(x, pos), max: ops.maximum(x, ops.neg(x)), min: ops.minimum(x, -0.2), matmul: ops.matmul(col, row),
       concat: ops.concat([x, ops.neg(x), col]), slice: ops.slice(x, 1, 2), sumAll: ops.sum(x), meanAll: ops.mean(x),
-      sum0: ops.sum(x, 0), mean0: row, mean1: ops.mean(x, 1), sum1: col, sqrt: ops.sqrt(pos), exp: ops.exp(x), log: ops.log(pos),
+      sum0: ops.sum(x, 0, true), mean0: row, mean1: ops.mean(x, 1, true), sum1: col, sqrt: ops.sqrt(pos), exp: ops.exp(x), log: ops.log(pos),
       pow: ops.pow(pos, 1.7), cube: ops.pow(x, 3), clip: ops.clip(x, -0.5, 0.8), clipHi: ops.clip(x, -Infinity, 0.3), clipLo: ops.clip(x, -0.1, Infinity),
       relu: ops.relu(x), sigmoid: ops.sigmoid(x), tanh: ops.tanh(x), gelu: ops.gelu(x), geluTanh: ops.geluTanh(x), softplus: ops.softplus(x),
       silu: ops.silu(x), leakyRelu: ops.leakyRelu(x, 0.2), elu: ops.elu(x, 0.6), softmax: ops.softmax(x), logSoftmax: ops.logSoftmax(x),

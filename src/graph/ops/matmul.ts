@@ -6,6 +6,7 @@
 import { apply, requireRank, ShapeError, viewOf, viewRows, type PrimitiveOp } from '../op.js';
 import { BATCH, showShape, type SymbolicTensor } from '../symbolic.js';
 import { batchedMatmul } from './batched-matmul.js';
+import { reshape } from './reshape.js';
 
 type Variant = 'nn' | 'nt' | 'tn';
 
@@ -45,10 +46,12 @@ const NN = gemmOp('nn');
 const NT = gemmOp('nt');
 const TN = gemmOp('tn');
 
-/** a [..., k] @ b [k, n] -> [..., n]; b of higher rank: a batched product (ops/batched-matmul.ts). */
+/** a [..., k] @ b [k, n] -> [..., n]; b of higher rank: a batched product, leading dimensions broadcast (ops/batched-matmul.ts). */
 export function matmul(a: SymbolicTensor, b: SymbolicTensor): SymbolicTensor {
   if (a.rank < 2) throw new ShapeError(`wasmnn: matmul takes a first operand of rank 2 or more, got ${a}`);
-  if (b.rank > 2) return batchedMatmul(a, b);
+  // A b whose leading dimensions are all 1 (and no more of them than a has) is one [k, n] matrix.
+  if (b.rank > 2 && (b.rank > a.rank || b.shape.slice(0, -2).some((d) => d !== 1))) return batchedMatmul(a, b);
+  if (b.rank > 2) b = reshape(b, b.shape.slice(-2), 'matmul');
   requireRank('matmul', b, 2, 'second operand');
   const k = a.shape[a.rank - 1];
   if (k !== b.rows) throw new ShapeError(`wasmnn: matmul: ${showShape(a.shape)} @ ${showShape(b.shape)}: the first has ${k} columns, the second ${b.rows === BATCH ? 'a batch of' : b.rows} rows`);
