@@ -15,19 +15,11 @@ import type { Parameter } from '../optimizers/parameter.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
 import { explicitPads } from '../reference/conv.js';
 import { floatTensor, int64Tensor } from './onnx-schema.js';
+import { toOihw } from './kernel-layouts.js';
 import { node, intAttr, intsAttr, type GraphBuilder, type TensorNames, type Layout } from './onnx-build.js';
 
 /** Writes an activation's nodes from x in layout `layout` (softmax over the channels either way). */
 export type ActivationWriter = (b: GraphBuilder, a: Activation, x: string, prefix: string, layout: Layout) => string;
-
-/** HWIO [kh, kw, cg, cout] -> OIHW [cout, cg, kh, kw]. */
-export function toOihw(w: Float32Array, [kh, kw, cg, cout]: readonly number[]): Float32Array {
-  const out = new Float32Array(w.length);
-  for (let p = 0; p < kh; p++) for (let q = 0; q < kw; q++) for (let c = 0; c < cg; c++) for (let o = 0; o < cout; o++) {
-    out[((o * cg + c) * kh + p) * kw + q] = w[((p * kw + q) * cg + c) * cout + o];
-  }
-  return out;
-}
 
 function conv(b: GraphBuilder, l: Conv2D, ps: Parameter[], x: string, act: ActivationWriter): string {
   const g = l.geometry!;

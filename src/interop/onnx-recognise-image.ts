@@ -10,6 +10,7 @@ import type { Padding } from '../reference/conv.js';
 import { bad, attr, attrInt, int } from './onnx-schema.js';
 import type { Const } from './onnx-import-ops.js';
 import type { Item } from './onnx-items.js';
+import { fromOihw } from './kernel-layouts.js';
 
 export const IMAGE_OPS = ['Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'Transpose'];
 
@@ -29,15 +30,6 @@ function padding(n: P.INodeProto, w: string): Padding {
   const p = ints(n, 'pads', [0, 0, 0, 0]);
   if (p.length !== 4) bad(`${w}: pads [${p}] are not those of a 2-D image`);
   return p.every((d) => d === 0) ? 'valid' : [[p[0], p[2]], [p[1], p[3]]];
-}
-
-/** OIHW [cout, cg, kh, kw] -> HWIO [kh, kw, cg, cout]. */
-export function fromOihw(v: ArrayLike<number>, [cout, cg, kh, kw]: readonly number[]): Float32Array {
-  const out = new Float32Array(v.length);
-  for (let o = 0; o < cout; o++) for (let c = 0; c < cg; c++) for (let p = 0; p < kh; p++) for (let q = 0; q < kw; q++) {
-    out[((p * kw + q) * cg + c) * cout + o] = v[((o * cg + c) * kh + p) * kw + q];
-  }
-  return out;
 }
 
 /** The image item of node n, or undefined when n is none. */
