@@ -94,6 +94,17 @@ describe('toOnnx of CNNs, run in ONNX Runtime', () => {
     expect(toOnnx(back)).toEqual(bytes);
   });
 
+  it('dense on a rank-3 input (its last axis) as MatMul + Add: ONNX Runtime within 1e-5, and back as a dense layer', async () => {
+    const m = new Sequential([layers.reshape({ inputShape: [12], targetShape: [3, 4] }), layers.dense({ units: 2, activation: 'relu' }), layers.flatten()], { seed: 6 });
+    const bytes = toOnnx(m);
+    expect(opTypes(bytes)).toEqual(['Reshape', 'MatMul', 'Add', 'Relu', 'Flatten']);
+    const x = { data: Float32Array.from(randn(5 * 12, 8)), shape: [5, 12] };
+    expect(relErr(await ortRun(bytes, x), m.predict(x).data)).toBeLessThan(1e-5);
+    const back = fromOnnx(bytes);
+    expect(kinds(back)).toEqual(['reshape', 'dense:relu', 'flatten']);
+    expect(bits(back.predict(x).data)).toEqual(bits(m.predict(x).data));
+  });
+
   it('a functional CNN: two convolutions added (in NHWC), a softmax over the channels, a transpose op; image outputs stay NHWC', async () => {
     const x = input({ shape: [6, 6, 2] });
     const a = layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(x);
