@@ -7,11 +7,14 @@
 // op; gelu, geluTanh and silu have no op before opset 20 and are written as PyTorch's exporter
 // writes them (Erf, Tanh, Sigmoid with Mul/Add/Div). Graph ops: add/sub/mul/div/maximum/minimum ->
 // Add/Sub/Mul/Div/Max/Min (wasmnn's row, column and scalar broadcasting is numpy's on rank 2),
-// matmul -> MatMul, concat -> Concat(axis 1), slice -> Slice(starts, ends, axes = [1]), sum/mean ->
+// matmul -> MatMul, concat/slice -> Concat/Slice(starts, ends, axes) along the last axis, reshape and
+// transpose -> Reshape (the batch as -1)/Transpose, sum/mean ->
 // ReduceSum (axes as an input since opset 13)/ReduceMean (axes as an attribute until opset 18),
 // keepdims 1; neg, sqrt, exp, log, abs, pow -> their op (square as Mul(x, x)), clip -> Clip(min, max),
 // softmax/log-softmax -> Softmax/LogSoftmax over the last axis. Constants are initialisers. The batch
-// dimension is the symbol 'batch'.
+// dimension is the symbol 'batch'. Image layers: onnx-export-image.ts; the graph's input and output
+// keep wasmnn's channels-last layout (an image input is [batch, h, w, c]), and Transposes to and
+// from NCHW surround the runs of ONNX image ops (onnx-build.ts).
 import type { onnx as P } from 'onnx-proto';
 import type { ModelView } from '../model/view.js';
 import type { Layer } from '../layers/layer.js';
@@ -25,56 +28,13 @@ import { layerParams } from './pytorch.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
 
 import { onnx, bad, floatTensor, int64Tensor, FLOAT, ONNX_IR_VERSION, ONNX_OPSET } from './onnx-schema.js';
+import { builder, node, floatAttr, intAttr, intsAttr, TensorNames, type GraphBuilder, type Layout } from './onnx-build.js';
+import { imageLayerNodes, reshapeNode } from './onnx-export-image.js';
 
-/** What one layer adds to the graph, reading tensor `x` and writing its result to `y`. */
-interface GraphBuilder {
-  nodes: P.INodeProto[];
-  initializers: P.ITensorProto[];
-  /** A fresh tensor name under a layer's prefix. */
-  name(prefix: string, what: string): string;
-  constant(prefix: string, what: string, value: number): string;
-  /** Adds an initialiser once (a layer applied twice writes its weights once); returns its name. */
-  init(t: P.ITensorProto): string;
-}
-
-/** `reserved`: the graph's input and output names, which no generated name may take. */
-function builder(reserved: readonly string[]): GraphBuilder {
-  const used = new Set<string>(reserved);
-  const inits = new Set<string>();
-  const b: GraphBuilder = {
-    nodes: [],
-    initializers: [],
-    name(prefix, what) {
-      let n = `${prefix}/${what}`;
-      for (let i = 1; used.has(n); i++) n = `${prefix}/${what}_${i}`;
-      used.add(n);
-      return n;
-    },
-    constant(prefix, what, value) {
-      return b.init(floatTensor(b.name(prefix, what), [], [value]));
-    },
-    init(t) {
-      if (reserved.includes(t.name!)) bad(`the graph input or output name '${t.name}' is also the name of a weight`);
-      if (!inits.has(t.name!)) b.initializers.push(t);
-      inits.add(t.name!);
-      return t.name!;
-    },
-  };
-  return b;
-}
-
-const node = (b: GraphBuilder, prefix: string, opType: string, input: string[], attribute: P.IAttributeProto[] = []): string => {
-  const out = b.name(prefix, `${opType}_output`);
-  b.nodes.push({ opType, name: b.name(prefix, opType), input, output: [out], attribute });
-  return out;
-};
-const floatAttr = (name: string, f: number): P.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f });
-const intAttr = (name: string, i: number): P.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
-const intsAttr = (name: string, ints: number[]): P.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
-
-/** An activation's nodes from x; returns the output tensor (x itself for the identity). */
-function activation(b: GraphBuilder, a: Activation, x: string, p: string): string {
-  if ((a.name as string) === 'logSoftmax') return node(b, p, 'LogSoftmax', [x], [intAttr('axis', -1)]);
+/** An activation's nodes from x; returns the output tensor (x itself for the identity). Softmax is over the channels, axis 1 of NCHW. */
+function activation(b: GraphBuilder, a: Activation, x: string, p: string, layout: Layout = 'nhwc'): string {
+  const axis = intAttr('axis', layout === 'nchw' ? 1 : -1);
+  if ((a.name as string) === 'logSoftmax') return node(b, p, 'LogSoftmax', [x], [axis]);
   switch (a.name) {
     case 'linear':
     case 'identity': return x;
@@ -84,7 +44,7 @@ function activation(b: GraphBuilder, a: Activation, x: string, p: string): strin
     case 'softplus': return node(b, p, 'Softplus', [x]);
     case 'leakyRelu': return node(b, p, 'LeakyRelu', [x], [floatAttr('alpha', a.alpha)]);
     case 'elu': return node(b, p, 'Elu', [x], [floatAttr('alpha', a.alpha)]);
-    case 'softmax': return node(b, p, 'Softmax', [x], [intAttr('axis', -1)]);
+    case 'softmax': return node(b, p, 'Softmax', [x], [axis]);
     case 'silu': return node(b, p, 'Mul', [x, node(b, p, 'Sigmoid', [x])]);
     case 'gelu': { // 0.5 * x * (1 + erf(x / sqrt 2))
       const e = node(b, p, 'Erf', [node(b, p, 'Div', [x, b.constant(p, 'sqrt2', Math.SQRT2)])]);
@@ -99,13 +59,19 @@ function activation(b: GraphBuilder, a: Activation, x: string, p: string): strin
   }
 }
 
-function dense(b: GraphBuilder, l: Dense, ps: Parameter[], x: string): string {
+// A dense layer on [batch, in] is a Gemm; on more axes (it works on the last) a MatMul and an Add.
+function dense(b: GraphBuilder, l: Dense, ps: Parameter[], x: string, rank: number): string {
   const [W, bias] = ps;
-  const input = [x, b.init(floatTensor(`${l.name}/kernel`, W.shape, W.value))];
-  if (bias) input.push(b.init(floatTensor(`${l.name}/bias`, bias.shape, bias.value)));
-  return activation(b, l.activation, node(b, l.name, 'Gemm', input, [floatAttr('alpha', 1), floatAttr('beta', 1), intAttr('transA', 0), intAttr('transB', 0)]), l.name);
+  const w = b.init(floatTensor(`${l.name}/kernel`, W.shape, W.value));
+  const c = bias && b.init(floatTensor(`${l.name}/bias`, bias.shape, bias.value));
+  if (rank > 2) {
+    const z = node(b, l.name, 'MatMul', [x, w]);
+    return activation(b, l.activation, c ? node(b, l.name, 'Add', [z, c]) : z, l.name);
+  }
+  return activation(b, l.activation, node(b, l.name, 'Gemm', c ? [x, w, c] : [x, w], [floatAttr('alpha', 1), floatAttr('beta', 1), intAttr('transA', 0), intAttr('transB', 0)]), l.name);
 }
 
+// ONNX normalises axis 1: the features of [batch, features], the channels of NCHW images.
 function batchNorm(b: GraphBuilder, l: BatchNorm, ps: Parameter[], x: string): string {
   const n = [l.inputUnits];
   const names = ['gamma', 'beta', 'running_mean', 'running_var'].map((w) => `${l.name}/${w}`);
@@ -114,24 +80,30 @@ function batchNorm(b: GraphBuilder, l: BatchNorm, ps: Parameter[], x: string): s
   return node(b, l.name, 'BatchNormalization', [x, ...names], [floatAttr('epsilon', l.eps), floatAttr('momentum', Number((1 - l.momentum).toPrecision(12)))]);
 }
 
-/** One layer's nodes: reads x, returns the name of its output. */
-function layerNodes(b: GraphBuilder, l: Layer, ps: Parameter[], x: string, index: number): string {
+/** One layer's nodes: reads x, names y. */
+function layerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter[], x: SymbolicTensor, y: SymbolicTensor, index: number): void {
+  const refuse = (why: string) => bad(`layer ${index} (${l.name}) of kind '${l.kind}' ${why}`);
+  const keep = names.layoutOf(x); // elementwise layers write in the layout they read
   switch (l.kind) {
-    case 'dense': return dense(b, l as Dense, ps, x);
-    case 'batchNorm': return batchNorm(b, l as BatchNorm, ps, x);
-    case 'dropout': return x; // the identity at inference
-    case 'activation': return activation(b, (l as Layer & { activation: Activation }).activation, x, l.name);
-    default: return bad(`layer ${index} (${l.name}) of kind '${l.kind}' has no ONNX export`);
+    case 'dense': return names.set(y, 'nhwc', dense(b, l as Dense, ps, names.get(x), x.rank));
+    case 'batchNorm':
+      if (x.rank !== 2 && x.rank !== 4) refuse(`on a rank-${x.rank} input ${x} has no ONNX export (ONNX normalises axis 1: rank 2 or NCHW images)`);
+      return names.set(y, x.rank === 4 ? 'nchw' : 'nhwc', batchNorm(b, l as BatchNorm, ps, names.get(x, x.rank === 4 ? 'nchw' : 'nhwc')));
+    case 'dropout': return names.set(y, keep, names.get(x, keep)); // the identity at inference
+    case 'activation': return names.set(y, keep, activation(b, (l as Layer & { activation: Activation }).activation, names.get(x, keep), l.name, keep));
+    default:
+      if (!imageLayerNodes(b, names, l, ps, x, y, activation)) refuse('has no ONNX export');
   }
 }
 
 const BINARY_OPS: Record<string, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', maximum: 'Max', minimum: 'Min' };
 const UNARY_OPS: Record<string, string> = { neg: 'Neg', sqrt: 'Sqrt', exp: 'Exp', log: 'Log', abs: 'Abs' };
 
-/** One primitive op's nodes: reads xs, returns the name of its output. */
-function opNodes(b: GraphBuilder, e: Eqn, xs: string[]): string {
+/** One primitive op's nodes: reads xs (NHWC), returns the name of its output. */
+function opNodes(b: GraphBuilder, e: Eqn, xs: string[], layout: Layout): string {
   const op = e.op.name;
   const a = e.attrs;
+  const last = e.inputs[0].rank - 1; // concat and slice work on the last axis
   if (op in BINARY_OPS) return node(b, op, BINARY_OPS[op], xs);
   if (op in UNARY_OPS) return node(b, op, UNARY_OPS[op], xs);
   switch (op) {
@@ -145,11 +117,13 @@ function opNodes(b: GraphBuilder, e: Eqn, xs: string[]): string {
       return node(b, op, 'Clip', [xs[0], ...bounds]);
     }
     case 'matmul': return node(b, op, 'MatMul', xs);
-    case 'concat': return node(b, op, 'Concat', xs, [intAttr('axis', 1)]);
+    case 'concat': return node(b, op, 'Concat', xs, [intAttr('axis', last)]);
+    case 'reshape': return reshapeNode(b, op, xs[0], e.outputs[0]);
+    case 'transpose': return node(b, op, 'Transpose', xs, [intsAttr('perm', [...(a.perm as number[])])]);
     case 'slice': {
-      const begin = a.begin as number, end = begin + e.outputs[0].cols;
+      const begin = a.begin as number, end = begin + e.outputs[0].shape[last];
       const ints = (what: string, v: number) => b.init(int64Tensor(b.name(op, what), [v]));
-      return node(b, op, 'Slice', [xs[0], ints('starts', begin), ints('ends', end), ints('axes', 1)]);
+      return node(b, op, 'Slice', [xs[0], ints('starts', begin), ints('ends', end), ints('axes', last)]);
     }
     case 'reduce': {
       const axis = a.axis as 0 | 1 | undefined;
@@ -157,7 +131,7 @@ function opNodes(b: GraphBuilder, e: Eqn, xs: string[]): string {
       if (a.mean) return node(b, 'mean', 'ReduceMean', xs, axis === undefined ? [keep] : [intsAttr('axes', [axis]), keep]);
       return node(b, 'sum', 'ReduceSum', axis === undefined ? xs : [xs[0], b.init(int64Tensor(b.name('sum', 'axes'), [axis]))], [keep]);
     }
-    case 'activation': return activation(b, a.act as Activation, xs[0], op);
+    case 'activation': return activation(b, a.act as Activation, xs[0], op, layout);
     case 'dropout': return xs[0]; // the identity at inference
     default: return bad(`the graph applies the op '${op}', which has no ONNX export`);
   }
@@ -165,7 +139,7 @@ function opNodes(b: GraphBuilder, e: Eqn, xs: string[]): string {
 
 const valueInfo = (name: string, t: SymbolicTensor): P.IValueInfoProto => ({
   name,
-  type: { tensorType: { elemType: FLOAT, shape: { dim: [t.rows === BATCH ? { dimParam: 'batch' } : { dimValue: t.rows }, { dimValue: t.cols }] } } },
+  type: { tensorType: { elemType: FLOAT, shape: { dim: t.shape.map((d) => (d === BATCH ? { dimParam: 'batch' } : { dimValue: d })) } } },
 });
 
 export interface OnnxExportOptions {
@@ -193,7 +167,8 @@ function ioNames(ts: readonly SymbolicTensor[], one: string | undefined, many: s
 
 /**
  * The model as ONNX bytes (IR version 8, opset 17), inference only: any graph of layers and ops,
- * each input `[batch, cols]`, each output `[batch, cols]` (or its fixed rows, for a reduction).
+ * each input and output of wasmnn's shape (`[batch, cols]`, or `[batch, h, w, c]` channels-last
+ * for images: the graph transposes to ONNX's NCHW inside).
  */
 export function toOnnx(model: ModelView, options: OnnxExportOptions = {}): Uint8Array {
   checkOptions('toOnnx', options, EXPORT_KEYS);
@@ -201,37 +176,34 @@ export function toOnnx(model: ModelView, options: OnnxExportOptions = {}): Uint8
   const outNames = ioNames(model.outputs, options.outputName, options.outputNames, 'output');
   const b = builder([...inNames, ...outNames]);
   const ps = layerParams(model);
-  const names = new Map<SymbolicTensor, string>();
+  const names = new TensorNames(b, (t) => {
+    if (t.kind === 'const') return b.init(floatTensor(b.name('const', 'value'), t.shape, t.constant!));
+    return bad(`a tensor of shape ${t} comes from outside the model`);
+  });
   model.inputs.forEach((t, i) => {
     if (t.dtype !== 'float32') bad(`input ${i} is ${t.dtype}; only float32 inputs are exported`);
-    names.set(t, inNames[i]);
+    names.set(t, 'nhwc', inNames[i]);
   });
-  const nameOf = (t: SymbolicTensor): string => {
-    let n = names.get(t);
-    if (n === undefined && t.kind === 'const') {
-      n = b.init(floatTensor(b.name('const', 'value'), t.shape, t.constant!));
-      names.set(t, n);
-    }
-    return n ?? bad(`a tensor of shape ${t} comes from outside the model`);
-  };
   for (const e of collect(model.outputs)) {
-    const xs = e.inputs.map(nameOf);
-    if (isPrimitive(e.op)) names.set(e.outputs[0], opNodes(b, e, xs));
-    else {
+    if (isPrimitive(e.op)) {
+      // Elementwise ops keep the layout they read; the others work on wasmnn's.
+      const keep = e.op.name === 'activation' || e.op.name === 'dropout' ? names.layoutOf(e.inputs[0]) : 'nhwc';
+      names.set(e.outputs[0], keep, opNodes(b, e, e.inputs.map((t) => names.get(t, keep)), keep));
+    } else {
       const i = model.layers.indexOf(e.op as Layer);
-      names.set(e.outputs[0], layerNodes(b, e.op as Layer, ps[i], xs[0], i));
+      layerNodes(b, names, e.op as Layer, ps[i], e.inputs[0], e.outputs[0], i);
     }
   }
   // Each output is written by the node that computes it (renamed), or by an Identity node when
   // it is an input, a constant, an alias of another tensor (dropout, linear) or already an output.
   const claimed = new Set<string>(inNames);
   model.outputs.forEach((t, i) => {
-    const x = nameOf(t);
+    const x = names.get(t);
     const producer = b.nodes.find((n) => n.output![0] === x);
     if (producer && !claimed.has(x)) {
       producer.output = [outNames[i]];
       for (const n of b.nodes) n.input = n.input!.map((v) => (v === x ? outNames[i] : v));
-      for (const [k, v] of names) if (v === x) names.set(k, outNames[i]);
+      names.rename(x, outNames[i]);
     } else {
       b.nodes.push({ opType: 'Identity', name: b.name('output', 'Identity'), input: [x], output: [outNames[i]] });
     }

@@ -16,6 +16,8 @@ import { constTensor, type Const } from './onnx-import-ops.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
 import { readGraph } from './onnx-read.js';
 import { recognise, type Pending, type Item } from './onnx-recognise.js';
+import { layOut } from './onnx-layout.js';
+import { imageLayer, nhwcRows } from './onnx-import-image.js';
 
 export interface OnnxImportOptions {
   /** Seed of the imported model's random streams (dropout masks, shuffling). Default 0. */
@@ -33,7 +35,8 @@ export interface OnnxBuilders {
 /**
  * A model from ONNX bytes: `builders.chain` of the layers for a chain of Gemm/MatMul(+Add) dense
  * layers, BatchNormalization, Dropout and activations from one input to one output (what
- * torch.onnx.export writes for an MLP of nn.Linear, activations and nn.BatchNorm1d),
+ * torch.onnx.export writes for an MLP of nn.Linear, activations and nn.BatchNorm1d, or a CNN of
+ * Conv2d, BatchNorm2d, pooling, Flatten and Linear: onnx-recognise-image.ts, onnx-layout.ts),
  * `builders.graph` for any other graph of those and the graph ops. An unsupported op is an error
  * naming the op and its node.
  */
@@ -49,47 +52,70 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportO
   for (const o of model.opsetImport ?? []) if (o.domain && o.domain !== 'ai.onnx') bad(`operator set domain '${o.domain}' is not supported`);
 
   const read = readGraph(g);
-  const { res, constOf, inputs, outNames } = read;
-  const live = recognise(read);
+  const { res, constOf, inputs } = read;
+  const named = inputs.map((gi) => ({ gi, name: res(gi.name ?? ''), rank: gi.type?.tensorType?.shape?.dim?.length ?? 2 }));
+  const { items: live, outNames, inputRel } = layOut(recognise(read), named, read.outNames);
 
-  const inName = res(inputs[0].name ?? '');
-  const linked = inputs.length === 1 && outNames.length === 1 && live.every((it, k) => it.kind !== 'op' && it.input === (k === 0 ? inName : (live[k - 1] as Pending).output)) &&
+  const inName = named[0].name;
+  const linked = inputs.length === 1 && outNames.length === 1 && live.length > 0 && live.every((it, k) => it.kind !== 'op' && it.input === (k === 0 ? inName : (live[k - 1] as Pending).output)) &&
     (live[live.length - 1] as Pending).output === outNames[0];
-  // A Sequential model's first layer carries the input width: a dense or batch-norm layer.
-  const chain = linked && (live[0].kind === 'dense' || live[0].kind === 'batchNorm');
-  const width = (gi: P.IValueInfoProto): number => {
-    const d = gi.type?.tensorType?.shape?.dim?.[1];
-    if (d && d.dimValue != null && int(d.dimValue) > 0) return int(d.dimValue);
-    // A symbolic width: the first layer reading the input tells it.
-    const first = live.find((it) => it.kind !== 'op' && it.input === gi.name);
-    if (first?.kind === 'dense') return first.inUnits;
-    if (first?.kind === 'batchNorm') return first.w[0].length;
-    return bad(`the input '${gi.name}' has no fixed number of features`);
+  /** One sample's shape in wasmnn's layout (ONNX's dims but the batch, through the input's relation). */
+  const sampleShape = ({ gi, name }: (typeof named)[number]): number[] => {
+    const dims = gi.type?.tensorType?.shape?.dim ?? [];
+    const rel = inputRel.get(name)!;
+    const fixed = dims.map((d) => (d.dimValue != null && int(d.dimValue) > 0 ? int(d.dimValue) : undefined));
+    if (rel.length === 2 && fixed[1] === undefined) {
+      // A symbolic width: the first layer reading the input tells it.
+      const first = live.find((it) => it.kind !== 'op' && it.input === name);
+      if (first?.kind === 'dense') return [first.inUnits];
+      if (first?.kind === 'batchNorm') return [first.w[0].length];
+    }
+    const shape: number[] = [];
+    rel.forEach((ours, j) => (shape[ours] = fixed[j] ?? (j === 0 ? 0 : bad(`the input '${gi.name}' has no fixed size along axis ${j}`))));
+    return shape.slice(1);
   };
+  const shapes = named.map(sampleShape);
   const pending = live as Pending[];
-  if (chain) return buildChain(pending, width(inputs[0]), options, builders.chain);
+  // A Sequential model's first layer declares the input: dense or batch norm a width, image layers a shape.
+  const chain = linked && ['conv', 'pool', 'gap', 'flatten', 'reshape', ...(shapes[0].length === 1 ? ['dense', 'batchNorm'] : [])].includes(pending[0].kind);
+  if (chain) return buildChain(pending, shapes[0], options, builders.chain);
   if (!builders.graph) {
-    bad(linked ? `a Sequential model starts with a Gemm, MatMul or BatchNormalization node, this chain with ${live[0].where}; Model.fromOnnx imports it as a functional model`
+    bad(linked ? `a Sequential model starts with a Gemm, MatMul or BatchNormalization node, this chain with ${live[0].where} (one of images with Conv, a pooling, Flatten or Reshape); Model.fromOnnx imports it as a functional model`
       : 'the graph is not a chain of layers from one input to one output (a Sequential model); Model.fromOnnx imports it as a functional model');
   }
-  return buildGraph(live, inputs.map((gi) => ({ name: res(gi.name ?? ''), cols: width(gi) })), outNames, constOf, options, builders.graph!);
+  return buildGraph(live, named.map((n, i) => ({ name: n.name, shape: shapes[i] })), outNames, constOf, options, builders.graph!);
 }
 
-function makeLayer(p: Pending, inputDim: number | undefined): Layer {
+function makeLayer(p: Pending, inputShape: number[] | undefined): Layer {
+  const inputDim = inputShape?.[0];
   switch (p.kind) {
     case 'dense': return layers.dense({ units: p.units, inputDim, activation: p.activation, useBias: p.b !== undefined });
     case 'batchNorm': return layers.batchNorm({ eps: p.eps, momentum: p.momentum, inputDim });
     case 'dropout': return layers.dropout({ rate: p.rate });
     case 'activation': return layers.activation({ activation: p.activation });
+    default: return imageLayer(p, inputShape);
+  }
+}
+
+/** Checks that each layer's input has the width its weights were made for. */
+function checkWidths(made: Map<Layer, Pending>): void {
+  for (const [l, p] of made) {
+    const have = l.inputUnits;
+    if (p.kind === 'dense' && p.inUnits !== have) bad(`${p.where}: takes ${p.inUnits} features but receives ${have}`);
+    if (p.kind === 'batchNorm' && p.w[0].length !== have) bad(`${p.where}: normalises ${p.w[0].length} features but receives ${have}`);
+    if (p.kind === 'conv' && p.cin !== have) bad(`${p.where}: takes ${p.cin} channels but receives ${have}`);
   }
 }
 
 /** Writes the imported weights and running statistics into the model's layers (made[i] built from pending[i]). */
 function loadWeights(model: ModelView, made: Map<Layer, Pending>): void {
+  checkWidths(made);
+  const layerOf = new Map([...made].map(([l, p]) => [p, l]));
   const weights: Float32Array[] = [];
   for (const l of model.layers) {
     const p = made.get(l)!;
-    if (p.kind === 'dense') weights.push(p.W, ...(p.b ? [p.b] : []));
+    if (p.kind === 'dense') weights.push(p.nchwRows ? nhwcRows(p.W, p.units, layerOf.get(p.nchwRows)!.inputShape) : p.W, ...(p.b ? [p.b] : []));
+    if (p.kind === 'conv') weights.push(p.W, ...(p.b ? [p.b] : []));
     if (p.kind === 'batchNorm') weights.push(p.w[0], p.w[1]);
   }
   model.setWeights(weights);
@@ -111,16 +137,10 @@ function explained<T>(where: string, f: () => T): T {
   }
 }
 
-function buildChain(pending: Pending[], inputDim: number, options: OnnxImportOptions, chain: OnnxBuilders['chain']): ModelView {
-  let cols = inputDim;
-  for (const p of pending) {
-    if (p.kind === 'dense' && p.inUnits !== cols) bad(`${p.where}: takes ${p.inUnits} features but receives ${cols}`);
-    if (p.kind === 'batchNorm' && p.w[0].length !== cols) bad(`${p.where}: normalises ${p.w[0].length} features but receives ${cols}`);
-    if (p.kind === 'dense') cols = p.units;
-  }
+function buildChain(pending: Pending[], inputShape: number[], options: OnnxImportOptions, chain: OnnxBuilders['chain']): ModelView {
   const made = new Map<Layer, Pending>();
   const ls = pending.map((p, i) => {
-    const l = makeLayer(p, i === 0 ? inputDim : undefined);
+    const l = explained(p.where, () => makeLayer(p, i === 0 ? inputShape : undefined));
     made.set(l, p);
     return l;
   });
@@ -129,10 +149,10 @@ function buildChain(pending: Pending[], inputDim: number, options: OnnxImportOpt
   return model;
 }
 
-function buildGraph(items: Item[], inputs: { name: string; cols: number }[], outNames: string[], constOf: (name: string) => Const | undefined, options: OnnxImportOptions, graph: NonNullable<OnnxBuilders['graph']>): ModelView {
+function buildGraph(items: Item[], inputs: { name: string; shape: number[] }[], outNames: string[], constOf: (name: string) => Const | undefined, options: OnnxImportOptions, graph: NonNullable<OnnxBuilders['graph']>): ModelView {
   const env = new Map<string, SymbolicTensor>();
   const ins = inputs.map((gi) => {
-    const t = input([gi.cols], { name: gi.name });
+    const t = input(gi.shape, { name: gi.name });
     env.set(gi.name, t);
     return t;
   });
@@ -146,9 +166,8 @@ function buildGraph(items: Item[], inputs: { name: string; cols: number }[], out
   for (const it of items) {
     const y = explained(it.where, () => {
       if (it.kind === 'op') return it.make(it.operands.map((o) => tensor(o, it.where)));
+      if (it.kind === 'transpose') return bad(`${it.where}: internal: a Transpose node left after layout`);
       const x = tensor(it.input, it.where);
-      if (it.kind === 'dense' && it.inUnits !== x.cols) bad(`${it.where}: takes ${it.inUnits} features but receives ${x.cols}`);
-      if (it.kind === 'batchNorm' && it.w[0].length !== x.cols) bad(`${it.where}: normalises ${it.w[0].length} features but receives ${x.cols}`);
       // A standalone activation in a graph is an op, as toOnnx's graph ops are.
       if (it.kind === 'activation') return activationOp(x, it.activation);
       const l = makeLayer(it, undefined);

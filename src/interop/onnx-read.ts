@@ -91,7 +91,7 @@ export function readGraph(g: P.IGraphProto): GraphRead {
   const outNames = g.output!.map((o) => res(o.name ?? ''));
   for (const i of inputs) {
     const dims = i.type?.tensorType?.shape?.dim;
-    if (dims && dims.length !== 2) bad(`the input '${i.name}' has rank ${dims.length}; only [batch, features] is supported`);
+    if (dims && dims.length < 2) bad(`the input '${i.name}' has rank ${dims.length}; a batch of samples ([batch, ...]) is needed`);
   }
 
   // How many times each tensor is read (a graph output counts as a reader).

@@ -6,22 +6,19 @@
 // (as torch.onnx.export writes them) are recognised by evaluating the run of elementwise nodes on
 // sample points against each candidate, so the operand order of an exporter does not matter; the
 // graph ops of onnx-import-ops.ts otherwise. An activation that is the only reader of a dense
-// layer's output becomes that layer's activation. Constants are initialisers or Constant nodes;
-// Identity nodes are looked through.
+// layer's output becomes that layer's activation. Image nodes (Conv, pooling, Flatten, Reshape,
+// Transpose): onnx-recognise-image.ts. Constants are initialisers or Constant nodes; Identity
+// nodes are looked through.
 import type { ActivationSpec } from '../layers/activations.js';
 import { bad, attrFloat, attrInt } from './onnx-schema.js';
-import { graphOp, GRAPH_OPS, type Const, type GraphOp } from './onnx-import-ops.js';
+import { graphOp, GRAPH_OPS, type Const } from './onnx-import-ops.js';
+import type { Item } from './onnx-items.js';
+
+export type { Pending, Item } from './onnx-items.js';
 import { nodeWhere as where, shortF32, type GraphRead } from './onnx-read.js';
 import { EVAL, decomposed, singleActivation } from './onnx-activations.js';
+import { imageItem, IMAGE_OPS } from './onnx-recognise-image.js';
 
-/** A layer read from the graph, before it is built: what it reads and writes, and where it came from. */
-export type Pending = { input: string; output: string; where: string } & (
-  | { kind: 'dense'; units: number; inUnits: number; activation: ActivationSpec; W: Float32Array; b?: Float32Array }
-  | { kind: 'batchNorm'; eps: number; momentum: number; w: Float32Array[] }
-  | { kind: 'dropout'; rate: number }
-  | { kind: 'activation'; activation: ActivationSpec }
-);
-export type Item = Pending | (GraphOp & { kind: 'op'; output: string; where: string });
 
 /** The graph's nodes as layers and graph ops, each activation that alone reads a dense layer's output folded into it. */
 export function recognise(graph: GraphRead): Item[] {
@@ -54,7 +51,11 @@ export function recognise(graph: GraphRead): Item[] {
       continue;
     }
     const a = singleActivation(n, w);
-    if (op === 'Gemm') {
+    const img = a ? undefined : imageItem(n, constOf, readers, w);
+    if (img) {
+      items.push(img);
+      i++;
+    } else if (op === 'Gemm') {
       if (attrInt(n, 'transA', 0) !== 0) bad(`${w}: transA = 1 is not supported`);
       const B = matrix(n.input![1], w);
       const transB = attrInt(n, 'transB', 0) === 1;
@@ -91,28 +92,30 @@ export function recognise(graph: GraphRead): Item[] {
       items.push({ kind: 'dropout', rate: shortF32(ratio), input: x, output: out, where: w });
       i++;
     } else if (a) {
-      items.push({ kind: 'activation', activation: a, input: x, output: out, where: w });
+      items.push({ kind: 'activation', activation: a, input: x, output: out, where: w, axis: op === 'Softmax' ? attrInt(n, 'axis', -1) : undefined });
       i++;
     } else {
       const gop = graphOp(n, constOf, w);
       if (!gop) {
         bad(`${w}: op '${op}' is not supported (supported: Gemm, MatMul, BatchNormalization, Dropout, Relu, Sigmoid, Tanh, LeakyRelu, Elu, Softplus, Softmax, Gelu, ` +
-          `gelu/silu written with Erf, Tanh, Sigmoid, Mul, Add, Div, and ${GRAPH_OPS.join(', ')})`);
+          `gelu/silu written with Erf, Tanh, Sigmoid, Mul, Add, Div, ${IMAGE_OPS.join(', ')}, and ${GRAPH_OPS.join(', ')})`);
       }
       items.push({ ...gop!, kind: 'op', output: out, where: w });
       i++;
     }
   }
 
-  // An activation that alone reads a dense layer's output becomes that layer's activation.
+  // An activation that alone reads a dense layer's output becomes that layer's activation, and so
+  // for a convolution but a softmax (over ONNX's channels or not).
   const uses = new Map<string, number>(outNames.map((o) => [o, 1]));
   for (const it of items) for (const t of new Set(it.kind === 'op' ? it.operands : [it.input])) uses.set(t, (uses.get(t) ?? 0) + 1);
   const producer = new Map<string, Item>();
   const live = items.filter((it) => {
     const p = it.kind === 'activation' ? producer.get(it.input) : undefined;
-    if (it.kind === 'activation' && p?.kind === 'dense' && p.activation === 'linear' && uses.get(it.input) === 1) {
-      p.activation = it.activation;
-      p.output = it.output;
+    const folds = p?.kind === 'dense' || (p?.kind === 'conv' && it.kind === 'activation' && it.axis === undefined);
+    if (it.kind === 'activation' && folds && (p as { activation: ActivationSpec }).activation === 'linear' && uses.get(it.input) === 1) {
+      (p as { activation: ActivationSpec }).activation = it.activation;
+      p!.output = it.output;
       producer.set(it.output, p);
       return false;
     }

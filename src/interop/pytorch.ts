@@ -1,6 +1,7 @@
 // The PyTorch equivalent of a Sequential model, module by module, as a PyTorch user would write it:
-// dense -> nn.Linear (then the activation's module, if any), batchNorm -> nn.BatchNorm1d,
-// dropout -> nn.Dropout, activation -> its module. Indices count modules as nn.Sequential does,
+// dense -> nn.Linear (then the activation's module, if any), batchNorm -> nn.BatchNorm1d
+// (nn.BatchNorm2d on images), dropout -> nn.Dropout, activation -> its module, the image layers
+// as pytorch-image.ts says (the module takes images NCHW, as PyTorch does). Indices count modules as nn.Sequential does,
 // so state_dict names are `${index}.weight`. One small function per layer kind, so that graph
 // ops can be added beside them.
 import type { ModelView } from '../model/view.js';
@@ -10,30 +11,10 @@ import type { BatchNorm } from '../layers/batch-norm.js';
 import type { Dropout } from '../layers/dropout.js';
 import type { Activation } from '../layers/activations.js';
 import type { Parameter } from '../optimizers/parameter.js';
-import type { Tensor } from '../memory/tensor.js';
+import type { StateEntry, StateSource, TorchModule } from './torch-state.js';
+import { torchImageModules, HELPERS } from './pytorch-image.js';
 
-/** Where a state_dict entry's values live in wasmnn. */
-export type StateSource =
-  | { param: Parameter; transpose: boolean }
-  | { tensor: Tensor }
-  /** An integer counter wasmnn does not keep (num_batches_tracked): written as `value`, ignored on load. */
-  | { counter: number };
-
-export interface StateEntry {
-  name: string;
-  dtype: 'F32' | 'I64';
-  shape: number[];
-  source: StateSource;
-}
-
-export interface TorchModule {
-  /** The constructor as Python text, e.g. `nn.Linear(2, 16)`. */
-  text: string;
-  /** Its state_dict entries, keys without the `${index}.` prefix. */
-  state: StateEntry[];
-  /** The wasmnn layer it comes from. */
-  layer: number;
-}
+export type { StateSource, StateEntry, TorchModule } from './torch-state.js';
 
 /** Each layer's parameters, in parameters() order. */
 export function layerParams(model: ModelView): Parameter[][] {
@@ -48,8 +29,8 @@ export function layerParams(model: ModelView): Parameter[][] {
 // A number as Python would read it back: 1.0 rather than 1, 1e-05 rather than 0.00001.
 const py = (x: number) => (Number.isInteger(x) ? x.toFixed(1) : x !== 0 && Math.abs(x) < 1e-4 ? x.toExponential().replace(/e-(\d)$/, 'e-0$1') : String(x));
 
-/** The nn module of an activation, or undefined for the identity. */
-export function torchActivation(a: Activation): string | undefined {
+/** The nn module of an activation, or undefined for the identity; `dim`: a softmax's (1: the channels of NCHW images). */
+export function torchActivation(a: Activation, dim = -1): string | undefined {
   switch (a.name) {
     case 'linear':
     case 'identity':
@@ -63,12 +44,12 @@ export function torchActivation(a: Activation): string | undefined {
     case 'geluTanh': return "nn.GELU(approximate='tanh')";
     case 'softplus': return 'nn.Softplus()';
     case 'silu': return 'nn.SiLU()';
-    case 'softmax': return 'nn.Softmax(dim=-1)';
+    case 'softmax': return `nn.Softmax(dim=${dim})`;
   }
 }
 
-const act = (a: Activation, layer: number): TorchModule[] => {
-  const text = torchActivation(a);
+const act = (a: Activation, layer: number, dim = -1): TorchModule[] => {
+  const text = torchActivation(a, dim);
   return text ? [{ text, state: [], layer }] : [];
 };
 
@@ -83,9 +64,10 @@ function dense(l: Dense, ps: Parameter[], layer: number): TorchModule[] {
 function batchNorm(l: BatchNorm, ps: Parameter[], layer: number, steps: number): TorchModule[] {
   const [gamma, beta] = ps;
   const n = l.inputUnits;
+  const images = l.inputShape.length === 3;
   const f = (name: string, source: StateSource): StateEntry => ({ name, dtype: 'F32', shape: [n], source });
   return [{
-    text: `nn.BatchNorm1d(${n}, eps=${py(l.eps)}, momentum=${py(l.momentum)})`,
+    text: `nn.BatchNorm${images ? 2 : 1}d(${n}, eps=${py(l.eps)}, momentum=${py(l.momentum)})`,
     state: [
       f('weight', { param: gamma, transpose: false }),
       f('bias', { param: beta, transpose: false }),
@@ -99,12 +81,20 @@ function batchNorm(l: BatchNorm, ps: Parameter[], layer: number, steps: number):
 
 /** The modules one layer becomes; `steps` is written as batch norm's num_batches_tracked. */
 export function torchModulesOf(l: Layer, ps: Parameter[], layer: number, steps: number): TorchModule[] {
+  const rank = l.inputShape.length + 1;
+  const refuse = (why: string): never => {
+    throw new RangeError(`wasmnn: layer ${layer} (${l.name}) of kind '${l.kind}' ${why}`);
+  };
   switch (l.kind) {
-    case 'dense': return dense(l as Dense, ps, layer);
-    case 'batchNorm': return batchNorm(l as BatchNorm, ps, layer, steps);
+    case 'dense':
+      if (rank === 4) refuse('on images [batch, h, w, c] has no PyTorch equivalent here (nn.Linear would see NCHW; flatten first)');
+      return dense(l as Dense, ps, layer);
+    case 'batchNorm':
+      if (rank !== 2 && rank !== 4) refuse(`on a rank-${rank} input has no PyTorch equivalent here (BatchNorm1d normalises axis 1)`);
+      return batchNorm(l as BatchNorm, ps, layer, steps);
     case 'dropout': return [{ text: `nn.Dropout(p=${py((l as Dropout).rate)})`, state: [], layer }];
-    case 'activation': return act((l as { activation: Activation } & Layer).activation, layer);
-    default: throw new RangeError(`wasmnn: layer ${layer} (${l.name}) of kind '${l.kind}' has no PyTorch equivalent here`);
+    case 'activation': return act((l as { activation: Activation } & Layer).activation, layer, rank === 4 ? 1 : -1);
+    default: return torchImageModules(l, ps, layer, act) ?? refuse('has no PyTorch equivalent here');
   }
 }
 
@@ -128,8 +118,13 @@ export function torchStateEntries(model: ModelView): StateEntry[] {
  * The equivalent PyTorch module as Python source, e.g.
  * `nn.Sequential(\n    nn.Linear(2, 16),  # 0\n    nn.ReLU(),  # 1\n)`. With it,
  * `model.load_state_dict(safetensors.torch.load_file(path))` loads toSafetensors(m, { layout: 'pytorch' }).
+ * A CNN's module may use small helper classes (pytorch-image.ts): their definitions come first,
+ * then the nn.Sequential expression.
  */
 export function toPytorchModule(model: ModelView): string {
-  const lines = torchModules(model).map((m, i) => `    ${m.text},  # ${i}`);
-  return ['nn.Sequential(', ...lines, ')'].join('\n');
+  const modules = torchModules(model);
+  const used = new Set(modules.flatMap((m) => m.helpers ?? []));
+  const helpers = Object.keys(HELPERS).filter((h) => used.has(h)).map((h) => `${HELPERS[h]}\n\n\n`);
+  const lines = modules.map((m, i) => `    ${m.text},  # ${i}`);
+  return [...helpers, ['nn.Sequential(', ...lines, ')'].join('\n')].join('');
 }

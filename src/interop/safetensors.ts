@@ -3,10 +3,12 @@
 // (padded with spaces so the data starts 8-byte aligned), then the data: every tensor's bytes,
 // little-endian, row-major, offsets relative to the data's start, covering it with no hole or overlap.
 // Two layouts: 'wasmnn' (our names, W as [in, out], running statistics as `name/runningMean`) and
-// 'pytorch' (the state_dict of the equivalent nn.Sequential: `0.weight` as [out, in], ...).
+// 'pytorch' (the state_dict of the equivalent nn.Sequential: `0.weight` as [out, in], a
+// convolution's as OIHW [cout, cin/groups, kh, kw], ...).
 // A file from anywhere is untrusted: the reader checks every length and offset before using it.
 import type { ModelView } from '../model/view.js';
 import { type StateEntry, torchStateEntries } from './pytorch.js';
+import { toOihw, fromOihw } from './kernel-layouts.js';
 import type { BatchNorm } from '../layers/batch-norm.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
 
@@ -52,12 +54,13 @@ function entriesOf(model: ModelView, layout: SafetensorsLayout): StateEntry[] {
   return bad(`layout must be 'wasmnn' or 'pytorch', got ${JSON.stringify(layout)}`);
 }
 
-/** An entry's values in the file's layout (PyTorch's [out, in] when transposed). */
+/** An entry's values in the file's layout (PyTorch's [out, in] when transposed, OIHW for a convolution kernel). */
 function valuesOf(e: StateEntry): Float32Array | BigInt64Array {
   const s = e.source;
   if ('counter' in s) return BigInt64Array.of(BigInt(s.counter));
   if ('tensor' in s) return s.tensor.data.slice();
   const v = s.param.value;
+  if (s.transpose === 'oihw') return toOihw(v, s.param.shape);
   if (!s.transpose) return v.slice();
   const [rows, cols] = s.param.shape; // ours [in, out] -> [out, in]
   const t = new Float32Array(v.length);
@@ -209,7 +212,8 @@ export function fromSafetensors<M extends ModelView>(file: Uint8Array | ArrayBuf
       continue;
     }
     const dst = weights[params.indexOf(s.param)];
-    if (!s.transpose) dst.set(v);
+    if (s.transpose === 'oihw') dst.set(fromOihw(v, e.shape));
+    else if (!s.transpose) dst.set(v);
     else {
       const [rows, cols] = s.param.shape; // file [cols, rows] -> ours [rows, cols]
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[r * cols + c] = v[c * rows + r];

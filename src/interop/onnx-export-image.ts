@@ -1,0 +1,73 @@
+// ONNX export of the image layers. ONNX's image ops are NCHW with OIHW filters, wasmnn's NHWC with
+// HWIO ones: conv2d and depthwiseConv2d -> Conv (the kernel transposed to [cout, cin/groups, kh, kw],
+// group, strides, dilations, and the pads TensorFlow's 'same' gives written out as [top, left,
+// bottom, right]), maxPooling2d -> MaxPool, averagePooling2d -> AveragePool with
+// count_include_pad 0 (wasmnn divides by the input elements of a window only, as TensorFlow),
+// globalAveragePooling2d -> GlobalAveragePool then Flatten (ONNX keeps [batch, c, 1, 1]), batch
+// norm of a 4-D input -> BatchNormalization on NCHW (onnx-export.ts); each reads and writes NCHW
+// (onnx-build.ts inserts the Transposes). flatten and reshape read NHWC, so that the order of the
+// elements is wasmnn's: a Transpose back to NHWC, then Flatten (axis 1) or Reshape.
+import type { Layer } from '../layers/layer.js';
+import type { Conv2D } from '../layers/conv.js';
+import type { Pooling2D } from '../layers/spatial.js';
+import type { Activation } from '../layers/activations.js';
+import type { Parameter } from '../optimizers/parameter.js';
+import type { SymbolicTensor } from '../graph/symbolic.js';
+import { explicitPads } from '../reference/conv.js';
+import { floatTensor, int64Tensor } from './onnx-schema.js';
+import { toOihw } from './kernel-layouts.js';
+import { node, intAttr, intsAttr, type GraphBuilder, type TensorNames, type Layout } from './onnx-build.js';
+
+/** Writes an activation's nodes from x in layout `layout` (softmax over the channels either way). */
+export type ActivationWriter = (b: GraphBuilder, a: Activation, x: string, prefix: string, layout: Layout) => string;
+
+function conv(b: GraphBuilder, l: Conv2D, ps: Parameter[], x: string, act: ActivationWriter): string {
+  const g = l.geometry!;
+  const [W, bias] = ps;
+  const input = [x, b.init(floatTensor(`${l.name}/kernel`, [g.cout, g.cin / g.groups, g.kh, g.kw], toOihw(W.value, W.shape)))];
+  if (bias) input.push(b.init(floatTensor(`${l.name}/bias`, [g.cout], bias.value)));
+  const y = node(b, l.name, 'Conv', input, [
+    intsAttr('dilations', [g.dh, g.dw]), intAttr('group', g.groups), intsAttr('kernel_shape', [g.kh, g.kw]),
+    intsAttr('pads', [g.pt, g.pl, g.pb, g.pr]), intsAttr('strides', [g.sh, g.sw]),
+  ]);
+  return act(b, l.activation, y, l.name, 'nchw');
+}
+
+function pool(b: GraphBuilder, l: Pooling2D, x: string): string {
+  const [h, w] = l.inputShape;
+  const [[pt, pb], [pl, pr]] = explicitPads(l.options.padding ?? 'valid', [h, w], l.poolSize, l.strides);
+  const attrs = [intsAttr('kernel_shape', [...l.poolSize]), intsAttr('pads', [pt, pl, pb, pr]), intsAttr('strides', [...l.strides])];
+  if (l.kind === 'maxPooling2d') return node(b, l.name, 'MaxPool', [x], attrs);
+  return node(b, l.name, 'AveragePool', [x], [intAttr('count_include_pad', 0), ...attrs]);
+}
+
+/** The nodes of an image layer from x to y, or false when l is none. */
+export function imageLayerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter[], x: SymbolicTensor, y: SymbolicTensor, act: ActivationWriter): boolean {
+  switch (l.kind) {
+    case 'conv2d':
+    case 'depthwiseConv2d':
+      names.set(y, 'nchw', conv(b, l as Conv2D, ps, names.get(x, 'nchw'), act));
+      return true;
+    case 'maxPooling2d':
+    case 'averagePooling2d':
+      names.set(y, 'nchw', pool(b, l as Pooling2D, names.get(x, 'nchw')));
+      return true;
+    case 'globalAveragePooling2d':
+      names.set(y, 'nhwc', node(b, l.name, 'Flatten', [node(b, l.name, 'GlobalAveragePool', [names.get(x, 'nchw')])], [intAttr('axis', 1)]));
+      return true;
+    case 'flatten':
+      names.set(y, 'nhwc', x.rank === 2 ? names.get(x) : node(b, l.name, 'Flatten', [names.get(x)], [intAttr('axis', 1)]));
+      return true;
+    case 'reshape':
+      names.set(y, 'nhwc', reshapeNode(b, l.name, names.get(x), y));
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Reshape of x to y's shape (the batch as -1). */
+export function reshapeNode(b: GraphBuilder, prefix: string, x: string, y: SymbolicTensor): string {
+  const shape = y.shape.map((d, i) => (i === 0 && d < 0 ? -1 : d));
+  return node(b, prefix, 'Reshape', [x, b.init(int64Tensor(b.name(prefix, 'shape'), shape))]);
+}

@@ -1,0 +1,36 @@
+// The image layers an ONNX import builds (from onnx-recognise-image.ts's items), and the row order
+// of a dense layer that reads the Flatten of NCHW images (onnx-layout.ts).
+import * as layers from '../layers/index.js';
+import type { Layer } from '../layers/layer.js';
+import { bad } from './onnx-schema.js';
+import type { Pending } from './onnx-items.js';
+
+/** The image layer of p; `inputShape` for the first layer of a Sequential model. */
+export function imageLayer(p: Pending, inputShape: number[] | undefined): Layer {
+  const common = { inputShape };
+  switch (p.kind) {
+    case 'conv': {
+      const conv = { ...common, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding, dilationRate: p.dilations, activation: p.activation, useBias: p.b !== undefined };
+      if (p.depthwise) return layers.depthwiseConv2d({ ...conv, depthMultiplier: p.filters / p.cin });
+      return layers.conv2d({ ...conv, filters: p.filters, groups: p.groups });
+    }
+    case 'pool': return (p.max ? layers.maxPooling2d : layers.averagePooling2d)({ ...common, poolSize: p.poolSize, strides: p.strides, padding: p.padding });
+    case 'gap': return layers.globalAveragePooling2d(common);
+    case 'flatten': return layers.flatten(common);
+    case 'reshape': return layers.reshape({ ...common, targetShape: p.shape.slice(1) });
+    default: return bad(`${p.where}: internal: '${p.kind}' is no image layer`);
+  }
+}
+
+/**
+ * W [h*w*c, units] with rows in NCHW flatten order (c, y, x) reordered to wasmnn's NHWC flatten
+ * order (y, x, c), for the images [h, w, c] flattened before it.
+ */
+export function nhwcRows(W: Float32Array, units: number, [h, w, c]: readonly number[]): Float32Array {
+  const out = new Float32Array(W.length);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) {
+    const from = (ch * h + y) * w + x, to = (y * w + x) * c + ch;
+    out.set(W.subarray(from * units, (from + 1) * units), to * units);
+  }
+  return out;
+}

@@ -1,0 +1,25 @@
+// What ONNX import reads a graph's nodes as, before it builds them: layers (Pending), Transpose
+// nodes (changes of layout, onnx-layout.ts) and graph ops.
+import type { ActivationSpec } from '../layers/activations.js';
+import type { Padding } from '../reference/conv.js';
+import type { GraphOp } from './onnx-import-ops.js';
+
+/** A layer read from the graph, before it is built: what it reads and writes, and where it came from. */
+export type Pending = { input: string; output: string; where: string } & (
+  /** nchwRows: the Flatten of NCHW images this layer reads, whose element order its rows follow (onnx-layout.ts). */
+  | { kind: 'dense'; units: number; inUnits: number; activation: ActivationSpec; W: Float32Array; b?: Float32Array; nchwRows?: Pending }
+  | { kind: 'batchNorm'; eps: number; momentum: number; w: Float32Array[] }
+  | { kind: 'dropout'; rate: number }
+  /** axis: a softmax's (ONNX's) axis. */
+  | { kind: 'activation'; activation: ActivationSpec; axis?: number }
+  /** W: HWIO. */
+  | { kind: 'conv'; filters: number; cin: number; groups: number; depthwise: boolean; kernelSize: [number, number]; strides: [number, number]; dilations: [number, number]; padding: Padding; activation: ActivationSpec; W: Float32Array; b?: Float32Array }
+  | { kind: 'pool'; max: boolean; poolSize: [number, number]; strides: [number, number]; padding: Padding }
+  | { kind: 'gap' }
+  | { kind: 'flatten' }
+  /** ONNX's shape, the batch first (0 or -1). */
+  | { kind: 'reshape'; shape: number[] }
+);
+/** A Transpose node: a change of layout, which onnx-layout.ts turns into an op only where one is needed. */
+export type Transpose = { kind: 'transpose'; perm: number[]; input: string; output: string; where: string };
+export type Item = Pending | Transpose | (GraphOp & { kind: 'op'; output: string; where: string });

@@ -1,0 +1,83 @@
+// The image nodes of an ONNX graph as layers (NCHW in ONNX, NHWC once built; onnx-layout.ts
+// relates the two): Conv (2-D; the OIHW filter read as HWIO; group = channels with one input
+// channel per group is a depthwise convolution) -> conv2d / depthwiseConv2d, MaxPool ->
+// maxPooling2d, AveragePool -> averagePooling2d (count_include_pad 0, or no padding),
+// GlobalAveragePool -> globalAveragePooling2d, Flatten (axis 1) -> flatten, Reshape (a constant
+// shape whose first entry is the batch, 0 or -1) -> reshape, Transpose -> a change of layout.
+// pads [top, left, bottom, right] are explicit padding, auto_pad SAME_UPPER TensorFlow's 'same'.
+import type { onnx as P } from 'onnx-proto';
+import type { Padding } from '../reference/conv.js';
+import { bad, attr, attrInt, int } from './onnx-schema.js';
+import type { Const } from './onnx-import-ops.js';
+import type { Item } from './onnx-items.js';
+import { fromOihw } from './kernel-layouts.js';
+
+export const IMAGE_OPS = ['Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'Transpose'];
+
+const ints = (n: P.INodeProto, name: string, dflt: number[]): number[] => {
+  const a = attr(n, name);
+  return a ? (a.ints ?? []).map(int) : dflt;
+};
+const pairOf = (v: number[], what: string, w: string): [number, number] => (v.length === 2 ? [v[0], v[1]] : bad(`${w}: ${what} [${v}] is not 2-D (only 2-D images are supported)`));
+
+/** auto_pad and pads as a padding. */
+function padding(n: P.INodeProto, w: string): Padding {
+  const a = attr(n, 'auto_pad');
+  const auto = a?.s ? new TextDecoder().decode(a.s) : 'NOTSET';
+  if (auto === 'SAME_UPPER') return 'same';
+  if (auto === 'VALID') return 'valid';
+  if (auto !== 'NOTSET') bad(`${w}: auto_pad ${auto} is not supported (SAME_UPPER, VALID or explicit pads)`);
+  const p = ints(n, 'pads', [0, 0, 0, 0]);
+  if (p.length !== 4) bad(`${w}: pads [${p}] are not those of a 2-D image`);
+  return p.every((d) => d === 0) ? 'valid' : [[p[0], p[2]], [p[1], p[3]]];
+}
+
+/** The image item of node n, or undefined when n is none. */
+export function imageItem(n: P.INodeProto, constOf: (name: string | undefined) => Const | undefined, readers: Map<string, number>, w: string): Item | undefined {
+  const op = n.opType!;
+  const io = { input: n.input![0], output: n.output![0], where: w };
+  switch (op) {
+    case 'Conv': {
+      const W = constOf(n.input![1]) ?? bad(`${w}: the filter must be a constant (initialiser)`);
+      if (W.dims.length !== 4) bad(`${w}: a filter of dims [${W.dims}] is not 2-D (only 2-D convolutions are supported)`);
+      const [cout, cg, kh, kw] = W.dims;
+      const k = ints(n, 'kernel_shape', [kh, kw]);
+      if (k.join() !== [kh, kw].join()) bad(`${w}: kernel_shape [${k}] does not match the filter's [${kh}, ${kw}]`);
+      const groups = attrInt(n, 'group', 1);
+      if (cout % groups !== 0) bad(`${w}: ${cout} filters are not divisible by group ${groups}`);
+      const B = n.input![2] ? constOf(n.input![2]) ?? bad(`${w}: the bias must be a constant (initialiser)`) : undefined;
+      if (B && B.values.length !== cout) bad(`${w}: the bias has ${B.values.length} values, expected ${cout}`);
+      return {
+        ...io, kind: 'conv', filters: cout, cin: cg * groups, groups, depthwise: groups > 1 && cg === 1, kernelSize: [kh, kw],
+        strides: pairOf(ints(n, 'strides', [1, 1]), 'strides', w), dilations: pairOf(ints(n, 'dilations', [1, 1]), 'dilations', w), padding: padding(n, w),
+        activation: 'linear', W: fromOihw(W.values, W.dims), b: B ? Float32Array.from(B.values) : undefined,
+      };
+    }
+    case 'MaxPool':
+    case 'AveragePool': {
+      const poolSize = pairOf(ints(n, 'kernel_shape', []), 'kernel_shape', w);
+      if (attrInt(n, 'ceil_mode', 0) !== 0) bad(`${w}: ceil_mode 1 is not supported`);
+      if (ints(n, 'dilations', [1, 1]).some((d) => d !== 1)) bad(`${w}: dilations are not supported in pooling`);
+      if ((n.output ?? []).slice(1).some((o) => o && readers.get(o))) bad(`${w}: its indices output is used, which is not supported`);
+      const pad = padding(n, w);
+      if (op === 'AveragePool' && attrInt(n, 'count_include_pad', 0) !== 0 && pad !== 'valid') {
+        bad(`${w}: count_include_pad 1 with padding is not supported (wasmnn's average divides by the input elements of a window only)`);
+      }
+      return { ...io, kind: 'pool', max: op === 'MaxPool', poolSize, strides: pairOf(ints(n, 'strides', [1, 1]), 'strides', w), padding: pad };
+    }
+    case 'GlobalAveragePool': return { ...io, kind: 'gap' };
+    case 'Flatten':
+      if (attrInt(n, 'axis', 1) !== 1) bad(`${w}: Flatten from axis ${attrInt(n, 'axis', 1)} is not supported (axis 1: each sample to a row)`);
+      return { ...io, kind: 'flatten' };
+    case 'Reshape': {
+      const shape = Array.from(constOf(n.input![1])?.values ?? bad(`${w}: the shape must be a constant (initialiser)`));
+      if (attrInt(n, 'allowzero', 0) !== 0) bad(`${w}: allowzero 1 is not supported`);
+      if (shape.length < 2 || (shape[0] !== 0 && shape[0] !== -1)) bad(`${w}: the shape [${shape}] must keep the batch first (0 or -1)`);
+      if (shape.slice(1).some((d) => d === 0 || d < -1)) bad(`${w}: the shape [${shape}] may copy (0) only the batch`);
+      if (shape[0] === -1 && shape.includes(-1, 1)) bad(`${w}: the shape [${shape}] has two -1`);
+      return { ...io, kind: 'reshape', shape };
+    }
+    case 'Transpose': return { ...io, kind: 'transpose', perm: ints(n, 'perm', []) };
+    default: return undefined;
+  }
+}
