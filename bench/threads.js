@@ -111,7 +111,8 @@ export async function benchThreads({ time = 300 } = {}) {
     const r = await interleaved([gemmTask(serial, one, s, s, s, 'nn'), gemmTask(forced, many, s, s, s, 'nn')], { time: time / 2 });
     crossings.push(`${s}^3 (${(s ** 3 / 2 ** 20).toFixed(2)} Mi MAC) ${speedup(r, many, one).toFixed(2)}x`);
   }
-  console.log(`split vs one thread by size: ${crossings.join(', ')}; the threshold is ${MIN_WORK / 2 ** 20} Mi multiply-adds`);
+  const cal = pool.calibration;
+  console.log(`split vs one thread by size: ${crossings.join(', ')}; the threshold measured at start: ${cal ? `${(cal.minWork / 2 ** 20).toFixed(3)} Mi multiply-adds (${Math.round(Math.cbrt(cal.minWork))}^3; gains ${cal.gains.map((g) => g.toFixed(2)).join(' ')}; ${cal.ms.toFixed(1)} ms)` : 'none'}; before calibration ${MIN_WORK / 2 ** 20} Mi`);
   forced.close();
   pool.close();
   return lines;

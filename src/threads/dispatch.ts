@@ -49,7 +49,8 @@ export class Pool {
     private readonly threads: number,
     spinUs: number,
     private readonly answerTimeoutMs: number,
-    private readonly minWork: number,
+    /** Work (GEMM multiply-adds) below which a call stays on the calling thread: the calibrated threshold (calibrate.ts), or PoolOptions.minWork. */
+    public minWork: number,
     private readonly backoffOn: boolean,
     private readonly stealOn: boolean,
     private readonly fns: Function[],
@@ -182,6 +183,11 @@ export class Pool {
       Atomics.sub(ctl, L.PENDING, 1);
     }
     return failure;
+  }
+
+  /** Forgets the counts (splits, stolen shares, the contention window): after the calibration's calls. */
+  resetCounts(): void {
+    this.splits = this.stolen = this.window = this.contended = this.backoff = 0;
   }
 
   /** After a worker is lost: the kernels run on the calling thread from now on, with a warning. */

@@ -37,7 +37,7 @@ export interface PoolOptions {
   answerTimeoutMs?: number;
   /** How long a worker may take to start (default 10 s) before the runtime falls back to one thread. */
   startTimeoutMs?: number;
-  /** Work (GEMM multiply-adds) below which a call stays on the calling thread (default MIN_WORK); tests pass 0. */
+  /** Work (GEMM multiply-adds) below which a call stays on the calling thread; without it, measured at start (src/threads/calibrate.ts). Tests pass 0. */
   minWork?: number;
   /** Whether contended windows of calls fall back to one thread for a while (default true; tests of the split itself pass false). */
   backoff?: boolean;

@@ -16,6 +16,7 @@ import { layout } from './runner.js';
 import { SPIN_US, type PoolOptions } from './pool-options.js';
 import { startWorker, type WorkerHandle } from './workers.js';
 import { Pool, checkUse } from './dispatch.js';
+import { calibrated, measureCrossing, type Calibration } from './calibrate.js';
 
 export { SPIN_US, type PoolOptions } from './pool-options.js';
 export { availableThreads } from './workers.js';
@@ -36,6 +37,8 @@ export interface ThreadedParts {
   stolenShares(): number;
   /** Splits the calls that follow across n of the started threads (1 to threads; 1: none split). */
   useThreads(n: number): void;
+  /** The split threshold measured at start (undefined on one thread, or when PoolOptions.minWork was given). */
+  calibration?: Calibration;
 }
 
 /** True for a module of the threaded build (it imports its memory). */
@@ -94,7 +97,13 @@ export async function startThreads(module: WebAssembly.Module, threads: number, 
     const op = names.indexOf(name);
     kernels[name] = op < 0 ? main[name] : wrap(name, pool, op, SPLITS[name] as Split);
   }
-  return { kernels: kernels as Kernels, arena, threads, close: () => pool.close(), splitCalls: () => pool.splits, stolenShares: () => pool.stolen, useThreads: (n) => pool.use(n) };
+  let calibration: Calibration | undefined;
+  if (options.minWork === undefined) {
+    calibration = calibrated(threads, () => measureCrossing(pool, raw.gemm_nn_f32, (kernels as unknown as Kernels).gemm_nn_f32, arena));
+    pool.minWork = calibration.minWork;
+    pool.resetCounts();
+  }
+  return { kernels: kernels as Kernels, arena, threads, close: () => pool.close(), splitCalls: () => pool.splits, stolenShares: () => pool.stolen, useThreads: (n) => pool.use(n), calibration };
 }
 
 function single(kernels: Kernels, arena: Arena): ThreadedParts {

@@ -146,7 +146,8 @@ for (const [name, s] of Object.entries(table)) if (!s.run) table[name as KernelN
 export const SPLITS: Readonly<Partial<Record<KernelName, Split>>> = table;
 
 /**
- * Work (in GEMM multiply-adds) below which a call stays on the calling thread. With both sides
+ * Work (in GEMM multiply-adds) below which a call stays on the calling thread until the pool has
+ * measured its own threshold at start (calibrate.ts; PoolOptions.minWork overrides both). With both sides
  * watching the counters a split call costs ~0.4 us on this machine (quiet, 2026-12-02), and an NN
  * cube split over 2 threads broke even at 24^3-32^3 (14-32 Ki multiply-adds) and gained 1.09-1.53x
  * at 40^3; so 2^16 (40^3). A call that finds the workers asleep (no call for SPIN_US) pays ~55 us

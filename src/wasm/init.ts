@@ -9,6 +9,7 @@ import { KERNEL_ARITY, type KernelName, type Kernels } from './exports.js';
 import { Arena } from '../memory/arena.js';
 import { checkChoice, checkOptions, optionKeys } from '../validate/options.js';
 import { DEFAULT_THREADS, threadCount, threadedSource, isThreadedModule, startThreaded } from '../threads/index.js';
+import type { Calibration } from '../threads/calibrate.js';
 
 export type WasmSource =
   | WebAssembly.Module
@@ -46,6 +47,8 @@ export interface Runtime {
   stolenShares(): number;
   /** Splits the calls that follow across n of the started threads (1 to `threads`). */
   useThreads(n: number): void;
+  /** With threads: the split threshold measured when the pool started (src/threads/calibrate.ts). */
+  readonly calibration?: Calibration;
 }
 
 let current: Runtime | undefined;
@@ -97,8 +100,8 @@ export async function instantiate(module: WebAssembly.Module, build: 'plain' | '
 async function instantiateThreaded(module: WebAssembly.Module, build: 'plain' | 'relaxed', threads: number): Promise<Runtime> {
   const parts = await startThreaded(module, threads);
   checkExports(parts.kernels as unknown as Record<string, unknown>);
-  const { kernels, arena, close, splitCalls, stolenShares, useThreads } = parts;
-  return { kernels, arena, threads: parts.threads, close, splitCalls, stolenShares, useThreads, build };
+  const { kernels, arena, close, splitCalls, stolenShares, useThreads, calibration } = parts;
+  return { kernels, arena, threads: parts.threads, close, splitCalls, stolenShares, useThreads, build, calibration };
 }
 
 function checkExports(exp: Record<string, unknown>): Kernels {

@@ -1,0 +1,58 @@
+// The split threshold measured at start (src/threads/calibrate.ts): the crossing found on products
+// whose costs are known (busy loops standing for the serial and the split product), the pool's
+// threshold restored, the measurement made once per process and thread count, and skipped when
+// the caller sets the threshold.
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startThreads, type ThreadedParts } from '../../dist/threads/pool.js';
+import { measureCrossing } from '../../dist/threads/calibrate.js';
+import { Arena } from '../../dist/memory/arena.js';
+
+const module = new WebAssembly.Module(readFileSync('build/wasmnn-threads.wasm'));
+const opened: ThreadedParts[] = [];
+afterAll(() => opened.forEach((p) => p.close()));
+
+const spin = (ns: number) => {
+  const end = performance.now() + ns / 1e6;
+  while (performance.now() < end);
+};
+
+describe('measureCrossing', () => {
+  it('finds the first cube at which the split gains 1.15x, and puts the threshold back', () => {
+    // Serial: s^3 / 10 ns. Split: half of it plus 3 us. Gains: 32^3 0.70x, 40^3 1.03x, 48^3 1.30x,
+    // 64^3 1.62x: the crossing is 48^3 (64^3 if a batch at 48^3 is slowed by other processes).
+    const pool = { minWork: 7 };
+    let splitSeen = -1;
+    const serial = (_c: number, _a: number, _b: number, m: number) => spin(m ** 3 / 10);
+    const split = (_c: number, _a: number, _b: number, m: number) => {
+      splitSeen = pool.minWork;
+      spin(m ** 3 / 20 + 3000);
+    };
+    const memory = new WebAssembly.Memory({ initial: 4 });
+    const arena = new Arena(memory, 1024);
+    const c = measureCrossing(pool as never, serial as never, split as never, arena, 5000); // no budget: a loaded machine runs these slower
+    expect([48 ** 3, 64 ** 3]).toContain(c.minWork);
+    expect(splitSeen, 'the split runs were forced (threshold 0)').toBe(0);
+    expect(pool.minWork, 'the threshold is put back').toBe(7);
+    expect(arena.liveBlocks, "its buffers are released").toBe(0);
+    expect(c.gains[0]).toBeLessThan(0.8);
+    expect(c.gains.at(-1)).toBeGreaterThanOrEqual(1.15);
+    expect(c.macPerUs).toBeGreaterThan(5000);
+    expect(c.macPerUs).toBeLessThan(20000);
+  });
+});
+
+describe('the pool calibrates at start', () => {
+  it('once per process and thread count; not when minWork is given', async () => {
+    const a = await startThreads(module, 2);
+    const b = await startThreads(module, 2);
+    const given = await startThreads(module, 2, { minWork: 0 });
+    opened.push(a, b, given);
+    expect(a.calibration).toBeDefined();
+    expect([16, 24, 32, 40, 48, 64, 96].map((s) => s ** 3)).toContain(a.calibration!.minWork);
+    expect(a.calibration!.gains.length).toBeGreaterThan(0);
+    expect(b.calibration, 'the second pool reuses the measurement').toBe(a.calibration);
+    expect(given.calibration).toBeUndefined();
+    expect(a.splitCalls(), "the calibration's calls are not counted").toBe(0);
+  });
+});
