@@ -109,6 +109,22 @@ describe('shares the caller runs itself', () => {
   });
 });
 
+describe('idle', () => {
+  it('an idle pool costs no CPU: its threads sleep once no call has come for the spin (SPIN_US)', async () => {
+    const p = await pool(2);
+    const [got, want] = gemmBoth(p, 64, 64, 64); // the worker is awake and watching after this
+    expect(got).toEqual(want);
+    await new Promise((r) => setTimeout(r, 50)); // 500 times SPIN_US
+    const u = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 300));
+    const d = process.cpuUsage(u);
+    const cpuMs = (d.user + d.system) / 1000, wallMs = performance.now() - t0;
+    // A worker that kept watching would take a whole core: ~300 ms of CPU here.
+    expect(cpuMs, `CPU ${cpuMs.toFixed(1)} ms over ${wallMs.toFixed(0)} ms of an idle pool`).toBeLessThan(0.1 * wallMs);
+  });
+});
+
 describe('starting workers', () => {
   it('a worker that fails to start leaves a working single-threaded runtime and a warning, not a hang', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
