@@ -12,8 +12,8 @@
 // tail and it is the same tail. Column sums go by columns (col_sum_ld_f32 takes the row
 // stride). Convolution's im2col/col2im and the pooling kernels go by images (a pointer moves by a
 // product of arguments: h*w*c floats an image of x). Kernels that sum across their output (the
-// losses, sum_*, batch norm) or draw random numbers in sequence (dropout, rng_*) stay on one
-// thread; but an integer count (count_non_finite, the check before each optimizer step) is exact
+// losses, sum_*, batch norm), return a first position (index_check_i32) or draw random numbers
+// in sequence (dropout, rng_*) stay on one thread; but an integer count (count_non_finite, the check before each optimizer step) is exact
 // in any order: it goes by ranges, and the call returns the sum of the threads' counts.
 import type { KernelName } from '../wasm/exports.js';
 
@@ -121,6 +121,11 @@ const table: Partial<Record<KernelName, Split>> = {
   adamax_f32: elementwise(10, 4, 4, OPT),
   nadam_f32: elementwise(12, 4, 4, OPT),
   adadelta_f32: elementwise(9, 4, 4, OPT),
+
+  // Sequence models. The table gradient by its rows: a thread zeroes its rows and adds the dy
+  // rows whose index falls in them, in index order (it reads base, which stays, to know where its
+  // rows start), so each row has the bits of one call.
+  scatter_add_rows_f32: rows(7, [times(6), FIXED, FIXED, FIXED, FIXED, FIXED, FIXED], 4, [5, 6], MEM),
 
   // By images: a unit is one image of x (h*w*c floats) and its rows of col, y or dy. Each image's
   // output is written from its own inputs alone, in the same order as in one call.

@@ -121,6 +121,12 @@ export const KERNEL_ARITY = {
   // permute.ts — y = x with its axes reordered (NumPy's transpose), up to 6 axes.
   permute_f32: 14, // (y, x, d0..d5, p0..p5): axis j of y is axis p_j of x, x's dims [d0..d5] (trailing 1s for unused axes); no overlap
 
+  // lookup.ts — int32 indices into rows of f32 (embedding lookups are gather_rows_f32).
+  index_check_i32: 3, // (idx, n, limit) -> i32: the first position whose index is outside [0, limit), or -1
+  scatter_add_rows_f32: 7, // (out, base, dy, idx, rows, n, cols): rows [lo, lo+rows) of the table gradient, lo = (out-base)/(4*cols): zeroed, then out[idx[i]-lo, :] += dy[i, :] in index order; no overlap
+  one_hot_f32: 4, // (out, idx, n, depth): out[i, :] = 0, out[i, idx[i]] = 1 (an index out of range leaves a zero row); no overlap
+  where_f32: 7, // (y, cond, a, b, rows, cols, scalars): y[r,c] = cond[c] != 0 ? a : b, a/b full or (bit 0/1 of scalars) one value; y may alias a full a or b
+
   // optim.ts — fused updates over one flat region of n parameters.
   sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g
   sgd_momentum_f32: 10, // (w, g, buf, n, lr, momentum, dampening, wd, decay, flags)
