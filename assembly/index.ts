@@ -14,3 +14,4 @@ export * from './conv';
 export * from './pool';
 export * from './permute';
 export * from './lookup';
+export * from './layernorm';

@@ -15,6 +15,8 @@ import { transpose as transposeOp } from './ops/transpose.js';
 import type { Padding } from '../reference/conv.js';
 import * as losses from '../losses/index.js';
 import * as seq from './ops/gather.js';
+import * as norms from './ops/layer-norm.js';
+import type { NormOptions } from './ops/layer-norm.js';
 import { where as whereOp } from './ops/where.js';
 
 export type Operand = SymbolicTensor | Parameter | number;
@@ -168,12 +170,22 @@ export const avgPool2d = (x: Operand, options: Pool2dOpOptions): SymbolicTensor 
 /** [batch, h, w, c] -> [batch, c], the mean over every position. */
 export const globalAvgPool2d = (x: Operand): SymbolicTensor => conv.globalAvgPool2d(toTensor(x, "globalAvgPool2d's input"));
 
-// ---- sequence models: index lookups, masks ---------------
+// ---- sequence models: index lookups, normalisation over the last axis, masks ---------------
 
 /** Rows of a [vocab, dim] table at int32 indices of any shape [batch, ...]: [batch, ..., dim] (an embedding lookup). */
 export const gather = (table: Operand, indices: SymbolicTensor): SymbolicTensor => seq.gather(toTensor(table, "gather's table"), toTensor(indices, "gather's indices"));
 /** int32 indices [batch, ...] to [batch, ..., depth]: 1 at each index, 0 elsewhere. */
 export const oneHot = (indices: SymbolicTensor, depth: number): SymbolicTensor => seq.oneHot(toTensor(indices, "oneHot's indices"), depth);
+/** PyTorch LayerNorm over the last axis (biased variance, epsilon 1e-5): gamma*(x - mean)/sqrt(var + epsilon) + beta. */
+export function layerNorm(x: Operand, gamma: Operand, beta: Operand, options: NormOptions = {}): SymbolicTensor {
+  checkOptions('ops.layerNorm', options, ['axis', 'epsilon'], { eps: { use: 'epsilon' } });
+  return norms.layerNorm(toTensor(x, "layerNorm's input"), toTensor(gamma, "layerNorm's gamma"), toTensor(beta, "layerNorm's beta"), options);
+}
+/** RMSNorm over the last axis: gamma*x/sqrt(mean(x^2) + epsilon), epsilon 1e-5 by default. */
+export function rmsNorm(x: Operand, gamma: Operand, options: NormOptions = {}): SymbolicTensor {
+  checkOptions('ops.rmsNorm', options, ['axis', 'epsilon'], { eps: { use: 'epsilon' } });
+  return norms.rmsNorm(toTensor(x, "rmsNorm's input"), toTensor(gamma, "rmsNorm's gamma"), options);
+}
 /** cond != 0 ? a : b element by element; cond a 0/1 mask of the output's shape or its trailing dimensions, a and b the output's shape or numbers. */
 export const where = (cond: Operand, a: Operand, b: Operand): SymbolicTensor => whereOp(toTensor(cond, "where's cond"), toTensor(a, "where's a"), toTensor(b, "where's b"));
 /** A constant tensor of the given shape (a mask, say): no gradient, no data at run time. */

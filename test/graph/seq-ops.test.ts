@@ -2,7 +2,7 @@
 // tools/golden/seq_ops.py): L = sum(op(...) * dy), so the value is checked through L and every
 // gradient is the op's backward of dy; central differences check the same gradients again.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, input, ops, parameter, valueAndGrad } from 'wasmnn';
+import { init, input, ops, parameter, valueAndGrad, type Parameter } from 'wasmnn';
 import { golden } from '../helpers/fixtures.js';
 import { expectClose } from '../helpers/wasm.js';
 import { expectCentralDifferences } from '../helpers/central-differences.js';
@@ -12,6 +12,17 @@ const fx = golden<Record<string, any>>('seq-ops.json');
 const P = (a: A, name: string) => parameter(a.shape, Float32Array.from(a.data), name);
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, v, i) => s + v * b[i], 0);
 const shaped = (a: A) => ({ data: Float32Array.from(a.data), shape: a.shape });
+// The largest ulp(mean)/2 / std over the rows of x: how far a float32 mean moves xhat.
+function meanRounding(x: number[], cols: number): number {
+  let worst = 0;
+  for (let o = 0; o < x.length; o += cols) {
+    const row = x.slice(o, o + cols), mu = row.reduce((s, v) => s + v, 0) / cols;
+    const sd = Math.sqrt(row.reduce((s, v) => s + (v - mu) ** 2, 0) / cols) || 1;
+    worst = Math.max(worst, Math.abs(Math.fround(mu) - mu) / sd);
+  }
+  return worst;
+}
+
 beforeAll(async () => {
   await init(undefined, { simd: 'plain', threads: 1 });
 });
@@ -34,6 +45,34 @@ describe('gather (embedding lookup) against PyTorch', () => {
       expectCentralDifferences(() => f(shaped(c.indices), shaped(c.dy)), [[T, 0], [T, T.size - 1]], 1e-3);
       f.dispose();
       gathered.dispose();
+    });
+  }
+});
+
+describe('layerNorm and rmsNorm against PyTorch (any rank, the last axis)', () => {
+  for (const c of [...fx.layerNorm, ...fx.rmsNorm]) {
+    const rms = c.name.startsWith('rms');
+    it(`${c.name}: out, dx, dgamma${rms ? '' : ', dbeta'}`, () => {
+      const X = P(c.x, 'x'), G = P(c.gamma, 'gamma'), Bt = rms ? undefined : P(c.beta, 'beta'), DY = P(c.dy, 'dy');
+      const y = () => (rms ? ops.rmsNorm(X, G, { epsilon: c.epsilon }) : ops.layerNorm(X, G, Bt!, { epsilon: c.epsilon }));
+      const f = valueAndGrad(() => ops.sum(ops.mul(y(), DY)));
+      const value = f();
+      expect(Math.abs(value - dot(c.out.data, c.dy.data))).toBeLessThan(2e-5 * (1 + Math.abs(value)));
+      // |dx| scales as 1/std: the std-0.01 cases have dx near 1e2..1e3. The backward reads each
+      // row's mean as float32 (as PyTorch keeps it): xhat is off by up to ulp(mean)/2 / std, 4e-4
+      // for the mean-100, std-0.01 case, 2e-8 elsewhere.
+      const scale = Math.max(...c.dx.data.map(Math.abs)), shift = rms ? 0 : 2 * meanRounding(c.x.data, c.x.shape.at(-1));
+      expectClose(X.grad, c.dx.data, 2e-4, (2e-5 + shift) * scale + 1e-6, 'dx');
+      // dgamma sums dy * xhat down each column: the same shift times the column's sum of |dy|.
+      const n = c.gamma.shape[0], colAbs = Math.max(...Array.from({ length: n }, (_, j) => c.dy.data.filter((_: number, i: number) => i % n === j).reduce((s: number, v: number) => s + Math.abs(v), 0)));
+      expectClose(G.grad, c.dgamma.data, 1e-5, 1e-5 + shift * colAbs, 'dgamma');
+      if (Bt) expectClose(Bt.grad, c.dbeta.data, 1e-6, 1e-6, 'dbeta');
+      const steps: [Parameter, number][] = [[G, 0], [X, 1]];
+      if (Bt) steps.push([Bt, c.beta.shape[0] - 1]);
+      // x enters non-linearly: a small step, with the std-0.01 cases' h scaled to their std (and
+      // a power of two, so that 100 + h is exact in float32).
+      expectCentralDifferences(f, steps, 3e-3, c.name.includes('0.01') ? 2 ** -13 : 1e-2);
+      f.dispose();
     });
   }
 });
@@ -102,6 +141,19 @@ describe('sequence ops refuse bad input, naming the op and the numbers', () => {
     expect(() => ops.gather(T, input([4]))).toThrow("wasmnn: gather takes int32 indices (input({ shape, dtype: 'int32' })), got a float32 tensor of shape [batch, 4]");
     expect(() => ops.gather(parameter([2, 3, 4], new Float32Array(24), 't'), input({ shape: [4], dtype: 'int32' }))).toThrow('the table is a float32 [vocab, dim] tensor (a parameter, say), got [2, 3, 4]');
     expect(() => ops.oneHot(input({ shape: [4], dtype: 'int32' }), 0)).toThrow('wasmnn: oneHot: depth must be a positive integer, got 0');
+  });
+
+  it('gamma or beta not of the normalised axis, an axis other than the last, a bad epsilon, an unknown option', () => {
+    const x = input([8, 6]), g6 = parameter([6], new Float32Array(6).fill(1), 'g'), b6 = parameter([6], new Float32Array(6), 'b');
+    expect(() => ops.layerNorm(x, parameter([5], new Float32Array(5), 'g'), b6)).toThrow('wasmnn: layerNorm: gamma has shape [1, 5] but the normalised axis (the last of x [batch, 8, 6]) has 6 features: give gamma shape [6]');
+    expect(() => ops.layerNorm(x, g6, parameter([8, 6], new Float32Array(48), 'b'))).toThrow('beta has shape [8, 6] but the normalised axis (the last of x [batch, 8, 6]) has 6 features');
+    expect(() => ops.rmsNorm(x, parameter([7], new Float32Array(7), 'g'))).toThrow('wasmnn: rmsNorm: gamma has shape [1, 7]');
+    expect(() => ops.layerNorm(x, g6, b6, { axis: 1 })).toThrow('wasmnn: layerNorm normalises the last axis only (axis -1 or 2 of [batch, 8, 6]), got axis 1');
+    for (const epsilon of [0, -1e-5, NaN, Infinity, '1e-5' as unknown as number]) {
+      expect(() => ops.layerNorm(x, g6, b6, { epsilon }), String(epsilon)).toThrow('wasmnn: layerNorm: epsilon must be a finite number > 0, got');
+      expect(() => ops.rmsNorm(x, g6, { epsilon }), String(epsilon)).toThrow('wasmnn: rmsNorm: epsilon must be a finite number > 0, got');
+    }
+    expect(() => ops.layerNorm(x, g6, b6, { eps: 1e-3 } as never)).toThrow(/epsilon/);
   });
 
   it('where: a mask that does not fit, operands of two shapes, an int32 operand', () => {

@@ -142,13 +142,22 @@ const BY_IMAGES: Record<string, () => Call[]> = {
 };
 
 // Sequence models: the table gradient by table rows (indices with repeats, a vocabulary of 1 to
-// 300 rows).
+// 300 rows), the norms by rows and their parameter gradients by columns.
 const SHAPES = [[1, 1], [3, 3], [4, 4], [5, 10], [17, 3], [33, 17], [130, 300], [9, 257], [7, 1]];
 const SEQUENCE: Record<string, () => Call[]> = {
   scatter_add_rows_f32: () => SHAPES.map(([vocab, cols], i) => {
     const n = 3 * vocab + i;
     return { buffers: [buf('f32', vocab * cols, 1), buf('f32', n * cols, 2), buf('i32', n, 3, vocab)], args: [B(0), B(0), B(1), B(2), vocab, n, cols] };
   }),
+  layer_norm_f32: () => SHAPES.flatMap(([rows, cols]) => [
+    { buffers: [buf('f32', rows * cols, 1), buf('f32', rows, 2), buf('f32', rows, 3), buf('f32', rows * cols, 2), buf('f32', cols, 0), buf('f32', cols, 1)], args: [B(0), B(1), B(2), B(3), B(4), B(5), rows, cols, 1e-5] },
+    { buffers: [buf('f32', rows * cols, 1), buf('f32', rows, 2), buf('f32', rows, 3), buf('f32', cols, 0), buf('f32', cols, 1)], args: [B(0), B(1), B(2), B(0), B(3), B(4), rows, cols, 1e-3] }, // in place
+  ]),
+  rms_norm_f32: () => SHAPES.map(([rows, cols]) => ({ buffers: [buf('f32', rows * cols, 1), buf('f32', rows, 2), buf('f32', rows * cols, 3), buf('f32', cols, 0)], args: [B(0), B(1), B(2), B(3), rows, cols, 1e-5] })),
+  norm_rows_backward_f32: () => SHAPES.flatMap(([rows, cols]) => [0, 1].map((rms) => (
+    { buffers: [buf('f32', rows * cols, 1), buf('f32', rows * cols, 2), buf('f32', rows * cols, 3), buf('f32', rows, 0), buf('pos', rows, 1), buf('f32', cols, 2)], args: [B(0), B(1), B(2), B(3), B(4), B(5), rows, cols, rms] }))),
+  norm_param_grad_f32: () => SHAPES.flatMap(([rows, cols]) => [0, 1].map((rms) => (
+    { buffers: [buf('f32', cols, 1), buf('f32', cols, 2), buf('f32', rows * cols, 3), buf('f32', rows * cols, 0), buf('f32', rows, 1), buf('pos', rows, 2)], args: [B(0), B(1), B(2), B(3), B(4), B(5), rows, cols, cols, rms] }))),
 };
 
 // The scalars after the count (reasonable hyper-parameters; first steps flagged where it matters).
