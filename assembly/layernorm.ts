@@ -7,9 +7,13 @@
 // Row statistics in f64, two passes (the mean, then squared deviations); every value computed in
 // f64 and rounded once when stored, so src/reference/norm.ts repeats the bits. mean and rstd are
 // kept per row for the backward, which recomputes xhat from x. y may alias x; dx may alias dy.
+// NOTE: eps is read from memory (an f32 at `eps`, as PyTorch's float kernels hold it), not taken
+// as an f64 argument: a split call reaches the kernel through the thread dispatcher's shared call
+// sites, where a double that is not a small integer would be boxed on every step.
 import { ld, st } from './scalar';
 
-export function layer_norm_f32(y: usize, mean: usize, rstd: usize, x: usize, gamma: usize, beta: usize, rows: i32, cols: i32, eps: f64): void {
+export function layer_norm_f32(y: usize, mean: usize, rstd: usize, x: usize, gamma: usize, beta: usize, epsAt: usize, rows: i32, cols: i32): void {
+  const eps = <f64>load<f32>(epsAt);
   for (let r = 0; r < rows; r++) {
     const row = x + ((<usize>r * <usize>cols) << 2), out = y + ((<usize>r * <usize>cols) << 2);
     let s: f64 = 0;
@@ -27,7 +31,8 @@ export function layer_norm_f32(y: usize, mean: usize, rstd: usize, x: usize, gam
   }
 }
 
-export function rms_norm_f32(y: usize, rstd: usize, x: usize, gamma: usize, rows: i32, cols: i32, eps: f64): void {
+export function rms_norm_f32(y: usize, rstd: usize, x: usize, gamma: usize, epsAt: usize, rows: i32, cols: i32): void {
+  const eps = <f64>load<f32>(epsAt);
   for (let r = 0; r < rows; r++) {
     const row = x + ((<usize>r * <usize>cols) << 2), out = y + ((<usize>r * <usize>cols) << 2);
     let s: f64 = 0;

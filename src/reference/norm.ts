@@ -10,8 +10,9 @@ export interface NormRows { y: Float64Array; mean: Float64Array; rstd: Float64Ar
 const round = (f32: boolean) => (f32 ? Math.fround : (v: number) => v);
 
 /** rms: no mean (mean is all 0) and no beta. */
-export function normRows(x: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number> | undefined, cols: number, eps: number, rms: boolean, f32 = true): NormRows {
-  const rows = cols === 0 ? 0 : x.length / cols, r32 = round(f32);
+/** With f32, eps is rounded to float32 as the kernels hold it. */
+export function normRows(x: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number> | undefined, cols: number, epsilon: number, rms: boolean, f32 = true): NormRows {
+  const rows = cols === 0 ? 0 : x.length / cols, r32 = round(f32), eps = r32(epsilon);
   const y = new Float64Array(x.length), mean = new Float64Array(rows), rstd = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;

@@ -127,8 +127,8 @@ const table: Partial<Record<KernelName, Split>> = {
   // rows start), so each row has the bits of one call. The norms by rows (a row's statistics are
   // its own), their parameter gradients by columns (each summed over the rows in order).
   scatter_add_rows_f32: rows(7, [times(6), FIXED, FIXED, FIXED, FIXED, FIXED, FIXED], 4, [5, 6], MEM),
-  layer_norm_f32: rows(9, [times(7), ELEM, ELEM, times(7), FIXED, FIXED, FIXED, FIXED, FIXED], 6, [6, 7], MEM),
-  rms_norm_f32: rows(7, [times(5), ELEM, times(5), FIXED, FIXED, FIXED, FIXED], 4, [4, 5], MEM),
+  layer_norm_f32: rows(9, [times(8), ELEM, ELEM, times(8), FIXED, FIXED, FIXED, FIXED, FIXED], 7, [7, 8], MEM),
+  rms_norm_f32: rows(7, [times(6), ELEM, times(6), FIXED, FIXED, FIXED, FIXED], 5, [5, 6], MEM),
   norm_rows_backward_f32: rows(9, [times(7), times(7), times(7), ELEM, ELEM, FIXED, FIXED, FIXED, FIXED], 6, [6, 7], MEM),
   norm_param_grad_f32: { run: 'norm_param_grad_f32', arity: 10, count: 7, strides: [ELEM, ELEM, ELEM, ELEM, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED], align: 4, work: [6, 7], weight: MEM },
 

@@ -127,9 +127,9 @@ export const KERNEL_ARITY = {
   one_hot_f32: 4, // (out, idx, n, depth): out[i, :] = 0, out[i, idx[i]] = 1 (an index out of range leaves a zero row); no overlap
   where_f32: 7, // (y, cond, a, b, rows, cols, scalars): y[r,c] = cond[c] != 0 ? a : b, a/b full or (bit 0/1 of scalars) one value; y may alias a full a or b
 
-  // layernorm.ts — LayerNorm / RMSNorm over each row of [rows, cols], statistics in f64, f64 eps; mean and rstd one per row.
-  layer_norm_f32: 9, // (y, mean, rstd, x, gamma, beta, rows, cols, eps): y may alias x
-  rms_norm_f32: 7, // (y, rstd, x, gamma, rows, cols, eps): y may alias x
+  // layernorm.ts — LayerNorm / RMSNorm over each row of [rows, cols], statistics in f64, eps an f32 in memory; mean and rstd one per row.
+  layer_norm_f32: 9, // (y, mean, rstd, x, gamma, beta, eps, rows, cols): y may alias x
+  rms_norm_f32: 7, // (y, rstd, x, gamma, eps, rows, cols): y may alias x
   norm_rows_backward_f32: 9, // (dx, dy, x, mean, rstd, gamma, rows, cols, rms): dx may alias dy; rms != 0 reads no mean
   norm_param_grad_f32: 10, // (dgamma, dbeta, dy, x, mean, rstd, rows, cols, ld, rms): column sums over rows ld floats apart; rms != 0: no dbeta, no mean
 

@@ -150,8 +150,8 @@ describe('sequence ops refuse bad input, naming the op and the numbers', () => {
     expect(() => ops.rmsNorm(x, parameter([7], new Float32Array(7), 'g'))).toThrow('wasmnn: rmsNorm: gamma has shape [1, 7]');
     expect(() => ops.layerNorm(x, g6, b6, { axis: 1 })).toThrow('wasmnn: layerNorm normalises the last axis only (axis -1 or 2 of [batch, 8, 6]), got axis 1');
     for (const epsilon of [0, -1e-5, NaN, Infinity, '1e-5' as unknown as number]) {
-      expect(() => ops.layerNorm(x, g6, b6, { epsilon }), String(epsilon)).toThrow('wasmnn: layerNorm: epsilon must be a finite number > 0, got');
-      expect(() => ops.rmsNorm(x, g6, { epsilon }), String(epsilon)).toThrow('wasmnn: rmsNorm: epsilon must be a finite number > 0, got');
+      expect(() => ops.layerNorm(x, g6, b6, { epsilon }), String(epsilon)).toThrow('wasmnn: layerNorm: epsilon must be a finite number > 0 (held as a float32), got');
+      expect(() => ops.rmsNorm(x, g6, { epsilon }), String(epsilon)).toThrow('wasmnn: rmsNorm: epsilon must be a finite number > 0 (held as a float32), got');
     }
     expect(() => ops.layerNorm(x, g6, b6, { eps: 1e-3 } as never)).toThrow(/epsilon/);
   });

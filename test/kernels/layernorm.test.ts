@@ -20,16 +20,17 @@ describe('norm kernels', () => {
         const ref = normRows(x, gamma, beta, cols, eps, rms);
         const px = w.put(x, skew), pg = w.put(gamma, 1), pb = w.put(beta, 2);
         const y = w.out(n, (skew + 1) % 4), mean = w.out(rows, 2), rstd = w.out(rows, 3);
-        if (rms) w.k.rms_norm_f32(y, rstd, px, pg, rows, cols, eps);
-        else w.k.layer_norm_f32(y, mean, rstd, px, pg, pb, rows, cols, eps);
+        const pe = w.put([eps], skew);
+        if (rms) w.k.rms_norm_f32(y, rstd, px, pg, pe, rows, cols);
+        else w.k.layer_norm_f32(y, mean, rstd, px, pg, pb, pe, rows, cols);
         if (cols === 0) continue;
         expect(bitsOf(w.f32(y, n))).toEqual(bitsOf(ref.y));
         expect(bitsOf(w.f32(rstd, rows))).toEqual(bitsOf(ref.rstd));
         if (!rms) expect(bitsOf(w.f32(mean, rows))).toEqual(bitsOf(ref.mean));
         // In place: y over x.
         const inPlace = w.put(x, skew);
-        if (rms) w.k.rms_norm_f32(inPlace, rstd, inPlace, pg, rows, cols, eps);
-        else w.k.layer_norm_f32(inPlace, mean, rstd, inPlace, pg, pb, rows, cols, eps);
+        if (rms) w.k.rms_norm_f32(inPlace, rstd, inPlace, pg, pe, rows, cols);
+        else w.k.layer_norm_f32(inPlace, mean, rstd, inPlace, pg, pb, pe, rows, cols);
         expect(bitsOf(w.f32(inPlace, n))).toEqual(bitsOf(ref.y));
         const back = normRowsBackward(dy, x, w.f32(mean, rows), w.f32(rstd, rows), gamma, cols, rms);
         const dx = w.out(n, 1), dg = w.out(cols, 2), db = w.out(cols, 3), pdy = w.put(dy, 3);

@@ -150,10 +150,10 @@ const SEQUENCE: Record<string, () => Call[]> = {
     return { buffers: [buf('f32', vocab * cols, 1), buf('f32', n * cols, 2), buf('i32', n, 3, vocab)], args: [B(0), B(0), B(1), B(2), vocab, n, cols] };
   }),
   layer_norm_f32: () => SHAPES.flatMap(([rows, cols]) => [
-    { buffers: [buf('f32', rows * cols, 1), buf('f32', rows, 2), buf('f32', rows, 3), buf('f32', rows * cols, 2), buf('f32', cols, 0), buf('f32', cols, 1)], args: [B(0), B(1), B(2), B(3), B(4), B(5), rows, cols, 1e-5] },
-    { buffers: [buf('f32', rows * cols, 1), buf('f32', rows, 2), buf('f32', rows, 3), buf('f32', cols, 0), buf('f32', cols, 1)], args: [B(0), B(1), B(2), B(0), B(3), B(4), rows, cols, 1e-3] }, // in place
+    { buffers: [buf('f32', rows * cols, 1), buf('f32', rows, 2), buf('f32', rows, 3), buf('f32', rows * cols, 2), buf('f32', cols, 0), buf('f32', cols, 1), buf('pos', 1, 2)], args: [B(0), B(1), B(2), B(3), B(4), B(5), B(6), rows, cols] },
+    { buffers: [buf('f32', rows * cols, 1), buf('f32', rows, 2), buf('f32', rows, 3), buf('f32', cols, 0), buf('f32', cols, 1), buf('pos', 1, 3)], args: [B(0), B(1), B(2), B(0), B(3), B(4), B(5), rows, cols] }, // in place
   ]),
-  rms_norm_f32: () => SHAPES.map(([rows, cols]) => ({ buffers: [buf('f32', rows * cols, 1), buf('f32', rows, 2), buf('f32', rows * cols, 3), buf('f32', cols, 0)], args: [B(0), B(1), B(2), B(3), rows, cols, 1e-5] })),
+  rms_norm_f32: () => SHAPES.map(([rows, cols]) => ({ buffers: [buf('f32', rows * cols, 1), buf('f32', rows, 2), buf('f32', rows * cols, 3), buf('f32', cols, 0), buf('pos', 1, 1)], args: [B(0), B(1), B(2), B(3), B(4), rows, cols] })),
   norm_rows_backward_f32: () => SHAPES.flatMap(([rows, cols]) => [0, 1].map((rms) => (
     { buffers: [buf('f32', rows * cols, 1), buf('f32', rows * cols, 2), buf('f32', rows * cols, 3), buf('f32', rows, 0), buf('pos', rows, 1), buf('f32', cols, 2)], args: [B(0), B(1), B(2), B(3), B(4), B(5), rows, cols, rms] }))),
   norm_param_grad_f32: () => SHAPES.flatMap(([rows, cols]) => [0, 1].map((rms) => (

@@ -8,7 +8,7 @@
 // backward's xhat is then off by up to ulp(mean)/2 / std (4e-4 for a mean of 100 with a std of
 // 0.01, 1e-8 for data near zero), which bounds the gradient's relative error.
 import { ShapeError, viewOf, viewRows, type PrimitiveOp } from '../op.js';
-import { makeEqn, showShape, sizeOf, type SymbolicTensor } from '../symbolic.js';
+import { constant, makeEqn, showShape, sizeOf, type SymbolicTensor } from '../symbolic.js';
 
 /** x as [positions, features]. */
 const rowsOf = (x: SymbolicTensor) => viewOf(x, Math.max(x.rank - 1, 1));
@@ -16,20 +16,21 @@ const rowsOf = (x: SymbolicTensor) => viewOf(x, Math.max(x.rank - 1, 1));
 const normOp: PrimitiveOp = {
   name: 'layerNorm',
   emit(e, c) {
-    const [x, gamma, beta] = e.inputs;
+    const [x, eps, gamma, beta] = e.inputs;
     const [y, mean, rstd] = e.outputs;
     const P = c.run.ptrs, run = c.run, k = c.k;
-    const sy = c.slot(y), sx = c.slot(x), sg = c.slot(gamma), sr = c.slot(rstd), v = rowsOf(x), cols = v.cols, eps = e.attrs.epsilon as number;
-    if (e.attrs.rms) return () => k.rms_norm_f32(P[sy], P[sr], P[sx], P[sg], viewRows(v, run), cols, eps);
+    const sy = c.slot(y), sx = c.slot(x), se = c.slot(eps), sg = c.slot(gamma), sr = c.slot(rstd), v = rowsOf(x), cols = v.cols;
+    if (e.attrs.rms) return () => k.rms_norm_f32(P[sy], P[sr], P[sx], P[sg], P[se], viewRows(v, run), cols);
     const sm = c.slot(mean), sb = c.slot(beta);
-    return () => k.layer_norm_f32(P[sy], P[sm], P[sr], P[sx], P[sg], P[sb], viewRows(v, run), cols, eps);
+    return () => k.layer_norm_f32(P[sy], P[sm], P[sr], P[sx], P[sg], P[sb], P[se], viewRows(v, run), cols);
   },
   vjp(e, [dy]) {
     if (!dy) return e.inputs.map(() => undefined);
-    const [x, gamma, beta] = e.inputs;
+    const [x, , gamma, beta] = e.inputs;
     const [, mean, rstd] = e.outputs;
     const shapes = beta ? [x.shape, gamma.shape, beta.shape] : [x.shape, gamma.shape];
-    return [...makeEqn(normGradOp, [dy, x, mean, rstd, gamma], shapes, { rms: e.attrs.rms }).outputs];
+    const [dx, dgamma, dbeta] = makeEqn(normGradOp, [dy, x, mean, rstd, gamma], shapes, { rms: e.attrs.rms }).outputs;
+    return [dx, undefined, dgamma, dbeta];
   },
 };
 
@@ -60,7 +61,7 @@ export interface NormOptions {
 /** Checks the options and that gamma (and beta) hold one value per feature of x's last axis. */
 function checked(op: string, x: SymbolicTensor, params: readonly [string, SymbolicTensor | undefined][], o: NormOptions): number {
   const eps = o.epsilon ?? 1e-5;
-  if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`wasmnn: ${op}: epsilon must be a finite number > 0, got ${String(eps)}`);
+  if (typeof eps !== 'number' || !(Math.fround(eps) > 0) || !Number.isFinite(Math.fround(eps))) throw new RangeError(`wasmnn: ${op}: epsilon must be a finite number > 0 (held as a float32), got ${String(eps)}`);
   if (x.dtype !== 'float32') throw new ShapeError(`wasmnn: ${op} takes float32 values, got an ${x.dtype} tensor of shape ${x}`);
   if (x.rank < 1) throw new ShapeError(`wasmnn: ${op} needs an axis to normalise, got a scalar`);
   const axis = o.axis ?? -1;
@@ -77,8 +78,9 @@ function checked(op: string, x: SymbolicTensor, params: readonly [string, Symbol
 
 const norm = (x: SymbolicTensor, gamma: SymbolicTensor, beta: SymbolicTensor | undefined, epsilon: number): SymbolicTensor => {
   // Each row's mean and 1/std ([..., 1]); rmsNorm leaves its mean unwritten and never reads it.
-  const stat = [...x.shape.slice(0, -1), 1];
-  return makeEqn(normOp, beta ? [x, gamma, beta] : [x, gamma], [x.shape, stat, stat], { epsilon, rms: !beta }).outputs[0];
+  // epsilon goes in as a float32 constant (the kernels read it from memory; see assembly/layernorm.ts).
+  const stat = [...x.shape.slice(0, -1), 1], eps = constant([epsilon], [1, 1]);
+  return makeEqn(normOp, beta ? [x, eps, gamma, beta] : [x, eps, gamma], [x.shape, stat, stat], { epsilon, rms: !beta }).outputs[0];
 };
 
 export function layerNorm(x: SymbolicTensor, gamma: SymbolicTensor, beta: SymbolicTensor, options: NormOptions = {}, op = 'layerNorm'): SymbolicTensor {
