@@ -13,3 +13,5 @@ export * from './elementwise';
 export * from './conv';
 export * from './pool';
 export * from './permute';
+export * from './lookup';
+export * from './layernorm';

@@ -1,7 +1,7 @@
 // The tfjs MNIST CNN trained on real Fashion-MNIST: conv 3x3x16 relu, max pool 2, conv 3x3x32
 // relu, max pool 2, conv 3x3x32 relu, flatten, dense 64 relu, dense 10; Adam 1e-3, batch 128,
 // shuffled, 3 epochs, then the test accuracy. PyTorch 1.13 reaches 82.3% with the same recipe.
-//   node examples/fashion-mnist.js [directory of the IDX files] [--epochs N] [--threads N]
+//   node examples/fashion-mnist.js [directory of the IDX files] [--epochs N] [--threads N] [--seed N]
 // The files come with Debian's dataset-fashion-mnist package (/usr/share/datasets/fashion-mnist).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ const flag = (name, fallback) => {
 const dir = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--'))) ?? '/usr/share/datasets/fashion-mnist';
 const epochs = flag('--epochs', 3);
 const threads = flag('--threads', 1);
+const seed = flag('--seed', 0);
 
 const file = (name) => [join(dir, `${name}.gz`), join(dir, name)].find((p) => existsSync(p));
 const names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
@@ -43,7 +44,7 @@ const model = new Sequential([
   layers.flatten(),
   layers.dense({ units: 64, activation: 'relu' }),
   layers.dense({ units: 10 }),
-], { seed: 0 });
+], { seed });
 model.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adam({ lr: 1e-3 }), metrics: ['accuracy'] });
 model.summary();
 

@@ -2,7 +2,7 @@
 // A number is a [1, 1] constant; a parameter of shape [n] acts as a [1, n] row, others keep their shape.
 import { Parameter } from '../optimizers/parameter.js';
 import { checkOptions } from '../validate/options.js';
-import { constant, SymbolicTensor, type ParamSlot } from './symbolic.js';
+import { constant as constantTensor, SymbolicTensor, type ParamSlot } from './symbolic.js';
 import { binary, unary, clip as clipOp, type BinaryName, type UnaryName } from './ops/elementwise.js';
 import { matmul as matmulOp } from './ops/matmul.js';
 import { concat as concatOp, slice as sliceOp } from './ops/shape.js';
@@ -18,6 +18,10 @@ import { sliceAxes } from './ops/shape.js';
 import { pad as padOp } from './ops/pad.js';
 import type { Padding } from '../reference/conv.js';
 import * as losses from '../losses/index.js';
+import * as seq from './ops/gather.js';
+import * as norms from './ops/layer-norm.js';
+import type { NormOptions } from './ops/layer-norm.js';
+import { where as whereOp } from './ops/where.js';
 
 export type Operand = SymbolicTensor | Parameter | number;
 
@@ -28,7 +32,7 @@ export function toTensor(x: Operand, what = 'operand'): SymbolicTensor {
   if (x instanceof SymbolicTensor) return x;
   if (typeof x === 'number') {
     if (Number.isNaN(x)) throw new RangeError(`wasmnn: ${what} is NaN`);
-    return constant([x], [1, 1]);
+    return constantTensor([x], [1, 1]);
   }
   if (x instanceof Parameter) {
     let t = paramTensors.get(x);
@@ -183,3 +187,29 @@ export const maxPool2d = (x: Operand, options: Pool2dOpOptions): SymbolicTensor 
 export const avgPool2d = (x: Operand, options: Pool2dOpOptions): SymbolicTensor => conv.avgPool2d(toTensor(x, "avgPool2d's input"), poolAttrs('ops.avgPool2d', options));
 /** [batch, h, w, c] -> [batch, c], the mean over every position. */
 export const globalAvgPool2d = (x: Operand): SymbolicTensor => conv.globalAvgPool2d(toTensor(x, "globalAvgPool2d's input"));
+
+// ---- sequence models: index lookups, normalisation over the last axis, masks ---------------
+
+/** Rows of a [vocab, dim] table at int32 indices of any shape [batch, ...]: [batch, ..., dim] (an embedding lookup). */
+export const gather = (table: Operand, indices: SymbolicTensor): SymbolicTensor => seq.gather(toTensor(table, "gather's table"), toTensor(indices, "gather's indices"));
+/** int32 indices [batch, ...] to [batch, ..., depth]: 1 at each index, 0 elsewhere. */
+export const oneHot = (indices: SymbolicTensor, depth: number): SymbolicTensor => seq.oneHot(toTensor(indices, "oneHot's indices"), depth);
+/** PyTorch LayerNorm over the last axis (biased variance, epsilon 1e-5): gamma*(x - mean)/sqrt(var + epsilon) + beta. */
+export function layerNorm(x: Operand, gamma: Operand, beta: Operand, options: NormOptions = {}): SymbolicTensor {
+  checkOptions('ops.layerNorm', options, ['axis', 'epsilon'], { eps: { use: 'epsilon' } });
+  return norms.layerNorm(toTensor(x, "layerNorm's input"), toTensor(gamma, "layerNorm's gamma"), toTensor(beta, "layerNorm's beta"), options);
+}
+/** RMSNorm over the last axis: gamma*x/sqrt(mean(x^2) + epsilon), epsilon 1e-5 by default. */
+export function rmsNorm(x: Operand, gamma: Operand, options: NormOptions = {}): SymbolicTensor {
+  checkOptions('ops.rmsNorm', options, ['axis', 'epsilon'], { eps: { use: 'epsilon' } });
+  return norms.rmsNorm(toTensor(x, "rmsNorm's input"), toTensor(gamma, "rmsNorm's gamma"), options);
+}
+/** cond != 0 ? a : b element by element; cond a 0/1 mask of the output's shape or its trailing dimensions, a and b the output's shape or numbers. */
+export const where = (cond: Operand, a: Operand, b: Operand): SymbolicTensor => whereOp(toTensor(cond, "where's cond"), toTensor(a, "where's a"), toTensor(b, "where's b"));
+/** A constant tensor of the given shape (a mask, say): no gradient, no data at run time. */
+export const constant = (values: ArrayLike<number>, shape: readonly number[]): SymbolicTensor => constantTensor(values, shape);
+/** A constant [t, t] mask, 1 where position j may see position i (j <= i), 0 above the diagonal. */
+export function causalMask(t: number): SymbolicTensor {
+  if (!Number.isInteger(t) || t <= 0) throw new RangeError(`wasmnn: causalMask takes a positive length, got ${t}`);
+  return constantTensor(Array.from({ length: t * t }, (_, i) => (i % t <= Math.floor(i / t) ? 1 : 0)), [t, t]);
+}

@@ -51,7 +51,7 @@ export function isPrimitive(op: OpRef): op is PrimitiveOp {
 /** One equation of a primitive with one output; returns that output. */
 export function apply(op: PrimitiveOp, inputs: readonly SymbolicTensor[], shape: Shape, attrs: Record<string, unknown> = {}, dtype: DType = 'float32'): SymbolicTensor {
   for (const t of inputs) {
-    if (t.dtype !== 'float32') throw new ShapeError(`wasmnn: ${op.name} takes float32 tensors, got an ${t.dtype} input of shape ${t} (int32 inputs carry class indices for softmaxCrossEntropy)`);
+    if (t.dtype !== 'float32') throw new ShapeError(`wasmnn: ${op.name} takes float32 tensors, got an ${t.dtype} input of shape ${t} (int32 inputs carry indices: for softmaxCrossEntropy, ops.gather, ops.oneHot, layers.embedding)`);
   }
   return makeEqn(op, inputs, [{ shape, dtype }], attrs).outputs[0];
 }

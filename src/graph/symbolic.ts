@@ -123,7 +123,8 @@ export interface InputSpec extends InputOptions {
 /**
  * A symbolic batch: `input([5])` is [batch, 5], `input({ shape: [28, 28, 1] })` is
  * [batch, 28, 28, 1]. Its data is given when the model or function runs. `dtype: 'int32'`
- * carries class indices (one column) for softmaxCrossEntropy.
+ * carries indices of any shape: class indices for softmaxCrossEntropy ([1], or one per position),
+ * token ids for ops.gather and layers.embedding ([time]).
  */
 export function input(spec: readonly number[] | InputSpec, options: InputOptions = {}): SymbolicTensor {
   if (!Array.isArray(spec) && typeof spec === 'object' && spec !== null) {
@@ -137,7 +138,6 @@ export function input(spec: readonly number[] | InputSpec, options: InputOptions
   }
   const dtype = options.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'int32') throw new RangeError(`wasmnn: input dtype must be 'float32' or 'int32', got '${String(dtype)}'`);
-  if (dtype === 'int32' && shape.length !== 1) throw new RangeError(`wasmnn: an int32 input carries class indices, one column per sample ([1]); got ${JSON.stringify(shape)}`);
   return new SymbolicTensor({ shape: [BATCH, ...shape], dtype, kind: 'input', name: options.name });
 }
 

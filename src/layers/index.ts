@@ -48,4 +48,16 @@ export { ZeroPadding2D, type ZeroPadding2dOptions };
 export { Conv2D, DepthwiseConv2D, type Conv2dLayerOptions, type DepthwiseConv2dOptions, Pooling2D, type Pooling2dOptions, GlobalAveragePooling2D, Flatten, Reshape };
 export { Dense, type DenseOptions, Dropout, type DropoutOptions, BatchNorm, type BatchNormOptions, ActivationLayer };
 export { Layer, type ParamSpec } from './layer.js';
+
+// ---- sequence models -----------------------------------------------------------------------
+import { Embedding, type EmbeddingOptions } from './embedding.js';
+import { LayerNormalization, type LayerNormalizationOptions } from './layer-normalization.js';
+
+/** int32 ids [batch, ...] to rows of a [inputDim, outputDim] table: [batch, ..., outputDim] (PyTorch nn.Embedding's N(0, 1) init). */
+export const embedding = (options: EmbeddingOptions): Embedding => new Embedding(options);
+
+/** Each position's features normalised by their mean and biased variance, then gamma*xhat + beta (PyTorch nn.LayerNorm, epsilon 1e-5). */
+export const layerNormalization = (options: LayerNormalizationOptions = {}): LayerNormalization => new LayerNormalization(options);
+
+export { Embedding, type EmbeddingOptions, LayerNormalization, type LayerNormalizationOptions };
 export type { ActivationName, ActivationSpec } from './activations.js';

@@ -3,7 +3,7 @@
 // call as primitive ops (src/graph/ops/), which the engine differentiates, fuses and plans.
 // A layer's weights are bound to memory by the model it belongs to: in one flat region, in the
 // order the layers are first applied. Applying one layer twice shares its weights.
-import { input, makeEqn, showShape, SymbolicTensor, type ParamSlot, type Shape } from '../graph/symbolic.js';
+import { input, makeEqn, showShape, SymbolicTensor, type DType, type ParamSlot, type Shape } from '../graph/symbolic.js';
 import { ShapeError } from '../graph/op.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
@@ -28,6 +28,8 @@ export abstract class Layer {
   inputUnits = 0;
   /** The last dimension of its output. */
   outputUnits = 0;
+  /** What the layer reads: float32 values, or int32 ids (an embedding). */
+  readonly inputDtype: DType = 'float32';
   /** Who the layer's weights belong to once bound (a model's token). */
   owner: { readonly name: string } | undefined;
   private readonly named: boolean;
@@ -41,7 +43,7 @@ export abstract class Layer {
   /** A call of this layer on x, as one equation of the graph; the first call fixes the input shape. */
   apply(x: SymbolicTensor): SymbolicTensor {
     if (!(x instanceof SymbolicTensor)) throw new TypeError(`wasmnn: ${this.name}.apply takes a symbolic tensor (from input(), ops or another layer), got ${typeof x}`);
-    if (x.dtype !== 'float32') throw new ShapeError(`wasmnn: ${this.name} takes float32 values, got an ${x.dtype} input`);
+    if (x.dtype !== this.inputDtype) throw new ShapeError(`wasmnn: ${this.name} takes ${this.inputDtype} ${this.inputDtype === 'int32' ? 'indices' : 'values'}, got an ${x.dtype} input of shape ${x}${x.dtype === 'int32' ? ' (int32 ids go through layers.embedding first)' : ''}`);
     if (x.rank < 2) throw new ShapeError(`wasmnn: ${this.name} takes a batch of samples ([batch, ...]), got ${x}`);
     const sample = x.shape.slice(1);
     if (this.inputUnits === 0) this.build(sample, -1);
@@ -155,18 +157,18 @@ export abstract class Layer {
   abstract getConfig(): Record<string, unknown>;
 }
 
-/** The one-sample input shape a layer's options declare (inputShape, or inputDim as [inputDim]). */
+/** The one-sample input shape a layer's options declare (inputShape, or inputDim as [inputDim]; an embedding's inputDim is its vocabulary, not a width). */
 export function declaredInput(l: Layer): number[] | undefined {
   const o = (l as { options?: { inputDim?: number; inputShape?: readonly number[] } }).options;
   if (o?.inputShape !== undefined) return [...o.inputShape];
-  return o?.inputDim === undefined ? undefined : [o.inputDim];
+  return o?.inputDim === undefined || l.inputDtype === 'int32' ? undefined : [o.inputDim];
 }
 
 /** The layers applied in a chain to an input of the first one's declared shape. */
 export function chain(layers: readonly Layer[]): { x: SymbolicTensor; y: SymbolicTensor } {
   const first = declaredInput(layers[0]);
-  if (first === undefined) throw new RangeError('wasmnn: the first layer needs inputDim (the number of input features) or inputShape (one sample\'s shape, such as [28, 28, 1])');
-  const x = input(first);
+  if (first === undefined) throw new RangeError(layers[0].inputDtype === 'int32' ? `wasmnn: the first layer (${layers[0].kind}) needs inputShape: one sample's shape of ids, such as [8] for 8 tokens` : 'wasmnn: the first layer needs inputDim (the number of input features) or inputShape (one sample\'s shape, such as [28, 28, 1])');
+  const x = input(first, { dtype: layers[0].inputDtype });
   let t = x;
   layers.forEach((l, i) => {
     l.build(t.shape.slice(1), i);

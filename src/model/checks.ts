@@ -31,6 +31,11 @@ export class DataChecks {
   /** Validates x (and y) against the model and decides how targets are stored. */
   checkData(xIn: MatrixLike | readonly MatrixLike[], yIn?: MatrixLike): { x: Matrix[]; y?: Matrix; index: boolean } {
     const x = this.inputList(xIn, 'x').map((v, i) => Matrix.from(v, this.inputs.length === 1 ? `${this.label}x` : `${this.label}x[${i}]`));
+    x.forEach((m, i) => {
+      if (this.inputs[i].dtype !== 'int32') return;
+      const bad = m.data.findIndex((v) => !Number.isInteger(v));
+      if (bad >= 0) throw new RangeError(`wasmnn: ${this.label}${this.inputs.length === 1 ? 'x' : `x[${i}]`} row ${Math.floor(bad / m.cols)}: ${m.data[bad]} is not an integer (the model's input is int32 ids)`);
+    });
     if (yIn === undefined) {
       this.checkShapes(x);
       return { x, index: false };
@@ -61,13 +66,14 @@ export class DataChecks {
     if (y === undefined) return false;
     const xRows = x[0].rows;
     if (yRows !== xRows) throw new RangeError(`wasmnn: ${this.label}x has ${xRows} rows but y has ${yRows}`);
-    const units = this.compiled.outputUnits;
-    const index = this.compiled.lossName === 'softmaxCrossEntropy' && yCols === 1 && units > 1;
+    const units = this.compiled.outputUnits, classes = this.compiled.classes, positions = this.compiled.positions;
+    // Class indices: one column under [batch, classes], one per position under [batch, t, classes].
+    const index = this.compiled.lossName === 'softmaxCrossEntropy' && yCols === positions && classes > 1;
     if (index) {
-      for (let r = 0; r < yRows; r++) {
-        const v = y[r];
-        if (!Number.isInteger(v) || v < 0 || v >= units) {
-          throw new RangeError(`wasmnn: ${this.label}y row ${r}: label ${v} is not a class index in [0, ${units - 1}]`);
+      for (let i = 0; i < yRows * yCols; i++) {
+        const v = y[i];
+        if (!Number.isInteger(v) || v < 0 || v >= classes) {
+          throw new RangeError(`wasmnn: ${this.label}y row ${Math.floor(i / yCols)}${positions > 1 ? ` position ${i % yCols}` : ''}: label ${v} is not a class index in [0, ${classes - 1}]`);
         }
       }
     } else if (yCols !== units) {

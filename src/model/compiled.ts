@@ -43,9 +43,15 @@ export class Compilation {
   readonly lowered: SymbolicTensor[];
   /** Columns of the first output. */
   readonly outputUnits: number;
+  /** Its last dimension (the classes of a softmax) and the positions before it in a sample (1 for [batch, units]; t for [batch, t, classes]). */
+  readonly classes: number;
+  readonly positions: number;
 
   constructor(private readonly rt: Runtime, private readonly graph: TrainGraph, private readonly weights: Weights) {
-    this.outputUnits = graph.outputs[0].cols;
+    const out = graph.outputs[0];
+    this.outputUnits = out.cols;
+    this.classes = out.shape[out.rank - 1];
+    this.positions = out.rank > 2 ? this.outputUnits / this.classes : 1;
     this.lowered = lower(graph.outputs);
   }
 
@@ -73,7 +79,7 @@ export class Compilation {
     for (const m of options.metrics ?? []) {
       if (!METRIC_NAMES.includes(m)) throw new RangeError(`wasmnn: unknown metric '${m}'; known: ${METRIC_NAMES.join(', ')}`);
     }
-    if (typeof loss !== 'function') checkLossFits(loss.name, this.outputUnits, lastActivation(outputs[0]));
+    if (typeof loss !== 'function') checkLossFits(loss.name, this.classes, lastActivation(outputs[0]));
     const opt = options.optimizer;
     const identity = this.weights.identity;
     if (opt.owner && opt.owner !== identity) throw new Error(`wasmnn: this ${opt.kind} optimizer already trains the model '${opt.owner.name}'; give each model an optimizer of its own`);
@@ -150,7 +156,8 @@ export class Compilation {
   private buildProgram(mode: Mode, index: boolean): Compiled {
     const out = this.lowered[0];
     if (mode === 'predict') return { prog: new Program(this.rt, { roots: this.lowered, training: false }) };
-    const target = index ? (this.targets.index ??= input([1], { dtype: 'int32', name: 'target' })) : (this.targets.dense ??= input([this.outputUnits], { name: 'target' }));
+    // Class indices: one per sample, or one per position of a [batch, t, classes] output.
+    const target = index ? (this.targets.index ??= input(this.positions === 1 ? [1] : out.shape.slice(1, -1), { dtype: 'int32', name: 'target' })) : (this.targets.dense ??= input([this.outputUnits], { name: 'target' }));
     const weight = mode === 'weighted' ? input([1], { name: 'weight' }) : undefined;
     const loss = weight ? weightedLossOf(index ? softmaxCrossEntropyIndex() : (this.loss as Loss), out, target, weight) : this.lossTensor(out, target, index);
     // The target is a root too: metrics read it (and the output) after the run, so the planner

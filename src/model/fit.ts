@@ -82,11 +82,11 @@ export async function fit(r: FitRooms, model: CallbackModel, xIn: MatrixLike | r
   const p = compiled.program(rowWeights ? 'weighted' : 'train', index);
   const prog = p.prog;
   const { arena, kernels: k } = r.rt;
-  const data = makeResident(r.rt, x, y, index);
+  const data = makeResident(r.rt, x, y, index, r.inputs);
   const weights = rowWeights ? arena.alloc(n * 4) : 0;
   if (rowWeights) arena.f32(weights, n).set(rowWeights);
   const weight = p.weight;
-  const valData = val ? makeResident(r.rt, val.x, val.y, val.index) : undefined;
+  const valData = val ? makeResident(r.rt, val.x, val.y, val.index, r.inputs) : undefined;
   const idx = shuffle ? arena.alloc(n * 4) : 0;
   const state = r.weights;
   if (idx) {
@@ -107,8 +107,8 @@ export async function fit(r: FitRooms, model: CallbackModel, xIn: MatrixLike | r
   const nIn = inputs.length;
   const target = p.target!;
   const out = compiled.lowered[0];
-  const units = compiled.outputUnits;
-  const tCols = index ? 1 : units;
+  const units = compiled.outputUnits, classes = compiled.classes, positions = compiled.positions;
+  const tCols = index ? positions : units;
   const shuffleState = state.rngStates + 16;
   const heap = r.heap;
   // The epoch's loss sum in a typed array: a double local that the optimised loop keeps
@@ -135,7 +135,8 @@ export async function fit(r: FitRooms, model: CallbackModel, xIn: MatrixLike | r
           }
           prog.unbind(target);
           yp = prog.ptr(target);
-          if (index) k.gather_i32(yp, data.y, idx + start * 4, rows);
+          // Index targets are int32 rows of one label (or one a position): gather copies bits.
+          if (index && positions === 1) k.gather_i32(yp, data.y, idx + start * 4, rows);
           else k.gather_rows_f32(yp, data.y, idx + start * 4, rows, tCols);
           if (weight) {
             prog.unbind(weight);
@@ -154,7 +155,8 @@ export async function fit(r: FitRooms, model: CallbackModel, xIn: MatrixLike | r
           heap.refresh();
           const o = prog.ptr(out) >>> 2;
           // Indexed loops in the step: no iterator objects per batch.
-          for (let mi = 0; mi < metrics.length; mi++) metrics[mi].add(heap.f32, heap.i32, o, yp >>> 2, rows, units, index);
+          // A [batch, t, classes] output is batch*t rows of classes.
+          for (let mi = 0; mi < metrics.length; mi++) metrics[mi].add(heap.f32, heap.i32, o, yp >>> 2, rows * positions, classes, index);
         }
         if (perBatch) optimizer.scheduleStep = epoch * Math.ceil(n / batch) + b;
         optimizer.step();

@@ -21,7 +21,7 @@ export class Inference {
     const p = c.program('eval', index);
     const prog = p.prog, out = c.lowered[0];
     for (const m of metrics) m.reset();
-    const tCols = index ? 1 : c.outputUnits;
+    const tCols = index ? c.positions : c.outputUnits;
     let sum = 0;
     try {
       for (let start = 0; start < data.rows; start += c.maxRows) {
@@ -33,7 +33,8 @@ export class Inference {
         sum += prog.scalar(p.loss!) * rows;
         if (metrics.length) {
           this.r.heap.refresh();
-          for (const m of metrics) m.add(this.r.heap.f32, this.r.heap.i32, prog.ptr(out) >>> 2, yp >>> 2, rows, c.outputUnits, index);
+          // A [batch, t, classes] output is batch*t rows of classes.
+          for (const m of metrics) m.add(this.r.heap.f32, this.r.heap.i32, prog.ptr(out) >>> 2, yp >>> 2, rows * c.positions, c.classes, index);
         }
       }
     } finally {
@@ -53,7 +54,7 @@ export class Inference {
     this.r.checks.requireTargets(yIn, 'evaluate');
     const { x, y, index } = this.r.checks.checkData(xIn, yIn);
     if (this.r.compiled.maxRows === 0) this.r.compiled.maxRows = 32;
-    const data = makeResident(this.r.rt, x, y, index);
+    const data = makeResident(this.r.rt, x, y, index, this.r.inputs);
     try {
       return this.evaluateResident(data, index, this.metrics());
     } finally {
@@ -73,7 +74,7 @@ export class Inference {
     const whole = lowered.some((t) => t.rows !== BATCH);
     if (whole && rowsIn > c.maxRows) c.maxRows = rowsIn;
     const { prog } = c.program('predict', false);
-    const data = makeResident(this.r.rt, x, undefined, false);
+    const data = makeResident(this.r.rt, x, undefined, false, this.r.inputs);
     const rowsOf = (t: SymbolicTensor) => (t.rows === BATCH ? rowsIn : t.rows);
     const outs = lowered.map((t) => new Float32Array(rowsOf(t) * t.cols));
     try {

@@ -3,6 +3,7 @@
 // views of the whole heap, re-derived only after memory grew.
 import type { Runtime } from '../wasm/init.js';
 import type { Matrix } from '../data/matrix.js';
+import type { SymbolicTensor } from '../graph/symbolic.js';
 
 /** A data set copied into wasm memory. */
 export interface Resident {
@@ -12,12 +13,13 @@ export interface Resident {
   release(): void;
 }
 
-/** Copies x (one block per input) and y (int32 class indices when `index`) into wasm memory. */
-export function makeResident(rt: Runtime, x: Matrix[], y: Matrix | undefined, index: boolean): Resident {
+/** Copies x (one block per input, int32 for an int32 input: ids, checked whole by DataChecks) and y (int32 class indices when `index`) into wasm memory. */
+export function makeResident(rt: Runtime, x: Matrix[], y: Matrix | undefined, index: boolean, inputs: readonly SymbolicTensor[]): Resident {
   const { arena } = rt;
-  const xp = x.map((m) => {
+  const xp = x.map((m, i) => {
     const p = arena.alloc(m.data.length * 4);
-    arena.f32(p, m.data.length).set(m.data);
+    if (inputs[i].dtype === 'int32') arena.i32(p, m.data.length).set(m.data);
+    else arena.f32(p, m.data.length).set(m.data);
     return p;
   });
   const yp = y ? arena.alloc(y.data.length * 4) : 0;

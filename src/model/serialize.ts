@@ -152,6 +152,8 @@ function spatialFrom(c: Record<string, unknown>, first: boolean, where: string):
     case 'flatten': return layers.flatten(common);
     case 'reshape': return layers.reshape({ ...common, targetShape: o.targetShape });
     case 'zeroPadding2d': return layers.zeroPadding2d({ ...common, padding: o.padding });
+    case 'embedding': return layers.embedding({ ...common, inputDim: o.inputDim, outputDim: o.outputDim });
+    case 'layerNormalization': return layers.layerNormalization({ ...common, epsilon: o.epsilon, axis: o.axis });
     default: return bad(`${where} has unknown type '${String(c.kind)}'`);
   }
 }

@@ -75,9 +75,12 @@ export class TrainStep {
     const heap = this.r.heap;
     heap.refresh();
     const xp = prog.ptr(x), tp = prog.ptr(target);
-    heap.f32.set(xd, xp >>> 2);
-    // NaN/infinity scans in wasm (SIMD); the JS scan only runs to name the bad value.
-    if (k.count_non_finite_f32(xp, xd.length) > 0) Matrix.assertFinite(new Matrix(xd, rows, cols), 'x');
+    if (x.dtype === 'int32') writeIds(heap.i32, xp >>> 2, xd, cols);
+    else {
+      heap.f32.set(xd, xp >>> 2);
+      // NaN/infinity scans in wasm (SIMD); the JS scan only runs to name the bad value.
+      if (k.count_non_finite_f32(xp, xd.length) > 0) Matrix.assertFinite(new Matrix(xd, rows, cols), 'x');
+    }
     if (index) for (let i = 0; i < yd.length; i++) heap.i32[(tp >>> 2) + i] = yd[i];
     else {
       heap.f32.set(yd, tp >>> 2);
@@ -95,7 +98,7 @@ export class TrainStep {
     const rows = x[0].rows;
     if (rows > this.r.compiled.maxRows) this.r.compiled.maxRows = rows;
     const p = this.r.compiled.program('train', index);
-    const data = makeResident(this.r.rt, x, y, index);
+    const data = makeResident(this.r.rt, x, y, index, this.r.inputs);
     try {
       this.r.inputs.forEach((t, i) => p.prog.bind(t, data.x[i]));
       p.prog.bind(p.target!, data.y);
@@ -105,5 +108,14 @@ export class TrainStep {
       p.prog.unbind(p.target!);
       data.release();
     }
+  }
+}
+
+/** int32 ids into the heap, each checked to be a whole number (the range is the gather's check). */
+function writeIds(heap: Int32Array, at: number, values: Float32Array, cols: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v)) throw new RangeError(`wasmnn: x row ${Math.floor(i / cols)}: ${v} is not an integer (the model's input is int32 ids)`);
+    heap[at + i] = v;
   }
 }

@@ -12,8 +12,8 @@
 // tail and it is the same tail. Column sums go by columns (col_sum_ld_f32 takes the row
 // stride). Convolution's im2col/col2im and the pooling kernels go by images (a pointer moves by a
 // product of arguments: h*w*c floats an image of x). Kernels that sum across their output (the
-// losses, sum_*, batch norm) or draw random numbers in sequence (dropout, rng_*) stay on one
-// thread; but an integer count (count_non_finite, the check before each optimizer step) is exact
+// losses, sum_*, batch norm), return a first position (index_check_i32) or draw random numbers
+// in sequence (dropout, rng_*) stay on one thread; but an integer count (count_non_finite, the check before each optimizer step) is exact
 // in any order: it goes by ranges, and the call returns the sum of the threads' counts.
 import type { KernelName } from '../wasm/exports.js';
 
@@ -121,6 +121,16 @@ const table: Partial<Record<KernelName, Split>> = {
   adamax_f32: elementwise(10, 4, 4, OPT),
   nadam_f32: elementwise(12, 4, 4, OPT),
   adadelta_f32: elementwise(9, 4, 4, OPT),
+
+  // Sequence models. The table gradient by its rows: a thread zeroes its rows and adds the dy
+  // rows whose index falls in them, in index order (it reads base, which stays, to know where its
+  // rows start), so each row has the bits of one call. The norms by rows (a row's statistics are
+  // its own), their parameter gradients by columns (each summed over the rows in order).
+  scatter_add_rows_f32: rows(7, [times(6), FIXED, FIXED, FIXED, FIXED, FIXED, FIXED], 4, [5, 6], MEM),
+  layer_norm_f32: rows(9, [times(8), ELEM, ELEM, times(8), FIXED, FIXED, FIXED, FIXED, FIXED], 7, [7, 8], MEM),
+  rms_norm_f32: rows(7, [times(6), ELEM, times(6), FIXED, FIXED, FIXED, FIXED], 5, [5, 6], MEM),
+  norm_rows_backward_f32: rows(9, [times(7), times(7), times(7), ELEM, ELEM, FIXED, FIXED, FIXED, FIXED], 6, [6, 7], MEM),
+  norm_param_grad_f32: { run: 'norm_param_grad_f32', arity: 10, count: 7, strides: [ELEM, ELEM, ELEM, ELEM, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED], align: 4, work: [6, 7], weight: MEM },
 
   // By images: a unit is one image of x (h*w*c floats) and its rows of col, y or dy. Each image's
   // output is written from its own inputs alone, in the same order as in one call.

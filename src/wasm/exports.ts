@@ -121,6 +121,18 @@ export const KERNEL_ARITY = {
   // permute.ts — y = x with its axes reordered (NumPy's transpose), up to 6 axes.
   permute_f32: 14, // (y, x, d0..d5, p0..p5): axis j of y is axis p_j of x, x's dims [d0..d5] (trailing 1s for unused axes); no overlap
 
+  // lookup.ts — int32 indices into rows of f32 (embedding lookups are gather_rows_f32).
+  index_check_i32: 3, // (idx, n, limit) -> i32: the first position whose index is outside [0, limit), or -1
+  scatter_add_rows_f32: 7, // (out, base, dy, idx, rows, n, cols): rows [lo, lo+rows) of the table gradient, lo = (out-base)/(4*cols): zeroed, then out[idx[i]-lo, :] += dy[i, :] in index order; no overlap
+  one_hot_f32: 4, // (out, idx, n, depth): out[i, :] = 0, out[i, idx[i]] = 1 (an index out of range leaves a zero row); no overlap
+  where_f32: 7, // (y, cond, a, b, rows, cols, scalars): y[r,c] = cond[c] != 0 ? a : b, a/b full or (bit 0/1 of scalars) one value; y may alias a full a or b
+
+  // layernorm.ts — LayerNorm / RMSNorm over each row of [rows, cols], statistics in f64, eps an f32 in memory; mean and rstd one per row.
+  layer_norm_f32: 9, // (y, mean, rstd, x, gamma, beta, eps, rows, cols): y may alias x
+  rms_norm_f32: 7, // (y, rstd, x, gamma, eps, rows, cols): y may alias x
+  norm_rows_backward_f32: 9, // (dx, dy, x, mean, rstd, gamma, rows, cols, rms): dx may alias dy; rms != 0 reads no mean
+  norm_param_grad_f32: 10, // (dgamma, dbeta, dy, x, mean, rstd, rows, cols, ld, rms): column sums over rows ld floats apart; rms != 0: no dbeta, no mean
+
   // optim.ts — fused updates over one flat region of n parameters.
   sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g
   sgd_momentum_f32: 10, // (w, g, buf, n, lr, momentum, dampening, wd, decay, flags)

@@ -1,6 +1,7 @@
-// Run with --expose-gc. Counts minor garbage collections (scavenges) during 1 000 000 steps of five
+// Run with --expose-gc. Counts minor garbage collections (scavenges) during 1 000 000 steps of six
 // loops: fit of a Sequential model (one epoch, batch 1), trainOnBatch in a user's own loop, fit of a
-// functional residual model, valueAndGrad with an optimizer step, and a small CNN's trainOnBatch.
+// functional residual model, valueAndGrad with an optimizer step, a small CNN's trainOnBatch and a
+// sequence model's (embedding, layer norm, cross-entropy per position).
 // A step that allocated even 16 bytes of JS garbage (one boxed double) would fill the young generation (16 MiB) at least once;
 // 32 bytes a step, as before the step's loss went to a field, gave 2 collections here. Prints the
 // counts, and how often wasm memory grew during the measured loops, as JSON.
@@ -107,4 +108,25 @@ function cnnLoop(steps) {
   }
 }
 const cnn = await measured(() => cnnLoop(WARM), () => cnnLoop(1_000_000));
-console.log(JSON.stringify({ fit, trainOnBatch, functional, valueAndGrad: grad, cnn, steps: 1_000_000, finite: Number.isFinite(sum[0]), wasmGrowth: grew }));
+// A sequence model's trainOnBatch on 4 int32 ids it refills in place, with class targets per
+// position: the id check and gather, layer norm, the dense over positions, the per-position
+// cross-entropy, the norm's backward and the table's scatter-add, Adam.
+const sq = new Sequential([
+  layers.embedding({ inputDim: 7, outputDim: 4, inputShape: [4] }),
+  layers.layerNormalization(),
+  layers.dense({ units: 7 }),
+], { seed: 0 });
+sq.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adam({ lr: 1e-3 }) });
+const xs = { data: new Float32Array(4), shape: [1, 4] };
+const ys = { data: new Float32Array(4), shape: [1, 4] };
+function seqLoop(steps) {
+  for (let s = 0; s < steps; s++) {
+    for (let i = 0; i < 4; i++) {
+      xs.data[i] = (s + 3 * i) % 7;
+      ys.data[i] = (s + i) % 7;
+    }
+    sum[0] += sq.trainOnBatch(xs, ys);
+  }
+}
+const sequence = await measured(() => seqLoop(WARM), () => seqLoop(1_000_000));
+console.log(JSON.stringify({ fit, trainOnBatch, functional, valueAndGrad: grad, cnn, sequence, steps: 1_000_000, finite: Number.isFinite(sum[0]), wasmGrowth: grew }));

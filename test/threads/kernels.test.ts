@@ -58,6 +58,7 @@ function calls(name: string): Call[] {
     return out;
   }
   if (name in BY_IMAGES) return BY_IMAGES[name]();
+  if (name in SEQUENCE) return SEQUENCE[name]();
   const s = SPLITS[name as keyof typeof SPLITS]!;
   if (s.align === 4) {
     // Row kernels: rows x cols.
@@ -138,6 +139,25 @@ const BY_IMAGES: Record<string, () => Call[]> = {
   avgpool2d_backward_f32: () => poolCalls((g, nx, ny) => [0, 1].map((countPad) => ({ buffers: [buf('f32', nx, 1), buf('f32', ny, 2)], args: [B(0), B(1), ...pool2dArgs(g), countPad] }))),
   global_avgpool_f32: () => [[1, 9, 3], [2, 49, 16], [3, 7, 5], [7, 1, 33]].map(([n, hw, c]) => ({ buffers: [buf('f32', n * c, 1), buf('f32', n * hw * c, 2)], args: [B(0), B(1), n, hw, c] })),
   global_avgpool_backward_f32: () => [[1, 9, 3], [2, 49, 16], [3, 7, 5], [7, 1, 33]].map(([n, hw, c]) => ({ buffers: [buf('f32', n * hw * c, 1), buf('f32', n * c, 2)], args: [B(0), B(1), n, hw, c] })),
+};
+
+// Sequence models: the table gradient by table rows (indices with repeats, a vocabulary of 1 to
+// 300 rows), the norms by rows and their parameter gradients by columns.
+const SHAPES = [[1, 1], [3, 3], [4, 4], [5, 10], [17, 3], [33, 17], [130, 300], [9, 257], [7, 1]];
+const SEQUENCE: Record<string, () => Call[]> = {
+  scatter_add_rows_f32: () => SHAPES.map(([vocab, cols], i) => {
+    const n = 3 * vocab + i;
+    return { buffers: [buf('f32', vocab * cols, 1), buf('f32', n * cols, 2), buf('i32', n, 3, vocab)], args: [B(0), B(0), B(1), B(2), vocab, n, cols] };
+  }),
+  layer_norm_f32: () => SHAPES.flatMap(([rows, cols]) => [
+    { buffers: [buf('f32', rows * cols, 1), buf('f32', rows, 2), buf('f32', rows, 3), buf('f32', rows * cols, 2), buf('f32', cols, 0), buf('f32', cols, 1), buf('pos', 1, 2)], args: [B(0), B(1), B(2), B(3), B(4), B(5), B(6), rows, cols] },
+    { buffers: [buf('f32', rows * cols, 1), buf('f32', rows, 2), buf('f32', rows, 3), buf('f32', cols, 0), buf('f32', cols, 1), buf('pos', 1, 3)], args: [B(0), B(1), B(2), B(0), B(3), B(4), B(5), rows, cols] }, // in place
+  ]),
+  rms_norm_f32: () => SHAPES.map(([rows, cols]) => ({ buffers: [buf('f32', rows * cols, 1), buf('f32', rows, 2), buf('f32', rows * cols, 3), buf('f32', cols, 0), buf('pos', 1, 1)], args: [B(0), B(1), B(2), B(3), B(4), rows, cols] })),
+  norm_rows_backward_f32: () => SHAPES.flatMap(([rows, cols]) => [0, 1].map((rms) => (
+    { buffers: [buf('f32', rows * cols, 1), buf('f32', rows * cols, 2), buf('f32', rows * cols, 3), buf('f32', rows, 0), buf('pos', rows, 1), buf('f32', cols, 2)], args: [B(0), B(1), B(2), B(3), B(4), B(5), rows, cols, rms] }))),
+  norm_param_grad_f32: () => SHAPES.flatMap(([rows, cols]) => [0, 1].map((rms) => (
+    { buffers: [buf('f32', cols, 1), buf('f32', cols, 2), buf('f32', rows * cols, 3), buf('f32', rows * cols, 0), buf('f32', rows, 1), buf('pos', rows, 2)], args: [B(0), B(1), B(2), B(3), B(4), B(5), rows, cols, cols, rms] }))),
 };
 
 // The scalars after the count (reasonable hyper-parameters; first steps flagged where it matters).

@@ -1,8 +1,10 @@
 // A loss as one op of (prediction, target): its fused kernel computes the mean loss and
 // dLoss/dPrediction in one call, so the forward step also writes the gradient (output 1),
 // which the backward reads: dpred = grad * dy (just grad when dy is the seed 1).
-// Targets are data: the op gives them no gradient.
-import { fixedRows, requireRank, ShapeError, type PrimitiveOp, type RunState } from '../op.js';
+// Targets are data: the op gives them no gradient. The softmax losses run along the last axis:
+// logits [batch, t, classes] are batch*t rows of classes (the mean over every position, as
+// PyTorch's cross_entropy of [batch*t, classes]), index targets [batch, t] one per row.
+import { ShapeError, viewOf, viewRows, type PrimitiveOp, type RunState, type View } from '../op.js';
 import { makeEqn, isScalarOne, showShape, type SymbolicTensor } from '../symbolic.js';
 import type { Loss, LossContext } from '../../losses/index.js';
 import { binary } from './elementwise.js';
@@ -15,11 +17,11 @@ const lossOp: PrimitiveOp = {
     const loss = e.attrs.loss as Loss;
     const P = c.run.ptrs, run = c.run, k = c.k, S = run.scalars;
     const sv = c.slot(v), sp = c.slot(pred), st = c.slot(target), sg = c.used(g) ? c.slot(g) : -1;
-    const fr = fixedRows(pred), cols = pred.cols;
+    const view = rowsOf(loss, pred), cols = view.cols;
     const ctx: LossContext = { k, f32: (ptr, n) => new Float32Array(run.heapF.buffer, ptr, n), value: new Float64Array(1) };
     const labels = loss.indexTargets === true;
     return () => {
-      const rows = fr || run.rows;
+      const rows = viewRows(view, run);
       if (labels) checkLabels(run, P[st], rows, cols, loss.name);
       loss.compute(ctx, sg < 0 ? 0 : P[sg], P[sp], P[st], rows, cols);
       const value = ctx.value[0];
@@ -45,12 +47,12 @@ const weightedLossOp: PrimitiveOp = {
     const loss = e.attrs.loss as Loss;
     const P = c.run.ptrs, run = c.run, k = c.k, S = run.scalars;
     const sv = c.slot(v), sp = c.slot(pred), st = c.slot(target), sw = c.slot(weight), sg = c.used(g) ? c.slot(g) : -1;
-    const fr = fixedRows(pred), cols = pred.cols, tBytes = target.cols * 4;
+    const view = viewOf(pred), cols = view.cols, tBytes = target.cols * 4;
     const ctx: LossContext = { k, f32: (ptr, n) => new Float32Array(run.heapF.buffer, ptr, n), value: new Float64Array(1) };
     const sum = new Float64Array(1);
     const labels = loss.indexTargets === true;
     return () => {
-      const rows = fr || run.rows;
+      const rows = viewRows(view, run);
       if (labels) checkLabels(run, P[st], rows, cols, loss.name);
       const H = run.heapF, w0 = P[sw] / 4;
       sum[0] = 0;
@@ -72,6 +74,7 @@ const weightedLossOp: PrimitiveOp = {
 /** The mean over rows of weight_r * loss_r, weights a [rows, 1] tensor of data. */
 export function weightedLossOf(loss: Loss, pred: SymbolicTensor, target: SymbolicTensor, weight: SymbolicTensor): SymbolicTensor {
   lossOf(loss, pred, target); // the same checks (the equation it builds is never collected)
+  if (pred.rank > 2) throw new ShapeError(`wasmnn: ${loss.name}: weights per row take a prediction [batch, units], got ${showShape(pred.shape)} (weights per position are not in yet)`);
   if (weight.cols !== 1 || weight.rows !== pred.rows) throw new ShapeError(`wasmnn: ${loss.name}: weights must be one column per row, got ${showShape(weight.shape)}`);
   return makeEqn(weightedLossOp, [pred, target, weight], [[1, 1], pred.shape], { loss }).outputs[0];
 }
@@ -86,12 +89,18 @@ function checkLabels(run: RunState, ptr: number, rows: number, classes: number, 
   }
 }
 
+// The rows a loss kernel sees: the softmax losses one per position (the last axis), the others
+// a sample a row as they always were (a custom loss is handed [batch, units]).
+const rowsOf = (loss: Loss, pred: SymbolicTensor): View => viewOf(pred, loss.name.startsWith('softmax') ? Math.max(pred.rank - 1, 1) : 1);
+
 /** The loss of pred against target as a [1, 1] tensor (mean reduction). */
 export function lossOf(loss: Loss, pred: SymbolicTensor, target: SymbolicTensor): SymbolicTensor {
-  if (loss.name.startsWith('softmax')) requireRank(loss.name, pred, 2, 'prediction (logits [batch, classes])');
+  if (loss.name.startsWith('softmax') && pred.rank < 2) throw new ShapeError(`wasmnn: ${loss.name} takes logits [batch, classes] or [batch, ..., classes], got ${showShape(pred.shape)}`);
   if (target.kind === 'param') throw new ShapeError(`wasmnn: ${loss.name}: the target must be data, not a parameter (losses give targets no gradient)`);
   if (loss.indexTargets) {
-    if (target.cols !== 1) throw new ShapeError(`wasmnn: ${loss.name}: class-index targets are one column, got ${showShape(target.shape)}`);
+    // One index per row of logits: [batch, 1] under [batch, classes], [batch, t] under [batch, t, classes].
+    const positions = pred.cols / pred.shape[pred.rank - 1];
+    if (target.dtype !== 'int32' || target.cols !== positions) throw new ShapeError(`wasmnn: ${loss.name}: class-index targets are int32, ${positions === 1 ? 'one column' : `one per position: [batch, ${pred.shape.slice(1, -1).join(', ')}]`} for logits ${showShape(pred.shape)}, got ${target.dtype === 'int32' ? '' : `${target.dtype} `}${showShape(target.shape)}`);
   } else if (target.cols !== pred.cols) {
     throw new ShapeError(`wasmnn: ${loss.name}: prediction ${showShape(pred.shape)} and target ${showShape(target.shape)} differ in columns`);
   }
