@@ -7,6 +7,7 @@ import { apply, requireRank, ShapeError, viewOf, viewRows, type PrimitiveOp } fr
 import { BATCH, showShape, type SymbolicTensor } from '../symbolic.js';
 import { batchedMatmul } from './batched-matmul.js';
 import { reshape } from './reshape.js';
+import { transpose } from './transpose.js';
 
 type Variant = 'nn' | 'nt' | 'tn';
 
@@ -64,8 +65,16 @@ export function matmulNT(a: SymbolicTensor, b: SymbolicTensor): SymbolicTensor {
   return apply(NT, [a, b], [...a.shape.slice(0, -1), b.rows]);
 }
 
-/** a^T @ b over every position: a [..., m], b [..., n] -> [m, n]; the positions may hold the batch. */
+/**
+ * a^T @ b over every position: a [..., m], b [..., n] -> [m, n]; the positions may hold the batch.
+ * With few rows of the result against more columns (a first convolution's dW: 9 x 16 over 86 528
+ * positions) it is (b^T a)^T: the threaded runtime splits a product by rows of its result, in
+ * blocks of 4, and 9 rows went 8 and 1 to two threads, 16 go 8 and 8. Each entry is the same sum of
+ * the same products in the same order either way (from 5 rows both are 4x8-kernel paths), so the bits match.
+ */
 export function matmulTN(a: SymbolicTensor, b: SymbolicTensor): SymbolicTensor {
   if (a.cols === BATCH) throw new ShapeError('wasmnn: matmul: a transposed batch cannot be the first operand');
-  return apply(TN, [a, b], [a.shape[a.rank - 1], b.shape[b.rank - 1]]);
+  const m = a.shape[a.rank - 1], n = b.shape[b.rank - 1];
+  if (m >= 5 && m < 16 && n >= 2 * m && b.cols !== BATCH) return transpose(apply(TN, [b, a], [n, m]), [1, 0]);
+  return apply(TN, [a, b], [m, n]);
 }
