@@ -8,6 +8,7 @@
 import { init, Sequential, layers, optimizers } from '../dist/node.js';
 import { runtime } from '../dist/wasm/init.js';
 import { rand } from './data.js';
+import { mnistCnn } from './cnn.js';
 
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const STEPS = Number(process.env.BENCH_STEPS ?? 60);
@@ -38,17 +39,7 @@ const nets = {
     return { m, xs: { data: rand(200 * 2, 1), shape: [200, 2] }, ys: { data: Float32Array.from({ length: 200 }, (_, i) => i % 2), shape: [200, 1] } };
   },
   cnn: () => {
-    const m = new Sequential([
-      layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-      layers.maxPooling2d({ poolSize: 2 }),
-      layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }),
-      layers.maxPooling2d({ poolSize: 2 }),
-      layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }),
-      layers.flatten(),
-      layers.dense({ units: 64, activation: 'relu' }),
-      layers.dense({ units: 10 }),
-    ], { seed: 0 });
-    m.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adam({ lr: 1e-3 }), batchSize: 128 });
+    const m = mnistCnn();
     return { m, xs: { data: rand(128 * 784, 1), shape: [128, 28, 28, 1] }, ys: { data: Float32Array.from({ length: 128 }, (_, i) => i % 10), shape: [128, 1] } };
   },
 };
