@@ -5,6 +5,7 @@
 // Models: the MLP 784-256-128-10 (Adam, batch 128), the seed net 2-20-3-1 (SGD, batch 200) and
 // the CNN of bench/cnn.js (Adam, batch 128). `node bench/profile.js [mlp|seed|cnn ...]`.
 // The N-thread run uses one runtime on N threads; the 1-thread run the same build on 1 thread.
+import { fileURLToPath } from 'node:url';
 import { init, Sequential, layers, optimizers } from '../dist/node.js';
 import { runtime } from '../dist/wasm/init.js';
 import { rand } from './data.js';
@@ -27,7 +28,7 @@ export function family(name) {
   return 'elementwise';
 }
 
-const nets = {
+export const nets = {
   mlp: () => {
     const m = new Sequential([layers.dense({ inputDim: 784, units: 256, activation: 'relu' }), layers.dense({ units: 128, activation: 'relu' }), layers.dense({ units: 10 })], { seed: 0 });
     m.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adam({ lr: 1e-3 }), batchSize: 128 });
@@ -93,18 +94,20 @@ async function profile(net, threads) {
 
 const pct = (x, w) => `${((100 * x) / w).toFixed(1)}%`;
 
-for (const net of process.argv.slice(2).length ? process.argv.slice(2) : ['mlp', 'seed', 'cnn']) {
-  const one = await profile(net, 1);
-  const many = await profile(net, THREADS);
-  console.log(`\n${net}: a step ${one.wall.toFixed(3)} ms on 1 thread, ${many.wall.toFixed(3)} ms on ${THREADS} (${(one.wall / many.wall).toFixed(2)}x)`);
-  console.log(`| family | calls/step | 1 thread ms | share | ${THREADS} threads ms | share | speed-up |`);
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
-  const names = [...new Set([...one.fam.keys(), ...many.fam.keys()])].sort((a, b) => (one.fam.get(b)?.ms ?? 0) - (one.fam.get(a)?.ms ?? 0));
-  for (const f of names) {
-    const a = one.fam.get(f) ?? { ms: 0, calls: 0 }, b = many.fam.get(f) ?? { ms: 0, calls: 0 };
-    console.log(`| ${f} | ${Math.round(a.calls)} | ${a.ms.toFixed(3)} | ${pct(a.ms, one.wall)} | ${b.ms.toFixed(3)} | ${pct(b.ms, many.wall)} | ${b.ms > 0 ? (a.ms / b.ms).toFixed(2) + 'x' : '-'} |`);
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (const net of process.argv.slice(2).length ? process.argv.slice(2) : ['mlp', 'seed', 'cnn']) {
+    const one = await profile(net, 1);
+    const many = await profile(net, THREADS);
+    console.log(`\n${net}: a step ${one.wall.toFixed(3)} ms on 1 thread, ${many.wall.toFixed(3)} ms on ${THREADS} (${(one.wall / many.wall).toFixed(2)}x)`);
+    console.log(`| family | calls/step | 1 thread ms | share | ${THREADS} threads ms | share | speed-up |`);
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    const names = [...new Set([...one.fam.keys(), ...many.fam.keys()])].sort((a, b) => (one.fam.get(b)?.ms ?? 0) - (one.fam.get(a)?.ms ?? 0));
+    for (const f of names) {
+      const a = one.fam.get(f) ?? { ms: 0, calls: 0 }, b = many.fam.get(f) ?? { ms: 0, calls: 0 };
+      console.log(`| ${f} | ${Math.round(a.calls)} | ${a.ms.toFixed(3)} | ${pct(a.ms, one.wall)} | ${b.ms.toFixed(3)} | ${pct(b.ms, many.wall)} | ${b.ms > 0 ? (a.ms / b.ms).toFixed(2) + 'x' : '-'} |`);
+    }
+    console.log(`top kernels, ${THREADS} threads: ${many.top.map(([n, ms, c]) => `${n} ${ms.toFixed(3)} ms/${Math.round(c)}`).join('; ')}`);
+    console.log(`top kernels, 1 thread: ${one.top.map(([n, ms, c]) => `${n} ${ms.toFixed(3)} ms/${Math.round(c)}`).join('; ')}`);
   }
-  console.log(`top kernels, ${THREADS} threads: ${many.top.map(([n, ms, c]) => `${n} ${ms.toFixed(3)} ms/${Math.round(c)}`).join('; ')}`);
-  console.log(`top kernels, 1 thread: ${one.top.map(([n, ms, c]) => `${n} ${ms.toFixed(3)} ms/${Math.round(c)}`).join('; ')}`);
+  process.exit(0);
 }
-process.exit(0);
