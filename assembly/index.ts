@@ -13,3 +13,4 @@ export * from './elementwise';
 export * from './conv';
 export * from './pool';
 export * from './permute';
+export * from './attention';

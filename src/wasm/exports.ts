@@ -121,6 +121,12 @@ export const KERNEL_ARITY = {
   // permute.ts — y = x with its axes reordered (NumPy's transpose), up to 6 axes.
   permute_f32: 14, // (y, x, d0..d5, p0..p5): axis j of y is axis p_j of x, x's dims [d0..d5] (trailing 1s for unused axes); no overlap
 
+  // attention.ts — fused scaled dot-product attention over bh (batch, head) units, each q [tq, d], k [tk, d],
+  // v [tk, dv], o [tq, dv], lse [tq], one after another; mask [tq, tk] additive, shared, or 0; causal
+  // keeps key j <= i + diag; d, dv <= 128. No output may overlap an input.
+  attention_f32: 14, // (o, lse|0, q, k, v, mask|0, bh, tq, tk, d, dv, scale, causal, diag): o = softmax(scale q k^T + mask) v, lse its log-sum-exp
+  attention_backward_f32: 18, // (dq, dk, dv, q, k, v, o, dO, lse, mask|0, bh, tq, tk, d, dv, scale, causal, diag): recomputes the scores tile by tile
+
   // optim.ts — fused updates over one flat region of n parameters.
   sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g
   sgd_momentum_f32: 10, // (w, g, buf, n, lr, momentum, dampening, wd, decay, flags)
