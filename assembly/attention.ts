@@ -18,12 +18,13 @@
 // Every product is one small GEMM (mm below, v128 over 4 rows x 8 columns, the build's
 // multiply-add) on tiles packed into scratch with the head dimensions rounded up to 4 (zeros), so
 // d and dv need no tail; both are at most ATTN_DMAX (128). exp is simdmath's exp4 (1-2 ulp).
-// NOTE: ATTN_BQ 32 x ATTN_BK 64 (scratch.ts). bench/attention.mjs, Zen 5, one thread, 2 shared cores
-// (load ~4), batch 4 x 4 heads, d 32, GFLOP/s of 4 tq tk d a pair: forward t 64 23.2, t 256 23.9
-// (causal t 256 37.5, the skipped tiles counted as done), against 11.4 and 12.0 for the unfused
-// kernels the graph would run (gemm_nt, softmax_rows, gemm_nn); backward 34.9 and 36.6 (of 2.5x
-// the forward's flops). Tried: 64 x 64 (forward 24.5/25.1, causal t 64 16.6, t 256 32.9), 32 x 32
-// (22.0/22.1, backward 31). The forward packs a key tile once per query tile: larger BQ packs less.
+// NOTE: ATTN_BQ 32 x ATTN_BK 64 (scratch.ts). bench/attention.mjs, Zen 5, one thread, 2 shared cores,
+// batch 4 x 4 heads, d 32, GFLOP/s of 4 tq tk d a pair. Kernels alone (load ~4): forward t 64 23.2,
+// t 256 23.9 (causal t 256 37.5, skipped tiles counted as done) against 11.4 / 12.0 for gemm_nt +
+// softmax_rows + gemm_nn; backward 34.9 / 36.6 (of 2.5x the forward's flops). Through the graph
+// (Model.predict, copies in and out included; load ~6.5, best of 15): the op 7.3 / 19.3 against
+// transpose + matmul + mul + softmax + matmul 4.1 / 9.5. Tried: 64 x 64 (forward 24.5 / 25.1 but
+// causal t 64 16.6, t 256 32.9: fewer tiles skipped), 32 x 32 (22.0 / 22.1, backward 31).
 import { madd } from './gemm/kernels';
 import { exp4 } from './simdmath';
 import { copyRun, zeroRun } from './runs';
@@ -108,10 +109,7 @@ function mm(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, m: i32, 
         pa += 4;
         pb += sb;
       }
-      v128.store(c0, x0);
-      v128.store(c1, x1);
-      v128.store(c2, x2);
-      v128.store(c3, x3);
+      v128.store(c0, x0); v128.store(c1, x1); v128.store(c2, x2); v128.store(c3, x3);
     }
   }
   for (; i < m; i++) {

@@ -53,3 +53,23 @@ for (const t of [64, 256]) {
     console.log(`t ${t}${causal ? ' causal (flops as dense)' : ''}: fused forward ${gf(flops, f.med)} [${gf(flops, f.best)}], backward ${gf(2.5 * flops, b.med)} [${gf(2.5 * flops, b.best)}]${tail}`);
   }
 }
+
+// Through the graph: Model.predict of the fused op against the unfused ops (transpose k, batched
+// matmul, scale, softmax, batched matmul), both on the plain build, one thread, data copied in and
+// the output out on every call alike.
+const { init, input, ops, Model } = await import('../dist/node.js');
+await init({ simd: 'plain', threads: 1 });
+console.log(`graph, Model.predict, batch ${batch} x ${heads} heads, d ${d}; GFLOP/s median [best]`);
+for (const t of [64, 256]) {
+  const shape = [heads, t, d], n = batch * heads * t * d;
+  const qi = input({ shape }), ki = input({ shape }), vi = input({ shape });
+  const fusedModel = new Model({ inputs: [qi, ki, vi], outputs: ops.dotProductAttention(qi, ki, vi) });
+  const scores = ops.mul(ops.matmul(qi, ops.transpose(ki, [0, 1, 3, 2])), 1 / Math.sqrt(d));
+  const unfusedModel = new Model({ inputs: [qi, ki, vi], outputs: ops.matmul(ops.softmax(scores), vi) });
+  const data = [1, 2, 3].map((s) => ({ data: rand(n, s), shape: [batch, ...shape] }));
+  const flops = 4 * batch * heads * t * t * d;
+  const [f, u] = times([() => fusedModel.predict(data), () => unfusedModel.predict(data)], flops);
+  const a = fusedModel.predict(data).data, b = unfusedModel.predict(data).data;
+  const diff = a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+  console.log(`t ${t}: fused ${gf(flops, f.med)} [${gf(flops, f.best)}], unfused ${gf(flops, u.med)} [${gf(flops, u.best)}] (largest difference ${diff.toExponential(1)})`);
+}

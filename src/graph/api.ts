@@ -12,6 +12,7 @@ import { lossOf } from './ops/loss.js';
 import * as conv from './ops/conv.js';
 import * as shaping from './ops/reshape.js';
 import { transpose as transposeOp } from './ops/transpose.js';
+import { dotProductAttention as attentionOp, type AttentionMask } from './ops/attention.js';
 import type { Padding } from '../reference/conv.js';
 import * as losses from '../losses/index.js';
 
@@ -165,3 +166,24 @@ export const maxPool2d = (x: Operand, options: Pool2dOpOptions): SymbolicTensor 
 export const avgPool2d = (x: Operand, options: Pool2dOpOptions): SymbolicTensor => conv.avgPool2d(toTensor(x, "avgPool2d's input"), poolAttrs('ops.avgPool2d', options));
 /** [batch, h, w, c] -> [batch, c], the mean over every position. */
 export const globalAvgPool2d = (x: Operand): SymbolicTensor => conv.globalAvgPool2d(toTensor(x, "globalAvgPool2d's input"));
+
+// ---- Attention (issue 22) ---------------------------------------------------------------
+
+export interface DotProductAttentionOptions {
+  /** Query i sees keys j <= i (PyTorch's is_causal, top-left aligned). Default false. */
+  causal?: boolean;
+  /** Multiplies q k^T. Default 1/sqrt(d). */
+  scale?: number;
+  /** A constant [tq, tk], added to the scores (numbers) or selecting the keys (booleans, true: attend). */
+  mask?: AttentionMask;
+}
+
+/**
+ * softmax(scale * q k^T + mask) v on one fused kernel: q [batch, heads, tq, d], k [batch, heads,
+ * tk, d], v [batch, heads, tk, dv] -> [batch, heads, tq, dv] (PyTorch's scaled_dot_product_attention
+ * layout; head dimensions up to 128).
+ */
+export function dotProductAttention(q: Operand, k: Operand, v: Operand, options: DotProductAttentionOptions = {}): SymbolicTensor {
+  checkOptions('ops.dotProductAttention', options, ['causal', 'scale', 'mask']);
+  return attentionOp(toTensor(q, 'the queries'), toTensor(k, 'the keys'), toTensor(v, 'the values'), options);
+}
