@@ -22,8 +22,8 @@
 // batch 4 x 4 heads, d 32, GFLOP/s of 4 tq tk d a pair. Kernels alone (load ~4): forward t 64 23.2,
 // t 256 23.9 (causal t 256 37.5, skipped tiles counted as done) against 11.4 / 12.0 for gemm_nt +
 // softmax_rows + gemm_nn; backward 34.9 / 36.6 (of 2.5x the forward's flops). Through the graph
-// (Model.predict, copies in and out included; load ~6.5, best of 15): the op 7.3 / 19.3 against
-// transpose + matmul + mul + softmax + matmul 4.1 / 9.5. Tried: 64 x 64 (forward 24.5 / 25.1 but
+// (Model.predict, copies in and out included; load ~2.3, medians): the op 13.8 / 20.7 against
+// transpose + matmul + mul + softmax + matmul 7.6 / 10.4. Tried: 64 x 64 (forward 24.5 / 25.1 but
 // causal t 64 16.6, t 256 32.9: fewer tiles skipped), 32 x 32 (22.0 / 22.1, backward 31).
 import { madd } from './gemm/kernels';
 import { exp4 } from './simdmath';
