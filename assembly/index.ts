@@ -15,3 +15,4 @@ export * from './pool';
 export * from './permute';
 export * from './lookup';
 export * from './layernorm';
+export * from './attention';

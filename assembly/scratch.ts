@@ -19,6 +19,13 @@ export const LOSS_LANES_BYTES: i32 = 48;
 export const OPTIM_TAIL_BYTES: i32 = 16 * 6;
 export const RNG_ONE_BYTES: i32 = 4;
 export const ELEM_SLOTS_BYTES: i32 = 16 * 3; // elementwise.ts: the splat slots of two operands and a scale
+// attention.ts: tiles of ATTN_BQ queries x ATTN_BK keys, head dimensions up to ATTN_DMAX; five
+// [BK, DMAX] panels (K^T, V^T, K, dK, dV), three [BQ, DMAX] (Q, dO, dQ), three [BQ, BK] (S, dS,
+// P^T) and two [BQ] rows (running max and sum, or D).
+export const ATTN_BQ: i32 = 32;
+export const ATTN_BK: i32 = 64;
+export const ATTN_DMAX: i32 = 128;
+export const ATTN_BYTES: i32 = (5 * ATTN_BK * ATTN_DMAX + 3 * ATTN_BQ * ATTN_DMAX + 3 * ATTN_BQ * ATTN_BK + 2 * ATTN_BQ) * 4;
 
 export const S_PACK_A: usize = 0;
 export const S_PACK_B: usize = S_PACK_A + PACK_A_BYTES;
@@ -30,4 +37,5 @@ export const S_LOSS_LANES: usize = S_ACT_TAIL + 16;
 export const S_OPTIM_TAIL: usize = S_LOSS_LANES + 48;
 export const S_RNG_ONE: usize = S_OPTIM_TAIL + 96;
 export const S_ELEM_SLOTS: usize = S_RNG_ONE + 16;
-export const SCRATCH_BYTES: usize = (S_ELEM_SLOTS + ELEM_SLOTS_BYTES + 63) & ~63;
+export const S_ATTN: usize = (S_ELEM_SLOTS + ELEM_SLOTS_BYTES + 63) & ~63;
+export const SCRATCH_BYTES: usize = (S_ATTN + ATTN_BYTES + 63) & ~63;

@@ -16,6 +16,7 @@ import { reduceAxes } from './ops/reduce-axes.js';
 import { softmaxAlong } from './ops/softmax-axis.js';
 import { sliceAxes } from './ops/shape.js';
 import { pad as padOp } from './ops/pad.js';
+import { dotProductAttention as attentionOp, type AttentionMask } from './ops/attention.js';
 import type { Padding } from '../reference/conv.js';
 import * as losses from '../losses/index.js';
 import * as seq from './ops/gather.js';
@@ -212,4 +213,25 @@ export const constant = (values: ArrayLike<number>, shape: readonly number[]): S
 export function causalMask(t: number): SymbolicTensor {
   if (!Number.isInteger(t) || t <= 0) throw new RangeError(`wasmnn: causalMask takes a positive length, got ${t}`);
   return constantTensor(Array.from({ length: t * t }, (_, i) => (i % t <= Math.floor(i / t) ? 1 : 0)), [t, t]);
+}
+
+// ---- Attention (issue 22) ---------------------------------------------------------------
+
+export interface DotProductAttentionOptions {
+  /** Query i sees keys j <= i (PyTorch's is_causal, top-left aligned). Default false. */
+  causal?: boolean;
+  /** Multiplies q k^T. Default 1/sqrt(d). */
+  scale?: number;
+  /** A constant [tq, tk], added to the scores (numbers) or selecting the keys (booleans, true: attend). */
+  mask?: AttentionMask;
+}
+
+/**
+ * softmax(scale * q k^T + mask) v on one fused kernel: q [batch, heads, tq, d], k [batch, heads,
+ * tk, d], v [batch, heads, tk, dv] -> [batch, heads, tq, dv] (PyTorch's scaled_dot_product_attention
+ * layout; head dimensions up to 128).
+ */
+export function dotProductAttention(q: Operand, k: Operand, v: Operand, options: DotProductAttentionOptions = {}): SymbolicTensor {
+  checkOptions('ops.dotProductAttention', options, ['causal', 'scale', 'mask']);
+  return attentionOp(toTensor(q, 'the queries'), toTensor(k, 'the keys'), toTensor(v, 'the values'), options);
 }

@@ -16,7 +16,7 @@ export function lower(roots: readonly SymbolicTensor[]): SymbolicTensor[] {
       const copy = makeEqn(e.op, inputs, e.outputs.map((t) => ({ shape: t.shape, dtype: t.dtype })), e.attrs as Record<string, unknown>);
       e.outputs.forEach((t, i) => map.set(t, copy.outputs[i]));
     } else {
-      map.set(e.outputs[0], (e.op as Layer).lower(inputs[0]));
+      map.set(e.outputs[0], (e.op as Layer).lower(inputs[0], ...inputs.slice(1)));
     }
   }
   return roots.map(get);

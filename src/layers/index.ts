@@ -6,6 +6,7 @@ import type { ActivationSpec } from './activations.js';
 import { Conv2D, DepthwiseConv2D, type Conv2dLayerOptions, type DepthwiseConv2dOptions } from './conv.js';
 import { Flatten, GlobalAveragePooling2D, Pooling2D, Reshape, type Pooling2dOptions } from './spatial.js';
 import { ZeroPadding2D, type ZeroPadding2dOptions } from './padding.js';
+import { MultiHeadAttention, type MultiHeadAttentionOptions } from './attention.js';
 
 /** A fully-connected layer, `y = act(x @ W + b)`, W stored [in, out]. */
 export const dense = (options: DenseOptions): Dense => new Dense(options);
@@ -45,6 +46,13 @@ export const reshape = (options: { targetShape: readonly number[]; inputShape?: 
 export const zeroPadding2d = (options: ZeroPadding2dOptions = {}): ZeroPadding2D => new ZeroPadding2D(options);
 export { ZeroPadding2D, type ZeroPadding2dOptions };
 
+/**
+ * Multi-head attention (Keras names, PyTorch nn.MultiheadAttention numerics): apply(x) is
+ * self-attention on [batch, t, width]; apply(query, value, key?) attends from query to value.
+ */
+export const multiHeadAttention = (options: MultiHeadAttentionOptions): MultiHeadAttention => new MultiHeadAttention(options);
+
+export { MultiHeadAttention, type MultiHeadAttentionOptions };
 export { Conv2D, DepthwiseConv2D, type Conv2dLayerOptions, type DepthwiseConv2dOptions, Pooling2D, type Pooling2dOptions, GlobalAveragePooling2D, Flatten, Reshape };
 export { Dense, type DenseOptions, Dropout, type DropoutOptions, BatchNorm, type BatchNormOptions, ActivationLayer };
 export { Layer, type ParamSpec } from './layer.js';

@@ -40,8 +40,12 @@ export abstract class Layer {
     this.name = name ?? fallback;
   }
 
-  /** A call of this layer on x, as one equation of the graph; the first call fixes the input shape. */
-  apply(x: SymbolicTensor): SymbolicTensor {
+  /** How many tensors a call takes (x first; more for a layer such as multi-head attention). */
+  protected readonly maxInputs: number = 1;
+
+  /** A call of this layer on x (and the further inputs a layer takes), as one equation of the graph; the first call fixes x's shape. */
+  apply(x: SymbolicTensor, ...more: SymbolicTensor[]): SymbolicTensor {
+    if (more.length >= this.maxInputs) throw new TypeError(`wasmnn: ${this.name}.apply takes ${this.maxInputs === 1 ? 'one tensor' : `up to ${this.maxInputs} tensors`}, got ${more.length + 1}`);
     if (!(x instanceof SymbolicTensor)) throw new TypeError(`wasmnn: ${this.name}.apply takes a symbolic tensor (from input(), ops or another layer), got ${typeof x}`);
     if (x.dtype !== this.inputDtype) throw new ShapeError(`wasmnn: ${this.name} takes ${this.inputDtype} ${this.inputDtype === 'int32' ? 'indices' : 'values'}, got an ${x.dtype} input of shape ${x}${x.dtype === 'int32' ? ' (int32 ids go through layers.embedding first)' : ''}`);
     if (x.rank < 2) throw new ShapeError(`wasmnn: ${this.name} takes a batch of samples ([batch, ...]), got ${x}`);
@@ -51,7 +55,7 @@ export abstract class Layer {
       const was = this.inputShape.length === 1 ? `${this.inputUnits} columns` : showShape([-1, ...this.inputShape]);
       throw new ShapeError(`wasmnn: ${this.name} was first applied to ${was}, now to ${x} (a layer applied again shares its weights, so its input shape is fixed)`);
     }
-    return makeEqn(this, [x], [[x.shape[0], ...this.outputShape] as Shape]).outputs[0];
+    return makeEqn(this, [x, ...more], [[x.shape[0], ...this.outputShape] as Shape]).outputs[0];
   }
 
   /**
@@ -143,8 +147,8 @@ export abstract class Layer {
     return this.slots.find((w) => w.slot.param === p)?.tensor;
   }
 
-  /** The call as primitive ops. */
-  abstract lower(x: SymbolicTensor): SymbolicTensor;
+  /** The call as primitive ops (on the call's inputs, x first). */
+  abstract lower(x: SymbolicTensor, ...more: SymbolicTensor[]): SymbolicTensor;
 
   /** Float blocks of wasm memory the layer holds besides its parameters (running statistics), freed with its model. */
   heldBlocks(): { ptr: number; length: number }[] {

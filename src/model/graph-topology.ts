@@ -89,7 +89,7 @@ export function buildGraph(g: GraphTopology, layers: readonly Layer[], bad: (msg
     try {
       if (n.layer !== undefined) {
         const l = layers[n.layer] ?? bad(`${where} calls layer ${n.layer}, which the file does not list`);
-        made[j] = [l.apply(xs[0])];
+        made[j] = [l.apply(xs[0], ...xs.slice(1))];
         return;
       }
       made[j] = [opNode(String(n.op), n.attrs ?? {}, xs, bad, where)];

@@ -49,7 +49,7 @@ export function isChain(g: TrainGraph): boolean {
   const calls = collect(g.outputs);
   let prev: SymbolicTensor = g.inputs[0];
   for (const e of calls) {
-    if (isPrimitive(e.op) || e.inputs[0] !== prev) return false;
+    if (isPrimitive(e.op) || e.inputs[0] !== prev || e.inputs.length !== 1) return false;
     prev = e.outputs[0];
   }
   return calls.length === g.layers.length && prev === g.outputs[0];

@@ -129,6 +129,8 @@ function layerFrom(c: Record<string, unknown>, i: number, functional: boolean): 
         return layers.batchNorm({ eps: c.eps as number, momentum: c.momentum as number, name: c.name as string, inputDim: first ? (c.inputDim as number) : undefined });
       case 'activation':
         return layers.activation({ activation: (c.alpha ? { name: c.activation, alpha: c.alpha } : c.activation) as never, name: c.name as string });
+      case 'multiHeadAttention':
+        return layers.multiHeadAttention({ numHeads: c.numHeads as number, keyDim: c.keyDim as number, valueDim: c.valueDim as number, causal: c.causal === true, useBias: c.useBias !== false, outputShape: c.outputShape as number, inputShape: first ? (c.inputShape as number[]) : undefined, name: c.name as string });
       default:
         return spatialFrom(c, first, where);
     }

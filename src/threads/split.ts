@@ -11,7 +11,7 @@
 // fused optimizer updates go by 16 elements (a cache line), so that only the last range has a
 // tail and it is the same tail. Column sums go by columns (col_sum_ld_f32 takes the row
 // stride). Convolution's im2col/col2im and the pooling kernels go by images (a pointer moves by a
-// product of arguments: h*w*c floats an image of x). Kernels that sum across their output (the
+// product of arguments: h*w*c floats an image of x), attention by (batch, head) pairs. Kernels that sum across their output (the
 // losses, sum_*, batch norm), return a first position (index_check_i32) or draw random numbers
 // in sequence (dropout, rng_*) stay on one thread; but an integer count (count_non_finite, the check before each optimizer step) is exact
 // in any order: it goes by ranges, and the call returns the sum of the threads' counts.
@@ -142,6 +142,12 @@ const table: Partial<Record<KernelName, Split>> = {
   avgpool2d_backward_f32: images(15, 2, [times(3, 4, 5), times(8, 9, 5)], [2, 8, 9, 5, 6, 7]),
   global_avgpool_f32: images(5, 2, [times(4), times(3, 4)], [2, 3, 4]),
   global_avgpool_backward_f32: images(5, 2, [times(3, 4), times(4)], [2, 3, 4]),
+
+  // Attention by (batch, head) pairs: a unit is one pair, its blocks of q, k, v, o and lse (and of
+  // dq, dk, dv, dO) advanced together, the mask shared; each pair is computed from its own blocks
+  // alone, in the same order as in one call. Work: tq*tk*d, twice (QK^T, PV) forward, five times back.
+  attention_f32: { ...images(14, 6, [times(7, 10), times(7), times(7, 9), times(8, 9), times(8, 10)], [6, 7, 8, 9]), weight: 2 },
+  attention_backward_f32: { ...images(18, 10, [times(11, 13), times(12, 13), times(12, 14), times(11, 13), times(12, 13), times(12, 14), times(11, 14), times(11, 14), times(11)], [10, 11, 12, 13]), weight: 5 },
 };
 
 // y = f(x) (n at 2) and dx = dy * f'(x) given x and y (n at 4); leaky_relu and elu take alpha after n.

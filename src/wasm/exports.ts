@@ -132,6 +132,11 @@ export const KERNEL_ARITY = {
   rms_norm_f32: 7, // (y, rstd, x, gamma, eps, rows, cols): y may alias x
   norm_rows_backward_f32: 9, // (dx, dy, x, mean, rstd, gamma, rows, cols, rms): dx may alias dy; rms != 0 reads no mean
   norm_param_grad_f32: 10, // (dgamma, dbeta, dy, x, mean, rstd, rows, cols, ld, rms): column sums over rows ld floats apart; rms != 0: no dbeta, no mean
+  // attention.ts — fused scaled dot-product attention over bh (batch, head) units, each q [tq, d], k [tk, d],
+  // v [tk, dv], o [tq, dv], lse [tq], one after another; mask [tq, tk] additive, shared, or 0; causal
+  // keeps key j <= i + diag; d, dv <= 128. No output may overlap an input.
+  attention_f32: 14, // (o, lse|0, q, k, v, mask|0, bh, tq, tk, d, dv, scale, causal, diag): o = softmax(scale q k^T + mask) v, lse its log-sum-exp
+  attention_backward_f32: 18, // (dq, dk, dv, q, k, v, o, dO, lse, mask|0, bh, tq, tk, d, dv, scale, causal, diag): recomputes the scores tile by tile
 
   // optim.ts — fused updates over one flat region of n parameters.
   sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g
