@@ -28,9 +28,15 @@ export interface InitOptions {
    * memory and workers exist, else 1). Every count gives the same bits.
    */
   threads?: number | 'auto';
+  /**
+   * With threads: the work (multiply-adds, or elements weighed as split.ts weighs them) from which
+   * a kernel call is split across the threads. By default it is measured when the threads start
+   * (src/threads/calibrate.ts); 0 splits every call that has two ranges (tests of the split use it).
+   */
+  minWork?: number;
 }
 
-const INIT_KEYS = optionKeys<InitOptions>({ simd: true, threads: true });
+const INIT_KEYS = optionKeys<InitOptions>({ simd: true, threads: true, minWork: true });
 const SIMD_CHOICES = ['plain', 'relaxed', 'auto'] as const;
 
 export interface Runtime {
@@ -54,6 +60,8 @@ export interface Runtime {
 let current: Runtime | undefined;
 /** The thread count init() was asked for when it made `current` (a fallback may have given fewer). */
 let asked = 0;
+/** The minWork init() was asked for when it made `current`. */
+let askedMinWork: number | undefined;
 
 /** Where the packaged wasm is found when `init()` is called without a source. Set by each runtime entry. */
 let defaultSource: ((build: 'plain' | 'relaxed') => WasmSource) | undefined;
@@ -97,8 +105,8 @@ export async function instantiate(module: WebAssembly.Module, build: 'plain' | '
 }
 
 /** The threaded build over `threads` threads (fewer, with a warning, if workers fail to start). */
-async function instantiateThreaded(module: WebAssembly.Module, build: 'plain' | 'relaxed', threads: number): Promise<Runtime> {
-  const parts = await startThreaded(module, threads);
+async function instantiateThreaded(module: WebAssembly.Module, build: 'plain' | 'relaxed', threads: number, minWork?: number): Promise<Runtime> {
+  const parts = await startThreaded(module, threads, minWork === undefined ? {} : { minWork });
   checkExports(parts.kernels as unknown as Record<string, unknown>);
   const { kernels, arena, close, splitCalls, stolenShares, useThreads, calibration } = parts;
   return { kernels, arena, threads: parts.threads, close, splitCalls, stolenShares, useThreads, build, calibration };
@@ -135,6 +143,7 @@ export async function init(source?: WasmSource | InitOptions, options: InitOptio
   checkOptions('init', options, INIT_KEYS);
   const want = checkChoice('init', 'simd', options.simd, SIMD_CHOICES);
   const threads = await threadCount(options.threads);
+  if (options.minWork !== undefined && !(typeof options.minWork === 'number' && options.minWork >= 0)) throw new RangeError(`wasmnn: init({ minWork }) takes a number >= 0 (multiply-adds), got ${String(options.minWork)}`);
   const relaxed = want === 'relaxed' || (want === 'auto' && source === undefined && relaxedSimdSupported());
   const build: 'plain' | 'relaxed' = relaxed ? 'relaxed' : 'plain';
   if (want === 'relaxed' && !relaxedSimdSupported()) {
@@ -144,10 +153,10 @@ export async function init(source?: WasmSource | InitOptions, options: InitOptio
   if (source === undefined) {
     // A second init() without a source keeps the runtime (and the models built on it) unless
     // it names another build or thread count ('auto' also keeps one that fell back to fewer).
-    if (current && asked === threads && (auto || current.threads === threads) && (want === undefined || want === 'auto' || want === current.build)) return current;
+    if (current && asked === threads && askedMinWork === options.minWork && (auto || current.threads === threads) && (want === undefined || want === 'auto' || want === current.build)) return current;
     if (threads > 1) {
       try {
-        return remember(await instantiateThreaded(await toModule(threadedSource(build)), build, threads), threads);
+        return remember(await instantiateThreaded(await toModule(threadedSource(build)), build, threads, options.minWork), threads, options.minWork);
       } catch (e) {
         // 'auto' asked for what the platform offers: without the threaded build (a bundler that
         // copied only the single-threaded wasm, memory that cannot be shared) that is one thread.
@@ -159,16 +168,17 @@ export async function init(source?: WasmSource | InitOptions, options: InitOptio
     source = defaultSource(build);
   }
   const module = await toModule(source);
-  if (isThreadedModule(module)) return remember(await instantiateThreaded(module, build, threads), threads);
+  if (isThreadedModule(module)) return remember(await instantiateThreaded(module, build, threads, options.minWork), threads, options.minWork);
   if (threads > 1 && !auto) {
     throw new Error(`wasmnn: init({ threads: ${threads} }) needs the threaded build (build/wasmnn-threads.wasm), and this module is the single-threaded one`);
   }
-  return remember(await instantiate(module, build), threads);
+  return remember(await instantiate(module, build), threads, options.minWork);
 }
 
-function remember(rt: Runtime, threads: number): Runtime {
+function remember(rt: Runtime, threads: number, minWork?: number): Runtime {
   current = rt;
   asked = threads;
+  askedMinWork = minWork;
   return rt;
 }
 

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startThreads, type ThreadedParts } from '../../dist/threads/pool.js';
 import { measureCrossing } from '../../dist/threads/calibrate.js';
 import { Arena } from '../../dist/memory/arena.js';
+import { init } from 'wasmnn';
 
 const module = new WebAssembly.Module(readFileSync('build/wasmnn-threads.wasm'));
 const opened: ThreadedParts[] = [];
@@ -54,5 +55,19 @@ describe('the pool calibrates at start', () => {
     expect(b.calibration, 'the second pool reuses the measurement').toBe(a.calibration);
     expect(given.calibration).toBeUndefined();
     expect(a.splitCalls(), "the calibration's calls are not counted").toBe(0);
+  });
+});
+
+describe("init's minWork", () => {
+  it('sets the threshold instead of the measurement, and is checked', async () => {
+    const given = await init({ threads: 2, simd: 'plain', minWork: 0 });
+    expect(given.calibration).toBeUndefined();
+    const measured = await init({ threads: 2, simd: 'plain' });
+    expect(measured, 'another minWork is another runtime').not.toBe(given);
+    expect(measured.calibration).toBeDefined();
+    given.close();
+    measured.close();
+    await expect(init({ threads: 2, minWork: -1 })).rejects.toThrow(/init\(\{ minWork \}\) takes a number >= 0 \(multiply-adds\), got -1/);
+    await expect(init({ threads: 2, minWork: 'big' as never })).rejects.toThrow(/got big/);
   });
 });
