@@ -6,6 +6,7 @@ import type { ActivationSpec } from './activations.js';
 import { Conv2D, DepthwiseConv2D, type Conv2dLayerOptions, type DepthwiseConv2dOptions } from './conv.js';
 import { Flatten, GlobalAveragePooling2D, Pooling2D, Reshape, type Pooling2dOptions } from './spatial.js';
 import { ZeroPadding2D, type ZeroPadding2dOptions } from './padding.js';
+import { Conv1D, type Conv1dLayerOptions } from './conv1d.js';
 
 /** A fully-connected layer, `y = act(x @ W + b)`, W stored [in, out]. */
 export const dense = (options: DenseOptions): Dense => new Dense(options);
@@ -44,6 +45,9 @@ export const reshape = (options: { targetShape: readonly number[]; inputShape?: 
 /** Zeros around channels-last images: padding n, [h, w] or [[top, bottom], [left, right]] (default 1, as Keras). */
 export const zeroPadding2d = (options: ZeroPadding2dOptions = {}): ZeroPadding2D => new ZeroPadding2D(options);
 export { ZeroPadding2D, type ZeroPadding2dOptions };
+/** A 1-D convolution over channels-last sequences [batch, width, c], kernel [kernelSize, c/groups, filters] (Keras' Conv1D). */
+export const conv1d = (options: Conv1dLayerOptions): Conv1D => new Conv1D(options);
+export { Conv1D, type Conv1dLayerOptions };
 
 export { Conv2D, DepthwiseConv2D, type Conv2dLayerOptions, type DepthwiseConv2dOptions, Pooling2D, type Pooling2dOptions, GlobalAveragePooling2D, Flatten, Reshape };
 export { Dense, type DenseOptions, Dropout, type DropoutOptions, BatchNorm, type BatchNormOptions, ActivationLayer };

@@ -152,6 +152,7 @@ function spatialFrom(c: Record<string, unknown>, first: boolean, where: string):
     case 'flatten': return layers.flatten(common);
     case 'reshape': return layers.reshape({ ...common, targetShape: o.targetShape });
     case 'zeroPadding2d': return layers.zeroPadding2d({ ...common, padding: o.padding });
+    case 'conv1d': return layers.conv1d({ ...conv, filters: o.filters, groups: o.groups });
     default: return bad(`${where} has unknown type '${String(c.kind)}'`);
   }
 }
