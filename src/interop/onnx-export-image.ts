@@ -1,5 +1,5 @@
 // ONNX export of the image layers. ONNX's image ops are NCHW with OIHW filters, wasmnn's NHWC with
-// HWIO ones: conv2d and depthwiseConv2d -> Conv (the kernel transposed to [cout, cin/groups, kh, kw],
+// HWIO ones: conv2d and depthwiseConv2d -> Conv (conv1d -> a 1-D Conv on [batch, c, width]) (the kernel transposed to [cout, cin/groups, kh, kw],
 // group, strides, dilations, and the pads TensorFlow's 'same' gives written out as [top, left,
 // bottom, right]), maxPooling2d -> MaxPool, averagePooling2d -> AveragePool with
 // count_include_pad 0 (wasmnn divides by the input elements of a window only, as TensorFlow),
@@ -21,12 +21,18 @@ import { node, intAttr, intsAttr, type GraphBuilder, type TensorNames, type Layo
 /** Writes an activation's nodes from x in layout `layout` (softmax over the channels either way). */
 export type ActivationWriter = (b: GraphBuilder, a: Activation, x: string, prefix: string, layout: Layout) => string;
 
+// conv1d is a Conv over [batch, c, width]: its kernel [cout, cin/groups, kw], and each attribute
+// keeps its width entry.
 function conv(b: GraphBuilder, l: Conv2D, ps: Parameter[], x: string, act: ActivationWriter): string {
   const g = l.geometry!;
   const [W, bias] = ps;
-  const input = [x, b.init(floatTensor(`${l.name}/kernel`, [g.cout, g.cin / g.groups, g.kh, g.kw], toOihw(W.value, W.shape)))];
+  const oneD = l.kind === 'conv1d';
+  const w = toOihw(W.value, W.shape);
+  const input = [x, b.init(floatTensor(`${l.name}/kernel`, oneD ? [g.cout, g.cin / g.groups, g.kw] : [g.cout, g.cin / g.groups, g.kh, g.kw], w))];
   if (bias) input.push(b.init(floatTensor(`${l.name}/bias`, [g.cout], bias.value)));
-  const y = node(b, l.name, 'Conv', input, [
+  const y = node(b, l.name, 'Conv', input, oneD ? [
+    intsAttr('dilations', [g.dw]), intAttr('group', g.groups), intsAttr('kernel_shape', [g.kw]), intsAttr('pads', [g.pl, g.pr]), intsAttr('strides', [g.sw]),
+  ] : [
     intsAttr('dilations', [g.dh, g.dw]), intAttr('group', g.groups), intsAttr('kernel_shape', [g.kh, g.kw]),
     intsAttr('pads', [g.pt, g.pl, g.pb, g.pr]), intsAttr('strides', [g.sh, g.sw]),
   ]);
@@ -46,6 +52,7 @@ export function imageLayerNodes(b: GraphBuilder, names: TensorNames, l: Layer, p
   switch (l.kind) {
     case 'conv2d':
     case 'depthwiseConv2d':
+    case 'conv1d':
       names.set(y, 'nchw', conv(b, l as Conv2D, ps, names.get(x, 'nchw'), act));
       return true;
     case 'maxPooling2d':

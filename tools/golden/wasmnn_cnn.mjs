@@ -1,6 +1,6 @@
 // The wasmnn half of the PyTorch check of the image layers (see test/fixtures/README.md): two
-// seeded CNNs, exported as toSafetensors(m, { layout: 'pytorch' }) and toPytorchModule(m) to
-// test/fixtures/wasmnn_cnn_{a,b}.safetensors and .py. tools/golden/wasmnn_cnn_check.py loads them in
+// seeded CNNs and a 1-D one, exported as toSafetensors(m, { layout: 'pytorch' }) and
+// toPytorchModule(m) to test/fixtures/wasmnn_cnn_{a,b,c}.safetensors and .py. tools/golden/wasmnn_cnn_check.py loads them in
 // PyTorch and records its outputs; test/interop/pytorch-cnn.test.ts rebuilds the same models and
 // checks the files and the outputs. Run from the repository root after `npm run build`:
 //   node tools/golden/wasmnn_cnn.mjs
@@ -23,7 +23,7 @@ function setNorm(m) {
   return m;
 }
 
-/** a: [9, 8, 3] images; b: rows of 48 reshaped to [6, 4, 2]. */
+/** a: [9, 8, 3] images; b: rows of 48 reshaped to [6, 4, 2]; c: sequences [11, 3] (conv1d). */
 export function cnnModels() {
   const a = new Sequential([
     layers.conv2d({ inputShape: [9, 8, 3], filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), // pads [1, 1] x [0, 1]: ZeroPad2d
@@ -46,7 +46,17 @@ export function cnnModels() {
     layers.globalAveragePooling2d(),
     layers.dense({ units: 3, activation: 'softmax' }),
   ], { seed: 8 });
-  return { a: setNorm(a), b: setNorm(b) };
+  // c: sequences [11, 3]; in PyTorch channels first [n, 3, 11] from the input on (nn.Conv1d).
+  const c = new Sequential([
+    layers.conv1d({ inputShape: [11, 3], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), // pads [1, 1]: padding=1
+    layers.conv1d({ filters: 4, kernelSize: 2, dilationRate: 2, padding: 'causal', groups: 2, activation: 'tanh' }), // pads [2, 0]: ConstantPad1d
+    layers.activation({ activation: 'softmax' }), // over the channels: dim=1
+    layers.dense({ units: 3 }), // on the last axis: ChannelsLast before
+    layers.conv1d({ filters: 2, kernelSize: 3, padding: [1, 1], useBias: false }), // ChannelsFirst before
+    layers.flatten(), // ChannelsLast before
+    layers.dense({ units: 2 }),
+  ], { seed: 9 });
+  return { a: setNorm(a), b: setNorm(b), c };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
