@@ -89,7 +89,8 @@ function layerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter
     case 'batchNorm':
       if (x.rank !== 2 && x.rank !== 4) refuse(`on a rank-${x.rank} input ${x} has no ONNX export (ONNX normalises axis 1: rank 2 or NCHW images)`);
       return names.set(y, x.rank === 4 ? 'nchw' : 'nhwc', batchNorm(b, l as BatchNorm, ps, names.get(x, x.rank === 4 ? 'nchw' : 'nhwc')));
-    case 'dropout': return names.set(y, keep, names.get(x, keep)); // the identity at inference
+    case 'dropout':
+    case 'spatialDropout2d': return names.set(y, keep, names.get(x, keep)); // the identity at inference
     case 'activation': return names.set(y, keep, activation(b, (l as Layer & { activation: Activation }).activation, names.get(x, keep), l.name, keep));
     default:
       if (!imageLayerNodes(b, names, l, ps, x, y, activation)) refuse('has no ONNX export');

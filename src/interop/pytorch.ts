@@ -97,6 +97,7 @@ export function torchModulesOf(l: Layer, ps: Parameter[], layer: number, steps: 
       if (rank !== 2 && rank !== 4) refuse(`on a rank-${rank} input has no PyTorch equivalent here (BatchNorm1d normalises axis 1)`);
       return batchNorm(l as BatchNorm, ps, layer, steps);
     case 'dropout': return [{ text: `nn.Dropout(p=${py((l as Dropout).rate)})`, state: [], layer }];
+    case 'spatialDropout2d': return [{ text: `nn.Dropout2d(p=${py((l as Dropout).rate)})`, state: [], layer }]; // whole channels of NCHW
     case 'activation': return act((l as { activation: Activation } & Layer).activation, layer, rank === 4 || (rank === 3 && channelsFirst) ? 1 : -1);
     default: return torchImageModules(l, ps, layer, act) ?? refuse('has no PyTorch equivalent here');
   }
@@ -129,7 +130,8 @@ function sequenceWants(l: Layer): 'first' | 'last' | undefined {
   switch (l.kind) {
     case 'conv1d': return 'first';
     case 'activation':
-    case 'dropout': return undefined;
+    case 'dropout':
+    case 'spatialDropout2d': return undefined;
     default: return 'last';
   }
 }

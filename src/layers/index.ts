@@ -7,6 +7,7 @@ import { Conv2D, DepthwiseConv2D, type Conv2dLayerOptions, type DepthwiseConv2dO
 import { Flatten, GlobalAveragePooling2D, Pooling2D, Reshape, type Pooling2dOptions } from './spatial.js';
 import { ZeroPadding2D, type ZeroPadding2dOptions } from './padding.js';
 import { Conv1D, type Conv1dLayerOptions } from './conv1d.js';
+import { SpatialDropout2D, type SpatialDropout2dOptions } from './spatial-dropout.js';
 
 /** A fully-connected layer, `y = act(x @ W + b)`, W stored [in, out]. */
 export const dense = (options: DenseOptions): Dense => new Dense(options);
@@ -48,6 +49,9 @@ export { ZeroPadding2D, type ZeroPadding2dOptions };
 /** A 1-D convolution over channels-last sequences [batch, width, c], kernel [kernelSize, c/groups, filters] (Keras' Conv1D). */
 export const conv1d = (options: Conv1dLayerOptions): Conv1D => new Conv1D(options);
 export { Conv1D, type Conv1dLayerOptions };
+/** Drops whole channels of each sample of channels-last images in training (Keras' SpatialDropout2D); the identity in evaluation. */
+export const spatialDropout2d = (options: SpatialDropout2dOptions): SpatialDropout2D => new SpatialDropout2D(options);
+export { SpatialDropout2D, type SpatialDropout2dOptions };
 
 export { Conv2D, DepthwiseConv2D, type Conv2dLayerOptions, type DepthwiseConv2dOptions, Pooling2D, type Pooling2dOptions, GlobalAveragePooling2D, Flatten, Reshape };
 export { Dense, type DenseOptions, Dropout, type DropoutOptions, BatchNorm, type BatchNormOptions, ActivationLayer };
