@@ -6,10 +6,12 @@
 // globalAveragePooling2d -> GlobalAveragePool then Flatten (ONNX keeps [batch, c, 1, 1]), batch
 // norm of a 4-D input -> BatchNormalization on NCHW (onnx-export.ts); each reads and writes NCHW
 // (onnx-build.ts inserts the Transposes). flatten and reshape read NHWC, so that the order of the
-// elements is wasmnn's: a Transpose back to NHWC, then Flatten (axis 1) or Reshape.
+// elements is wasmnn's: a Transpose back to NHWC, then Flatten (axis 1) or Reshape. zeroPadding2d
+// -> Pad (constant 0) on NCHW, inside the run.
 import type { Layer } from '../layers/layer.js';
 import type { Conv2D } from '../layers/conv.js';
 import type { Pooling2D } from '../layers/spatial.js';
+import type { ZeroPadding2D } from '../layers/padding.js';
 import type { Activation } from '../layers/activations.js';
 import type { Parameter } from '../optimizers/parameter.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
@@ -47,8 +49,8 @@ function pool(b: GraphBuilder, l: Pooling2D, x: string): string {
   return node(b, l.name, 'AveragePool', [x], [intAttr('count_include_pad', 0), ...attrs]);
 }
 
-/** The nodes of an image layer from x to y, or false when l is none. */
-export function imageLayerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter[], x: SymbolicTensor, y: SymbolicTensor, act: ActivationWriter): boolean {
+/** The nodes of an image layer from x to y, or false when l is none; `intoMaxPool`: a max pooling reads y. */
+export function imageLayerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter[], x: SymbolicTensor, y: SymbolicTensor, act: ActivationWriter, intoMaxPool = false): boolean {
   switch (l.kind) {
     case 'conv2d':
     case 'depthwiseConv2d':
@@ -68,6 +70,15 @@ export function imageLayerNodes(b: GraphBuilder, names: TensorNames, l: Layer, p
     case 'reshape':
       names.set(y, 'nhwc', reshapeNode(b, l.name, names.get(x), y));
       return true;
+    case 'zeroPadding2d': { // Pad's pads: the begins of N, C, H, W, then their ends
+      const [[t, bottom], [left, r]] = (l as ZeroPadding2D).padding;
+      const p = node(b, l.name, 'Pad', [names.get(x, 'nchw'), b.init(int64Tensor(b.name(l.name, 'pads'), [0, 0, t, left, 0, 0, bottom, r]))]); // mode 'constant', value 0 by default
+      // NOTE: ONNX Runtime (1.30 here) folds a zero Pad read only by a MaxPool into the pool's
+      // pads, which MaxPool fills with -inf: a window of negative values then loses its 0. Read
+      // twice, by Max(p, p) (= p exactly), the Pad is not folded.
+      names.set(y, 'nchw', intoMaxPool ? node(b, l.name, 'Max', [p, p]) : p);
+      return true;
+    }
     default:
       return false;
   }

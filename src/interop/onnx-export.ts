@@ -81,7 +81,7 @@ function batchNorm(b: GraphBuilder, l: BatchNorm, ps: Parameter[], x: string): s
 }
 
 /** One layer's nodes: reads x, names y. */
-function layerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter[], x: SymbolicTensor, y: SymbolicTensor, index: number): void {
+function layerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter[], x: SymbolicTensor, y: SymbolicTensor, index: number, intoMaxPool: boolean): void {
   const refuse = (why: string) => bad(`layer ${index} (${l.name}) of kind '${l.kind}' ${why}`);
   const keep = names.layoutOf(x); // elementwise layers write in the layout they read
   switch (l.kind) {
@@ -93,7 +93,7 @@ function layerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter
     case 'spatialDropout2d': return names.set(y, keep, names.get(x, keep)); // the identity at inference
     case 'activation': return names.set(y, keep, activation(b, (l as Layer & { activation: Activation }).activation, names.get(x, keep), l.name, keep));
     default:
-      if (!imageLayerNodes(b, names, l, ps, x, y, activation)) refuse('has no ONNX export');
+      if (!imageLayerNodes(b, names, l, ps, x, y, activation, intoMaxPool)) refuse('has no ONNX export');
   }
 }
 
@@ -185,14 +185,16 @@ export function toOnnx(model: ModelView, options: OnnxExportOptions = {}): Uint8
     if (t.dtype !== 'float32') bad(`input ${i} is ${t.dtype}; only float32 inputs are exported`);
     names.set(t, 'nhwc', inNames[i]);
   });
-  for (const e of collect(model.outputs)) {
+  const eqns = collect(model.outputs);
+  const maxPooled = new Set(eqns.filter((e) => !isPrimitive(e.op) && (e.op as Layer).kind === 'maxPooling2d').map((e) => e.inputs[0]));
+  for (const e of eqns) {
     if (isPrimitive(e.op)) {
       // Elementwise ops keep the layout they read; the others work on wasmnn's.
       const keep = e.op.name === 'activation' || e.op.name === 'dropout' ? names.layoutOf(e.inputs[0]) : 'nhwc';
       names.set(e.outputs[0], keep, opNodes(b, e, e.inputs.map((t) => names.get(t, keep)), keep));
     } else {
       const i = model.layers.indexOf(e.op as Layer);
-      layerNodes(b, names, e.op as Layer, ps[i], e.inputs[0], e.outputs[0], i);
+      layerNodes(b, names, e.op as Layer, ps[i], e.inputs[0], e.outputs[0], i, maxPooled.has(e.outputs[0]));
     }
   }
   // Each output is written by the node that computes it (renamed), or by an Identity node when

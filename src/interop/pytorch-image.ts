@@ -4,7 +4,8 @@
 // 'same' with an even total, as nn.ZeroPad2d((left, right, top, bottom)) before it), maxPooling2d
 // -> nn.MaxPool2d (uneven pads, or more than half the window, as nn.ConstantPad2d(..., -inf)
 // before it), averagePooling2d -> nn.AvgPool2d(count_include_pad=False) (uneven pads: the helper
-// AvgPool2dSame), globalAveragePooling2d -> nn.AdaptiveAvgPool2d(1) and nn.Flatten(). PyTorch
+// AvgPool2dSame), globalAveragePooling2d -> nn.AdaptiveAvgPool2d(1) and nn.Flatten(),
+// zeroPadding2d -> nn.ZeroPad2d((left, right, top, bottom)). PyTorch
 // flattens NCHW in (c, h, w) order and wasmnn NHWC in (h, w, c): flatten is the helper
 // ChannelsLast() (a permute to NHWC) then nn.Flatten(), so a Linear after it has our weights;
 // reshape is ChannelsLast() if it reads images, the helper Reshape(...), and ChannelsFirst() if it
@@ -14,6 +15,7 @@
 import type { Layer } from '../layers/layer.js';
 import type { Conv2D } from '../layers/conv.js';
 import type { Pooling2D, Reshape } from '../layers/spatial.js';
+import type { ZeroPadding2D } from '../layers/padding.js';
 import type { Activation } from '../layers/activations.js';
 import type { Parameter } from '../optimizers/parameter.js';
 import { explicitPads } from '../reference/conv.js';
@@ -113,6 +115,10 @@ export function torchImageModules(l: Layer, ps: Parameter[], layer: number, act:
     case 'maxPooling2d':
     case 'averagePooling2d': return pool(l as Pooling2D, layer);
     case 'globalAveragePooling2d': return [m('nn.AdaptiveAvgPool2d(1)'), m('nn.Flatten()')];
+    case 'zeroPadding2d': {
+      const [[t, b], [left, r]] = (l as ZeroPadding2D).padding;
+      return [m(`nn.ZeroPad2d(${pyPads(left, r, t, b)})`)];
+    }
     case 'flatten': return [...(images ? [m('ChannelsLast()', ['ChannelsLast'])] : []), m('nn.Flatten()')];
     case 'reshape': return [
       ...(images ? [m('ChannelsLast()', ['ChannelsLast'])] : []),

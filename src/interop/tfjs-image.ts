@@ -6,13 +6,15 @@
 // <-> AveragePooling2D (tfjs' 'same' divides by the input elements of a window, as ours),
 // globalAveragePooling2d <-> GlobalAveragePooling2D, flatten <-> Flatten, reshape <-> Reshape.
 // Keras pads only 'valid' or 'same' (TensorFlow's, as ours): a convolution with other explicit
-// pads is written as ZeroPadding2D then a 'valid' one, and read back as one layer.
+// pads is written as ZeroPadding2D then a 'valid' one, and read back as one layer; zeroPadding2d
+// <-> ZeroPadding2D (read as the pads of a 'valid' convolution right after it).
 // NOTE: tfjs 4.22's Conv2D has no groups and its DepthwiseConv2D ignores dilation_rate, so those
 // are refused both ways; a pooling with explicit pads other than 'same''s has no equivalent.
 import * as layers from '../layers/index.js';
 import type { Layer } from '../layers/layer.js';
 import type { Conv2D, DepthwiseConv2D } from '../layers/conv.js';
 import type { Pooling2D, Reshape } from '../layers/spatial.js';
+import type { ZeroPadding2D } from '../layers/padding.js';
 import type { Parameter } from '../optimizers/parameter.js';
 import { explicitPads, type Pads2 } from '../reference/conv.js';
 import { bad, kerasActivation, regularizerConfig, activationFrom, regularizerFrom, refuse, type Exported, type Importer, type KerasLayer } from './tfjs-format.js';
@@ -69,6 +71,7 @@ export function exportImageLayer(l: Layer, ps: Parameter[], first: Record<string
     case 'globalAveragePooling2d': return one('GlobalAveragePooling2D', CHANNELS_LAST);
     case 'flatten': return one('Flatten', CHANNELS_LAST);
     case 'reshape': return one('Reshape', { target_shape: [...(l as Reshape).options.targetShape] });
+    case 'zeroPadding2d': return one('ZeroPadding2D', { padding: (l as ZeroPadding2D).padding.map((p) => [...p]), ...CHANNELS_LAST });
     default: return undefined;
   }
 }
@@ -143,9 +146,10 @@ export const IMAGE_IMPORTERS: Record<string, Importer> = {
     return { layers: [layers.flatten({ name: String(c.name), inputShape: first })], params: [] };
   },
   Reshape: (c, _where, { first }) => ({ layers: [layers.reshape({ name: String(c.name), targetShape: c.target_shape as number[], inputShape: first })], params: [] }),
-  ZeroPadding2D(c, where) {
+  ZeroPadding2D(c, where, { first }) {
     channelsLast(c, where);
-    return { layers: [], params: [], pad: zeroPads(c.padding, where) };
+    const pad = zeroPads(c.padding, where);
+    return { layers: [layers.zeroPadding2d({ name: String(c.name), padding: pad, inputShape: first })], params: [], pad };
   },
 };
 

@@ -1,6 +1,6 @@
 // The wasmnn half of the PyTorch check of the image layers (see test/fixtures/README.md): two
-// seeded CNNs and a 1-D one, exported as toSafetensors(m, { layout: 'pytorch' }) and
-// toPytorchModule(m) to test/fixtures/wasmnn_cnn_{a,b,c}.safetensors and .py. tools/golden/wasmnn_cnn_check.py loads them in
+// seeded CNNs, a 1-D one and one with zero padding, exported as toSafetensors(m, { layout: 'pytorch' }) and
+// toPytorchModule(m) to test/fixtures/wasmnn_cnn_{a,b,c,d}.safetensors and .py. tools/golden/wasmnn_cnn_check.py loads them in
 // PyTorch and records its outputs; test/interop/pytorch-cnn.test.ts rebuilds the same models and
 // checks the files and the outputs. Run from the repository root after `npm run build`:
 //   node tools/golden/wasmnn_cnn.mjs
@@ -23,7 +23,7 @@ function setNorm(m) {
   return m;
 }
 
-/** a: [9, 8, 3] images; b: rows of 48 reshaped to [6, 4, 2]; c: sequences [11, 3] (conv1d). */
+/** a: [9, 8, 3] images; b: rows of 48 reshaped to [6, 4, 2]; c: sequences [11, 3] (conv1d); d: [5, 4, 2] images, zero padded. */
 export function cnnModels() {
   const a = new Sequential([
     layers.conv2d({ inputShape: [9, 8, 3], filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), // pads [1, 1] x [0, 1]: ZeroPad2d
@@ -56,7 +56,17 @@ export function cnnModels() {
     layers.flatten(), // ChannelsLast before
     layers.dense({ units: 2 }),
   ], { seed: 9 });
-  return { a: setNorm(a), b: setNorm(b), c };
+  // d: zero padding (nn.ZeroPad2d) in Keras' forms around a conv and before a pool.
+  const d = new Sequential([
+    layers.zeroPadding2d({ inputShape: [5, 4, 2], padding: [[1, 2], [0, 3]] }),
+    layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }),
+    layers.zeroPadding2d({ padding: [2, 1] }),
+    layers.maxPooling2d({ poolSize: 2 }),
+    layers.zeroPadding2d(),
+    layers.flatten(),
+    layers.dense({ units: 2 }),
+  ], { seed: 10 });
+  return { a: setNorm(a), b: setNorm(b), c, d };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
