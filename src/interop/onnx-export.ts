@@ -86,9 +86,11 @@ function layerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter
   const keep = names.layoutOf(x); // elementwise layers write in the layout they read
   switch (l.kind) {
     case 'dense': return names.set(y, 'nhwc', dense(b, l as Dense, ps, names.get(x), x.rank));
-    case 'batchNorm':
-      if (x.rank !== 2 && x.rank !== 4) refuse(`on a rank-${x.rank} input ${x} has no ONNX export (ONNX normalises axis 1: rank 2 or NCHW images)`);
-      return names.set(y, x.rank === 4 ? 'nchw' : 'nhwc', batchNorm(b, l as BatchNorm, ps, names.get(x, x.rank === 4 ? 'nchw' : 'nhwc')));
+    case 'batchNorm': { // on axis 1: the features of rank 2, the channels of [batch, c, width] or NCHW
+      if (x.rank > 4) refuse(`on a rank-${x.rank} input ${x} has no ONNX export (ONNX normalises axis 1: rank 2, or channels first up to rank 4)`);
+      const layout = x.rank === 2 ? 'nhwc' : 'nchw';
+      return names.set(y, layout, batchNorm(b, l as BatchNorm, ps, names.get(x, layout)));
+    }
     case 'dropout':
     case 'spatialDropout2d': return names.set(y, keep, names.get(x, keep)); // the identity at inference
     case 'activation': return names.set(y, keep, activation(b, (l as Layer & { activation: Activation }).activation, names.get(x, keep), l.name, keep));

@@ -2,7 +2,8 @@
 // dense -> nn.Linear (then the activation's module, if any), batchNorm -> nn.BatchNorm1d
 // (nn.BatchNorm2d on images), dropout -> nn.Dropout, activation -> its module, the image layers
 // as pytorch-image.ts says (the module takes images NCHW, as PyTorch does, and sequences
-// [n, c, width] when the first layer is a conv1d). Indices count modules as nn.Sequential does,
+// [n, c, width] when the first layer is a conv1d or batch norm); batch norm of a sequence
+// [n, width, c] -> nn.BatchNorm1d on [n, c, width]. Indices count modules as nn.Sequential does,
 // so state_dict names are `${index}.weight`. One small function per layer kind, so that graph
 // ops can be added beside them.
 import type { ModelView } from '../model/view.js';
@@ -94,8 +95,8 @@ export function torchModulesOf(l: Layer, ps: Parameter[], layer: number, steps: 
       if (rank === 4) refuse('on images [batch, h, w, c] has no PyTorch equivalent here (nn.Linear would see NCHW; flatten first)');
       return dense(l as Dense, ps, layer);
     case 'batchNorm':
-      if (rank !== 2 && rank !== 4) refuse(`on a rank-${rank} input has no PyTorch equivalent here (BatchNorm1d normalises axis 1)`);
-      return batchNorm(l as BatchNorm, ps, layer, steps);
+      if (rank > 4) refuse(`on a rank-${rank} input has no PyTorch equivalent here (BatchNorm1d and BatchNorm2d normalise axis 1 of rank 2 to 4)`);
+      return batchNorm(l as BatchNorm, ps, layer, steps); // rank 3: BatchNorm1d on [n, c, width]
     case 'dropout': return [{ text: `nn.Dropout(p=${py((l as Dropout).rate)})`, state: [], layer }];
     case 'spatialDropout2d': return [{ text: `nn.Dropout2d(p=${py((l as Dropout).rate)})`, state: [], layer }]; // whole channels of NCHW
     case 'activation': return act((l as { activation: Activation } & Layer).activation, layer, rank === 4 || (rank === 3 && channelsFirst) ? 1 : -1);
@@ -111,8 +112,8 @@ export function torchModules(model: ModelView): TorchModule[] {
   if (!model.isChain()) throw new RangeError("wasmnn: a functional graph (branches, graph ops, several inputs or outputs) has no nn.Sequential equivalent; use safetensors' layout 'wasmnn' or ONNX");
   const ps = layerParams(model);
   const steps = model.optimizer?.iterations ?? 0;
-  // A sequence [batch, width, c] is channels first in PyTorch where nn.Conv1d reads or wrote it
-  // (from the input on, when the first layer is a conv1d) and ours elsewhere; a permute between.
+  // A sequence [batch, width, c] is channels first in PyTorch where nn.Conv1d or BatchNorm1d reads
+  // or wrote it (from the input on, when the first layer is one) and ours elsewhere; a permute between.
   const sequence = (l: Layer) => l.inputShape.length === 2;
   let first = sequence(model.layers[0]) && sequenceWants(model.layers[0]) === 'first';
   return model.layers.flatMap((l, i) => {
@@ -120,15 +121,16 @@ export function torchModules(model: ModelView): TorchModule[] {
     const move: TorchModule[] = want && (want === 'first') !== first ? [{ text: want === 'first' ? 'ChannelsFirst()' : 'ChannelsLast()', state: [], layer: i, helpers: [want === 'first' ? 'ChannelsFirst' : 'ChannelsLast'] }] : [];
     if (want) first = want === 'first';
     const out = [...move, ...torchModulesOf(l, ps[i], i, steps, first)];
-    first = l.outputShape.length === 2 && (l.kind === 'conv1d' || (want === undefined && first));
+    first = l.outputShape.length === 2 && (want === 'first' || (want === undefined && first));
     return out;
   });
 }
 
-/** What a layer needs of a sequence in PyTorch: channels first (nn.Conv1d), ours (nn.Linear, flatten, reshape), or either (elementwise). */
+/** What a layer needs of a sequence in PyTorch: channels first (nn.Conv1d, BatchNorm1d), ours (nn.Linear, flatten, reshape), or either (elementwise). */
 function sequenceWants(l: Layer): 'first' | 'last' | undefined {
   switch (l.kind) {
-    case 'conv1d': return 'first';
+    case 'conv1d':
+    case 'batchNorm': return 'first';
     case 'activation':
     case 'dropout':
     case 'spatialDropout2d': return undefined;

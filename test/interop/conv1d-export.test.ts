@@ -74,6 +74,31 @@ describe('toOnnx of conv1d, run in ONNX Runtime', () => {
   });
 });
 
+describe('batch norm of sequences [batch, width, c] in ONNX', () => {
+  it('BatchNormalization on [batch, c, width] (trained statistics) around a dense on the last axis and a conv1d: ONNX Runtime within 1e-5', async () => {
+    const m = new Sequential([
+      layers.reshape({ inputShape: [12], targetShape: [4, 3] }),
+      layers.batchNorm({ momentum: 0.3 }),
+      layers.dense({ units: 2, activation: 'tanh' }),
+      layers.conv1d({ filters: 3, kernelSize: 2 }),
+      layers.batchNorm({ eps: 1e-3, momentum: 0.3 }),
+      layers.flatten(),
+      layers.dense({ units: 1 }),
+    ], { seed: 15 });
+    m.compile({ loss: 'mse', optimizer: optimizers.adam({ lr: 0.01 }) });
+    const x = { data: Float32Array.from(randn(16 * 12, 9, 2)), shape: [16, 12] };
+    await m.fit(x, Array.from({ length: 16 }, (_, r) => [r / 16]), { epochs: 3, batchSize: 8 });
+    const norm = m.layers[1] as InstanceType<typeof layers.BatchNorm>;
+    expect(Array.from(norm.runningVar.data).some((v) => Math.abs(v - 1) > 0.05)).toBe(true);
+    const bytes = toOnnx(m);
+    expect(opTypes(bytes)).toEqual(['Reshape', 'Transpose', 'BatchNormalization', 'Transpose', 'MatMul', 'Add', 'Tanh', 'Transpose', 'Conv', 'BatchNormalization', 'Transpose', 'Flatten', 'Gemm']);
+    const s = await ort.InferenceSession.create(bytes);
+    const xs = { data: Float32Array.from(randn(5 * 12, 10, 2)), shape: [5, 12] };
+    const out = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', xs.data, xs.shape) });
+    expect(relErr(out[s.outputNames[0]].data as Float32Array, m.predict(xs).data)).toBeLessThan(1e-5);
+  });
+});
+
 describe('conv1d <-> tfjs Conv1D', () => {
   const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
     expect(a.length).toBe(b.length);
