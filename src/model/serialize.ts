@@ -156,6 +156,12 @@ function spatialFrom(c: Record<string, unknown>, first: boolean, where: string):
     case 'zeroPadding2d': return layers.zeroPadding2d({ ...common, padding: o.padding });
     case 'embedding': return layers.embedding({ ...common, inputDim: o.inputDim, outputDim: o.outputDim });
     case 'layerNormalization': return layers.layerNormalization({ ...common, epsilon: o.epsilon, axis: o.axis });
+    case 'conv1d': return layers.conv1d({ ...conv, filters: o.filters, groups: o.groups });
+    case 'spatialDropout2d': {
+      const l = layers.spatialDropout2d({ ...common, rate: o.rate, seed: o.seed });
+      if (c.rngState !== undefined) l.resumeStream(o.rngState);
+      return l;
+    }
     default: return bad(`${where} has unknown type '${String(c.kind)}'`);
   }
 }
