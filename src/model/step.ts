@@ -76,12 +76,12 @@ export class TrainStep {
     heap.refresh();
     const xp = prog.ptr(x), tp = prog.ptr(target);
     heap.f32.set(xd, xp >>> 2);
-    // NaN/infinity scans in wasm (SIMD); the JS scan only runs to name the bad value.
-    if (k.count_non_finite_f32(xp, xd.length) > 0) Matrix.assertFinite(new Matrix(xd, rows, cols), 'x');
+    // NaN/infinity scans in wasm (SIMD); the JS scan only runs to name the bad value (an Int32Array has none).
+    if (k.count_non_finite_f32(xp, xd.length) > 0) Matrix.assertFinite(new Matrix(xd as Float32Array, rows, cols), 'x');
     if (index) for (let i = 0; i < yd.length; i++) heap.i32[(tp >>> 2) + i] = yd[i];
     else {
       heap.f32.set(yd, tp >>> 2);
-      if (k.count_non_finite_f32(tp, yd.length) > 0) Matrix.assertFinite(new Matrix(yd, rows, yd.length / rows), 'y');
+      if (k.count_non_finite_f32(tp, yd.length) > 0) Matrix.assertFinite(new Matrix(yd as Float32Array, rows, yd.length / rows), 'y');
       if (compiled.probabilityTargets && k.count_outside_f32(tp, yd.length, 0, 1) > 0) checks.checkTargetValues(yd, yRows, yCols, index);
     }
     this.run(p, rows);
