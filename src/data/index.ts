@@ -7,3 +7,5 @@ export { loadIdx, parseIdx, type IdxArray, type IdxDtype } from './idx.js';
 // Text for sequence models (issue #22): characters to ids and back.
 export { charTokenizer, CharTokenizer, type CharTokenizerJSON } from './tokenizer.js';
 export { sequenceBatches, splitSequence, SequenceBatches, type SequenceBatchesOptions, type IdBatch } from './sequence.js';
+export { loadText, decodeText, parseFortunes, loadFortunes } from './text.js';
+export type { BuiltinText } from './builtin.js';
