@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { init, input, layers, Model, ops, optimizers, parameter, Sequential, valueAndGrad } from 'wasmnn';
 import { golden } from '../helpers/fixtures.js';
 import { expectClose } from '../helpers/wasm.js';
-import { expectCentralDifferences } from '../helpers/central.js';
+import { expectCentralDifferences } from '../helpers/central-differences.js';
 import { conv1d as conv1dRef, conv1dGeometry } from '../../src/reference/conv.js';
 
 beforeAll(async () => {

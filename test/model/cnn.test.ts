@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { init, Sequential, Model, input, layers, ops, optimizers, parameter, valueAndGrad } from 'wasmnn';
 import { golden } from '../helpers/fixtures.js';
 import { expectClose } from '../helpers/wasm.js';
-import { expectCentralDifferences } from '../helpers/central.js';
+import { expectCentralDifferences } from '../helpers/central-differences.js';
 import { conv2d as conv2dRef, conv2dBackward, conv2dGeometry } from '../../src/reference/conv.js';
 import { batchedMatmul } from '../../src/reference/gemm.js';
 import { permute } from '../../src/reference/permute.js';
