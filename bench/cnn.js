@@ -231,6 +231,18 @@ export async function benchCnn({ time = 300 } = {}) {
   const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
   const out = { torchSolo: {}, load: [load()] };
   solo('before');
+  // wasmnn's two thread counts in rounds of their own first: in the rounds with the others, an
+  // idle PyTorch's OpenMP threads spin-wait on a core for a while after each of its calls, and
+  // jax-js' and tfjs' garbage collection runs on V8's helper threads, both taking the second
+  // core from our worker.
+  for (const [set, title] of [['train', 'wasmnn alone: CNN training step'], ['forward', 'wasmnn alone: CNN forward pass']]) {
+    const tasks = sets[set].filter((r) => !r.error && (r.name === W1 || r.name === W2));
+    if (tasks.length < 2) continue;
+    const result = await interleaved(tasks, { time });
+    out.load.push(load());
+    table(`${title} (load average ${out.load.at(-1)})`, result, tasks);
+    out[`${set}Alone`] = Object.fromEntries(tasks.map((r) => [r.name, { ms: result[r.name].ms, perRound: result[r.name].perRound }]));
+  }
   for (const [set, title] of [['train', 'CNN training step (trainOnBatch or its equivalent)'], ['forward', 'CNN forward pass (predict)']]) {
     const tasks = sets[set].filter((r) => !r.error);
     const t0 = ticks(pids);

@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { init, data, plot, schedules } from 'wasmnn';
 import { readData, weightDecayRun, optimizersSideBySide, diabetesL2, moonsOverfitting, MOONS_STARTS, meanGap, digitsCnn } from './experiments.js';
+import { charLm } from './char-lm.js';
 
 const OUT = new URL('../out/', import.meta.url);
 mkdirSync(OUT, { recursive: true });
@@ -88,6 +89,22 @@ const h = cnn.history;
 console.log(table(['epoch', 'train loss', 'train accuracy', 'test loss', 'test accuracy'], [0, 4, 9, 14, 19].map((e) => [String(e + 1), h.loss[e].toFixed(4), h.accuracy[e].toFixed(3), h.valLoss[e].toFixed(4), h.valAccuracy[e].toFixed(3)])));
 console.log(`${cnn.samplesPerSecond.toFixed(0)} samples/s over the 20 epochs (evaluation included)`);
 writeFileSync(new URL('digits-cnn.svg', OUT), plot.lines([{ name: 'train loss', values: h.loss }, { name: 'test loss', values: h.valLoss }], { title: 'CNN on 8x8 digits: loss', yLabel: 'loss' }));
+
+// 6. A character-level language model on the built-in text (examples/char-lm.js; on 2.5 MB of
+//    Debian's fortunes: node examples/char-mlp.js).
+console.log('\n6. A character model on Genesis 1-3 (KJV, built in; the last 4 characters one-hot, dense 128 tanh, dense over the vocabulary; AdamW 3e-3, batch 64)');
+const lm = charLm(await data.loadBuiltin('genesis'), { context: 4, hidden: 128, batchSize: 64 });
+const lmRows = [['0', '', lm.validationLoss(20).toFixed(3)]];
+let lmRun = 0;
+for (let s = 1; s <= 1500; s++) {
+  lmRun += lm.step();
+  if (s % 500 === 0) {
+    lmRows.push([String(s), (lmRun / 500).toFixed(3), lm.validationLoss(20).toFixed(3)]);
+    lmRun = 0;
+  }
+}
+console.log(table(['step', 'train loss', 'validation loss'], lmRows));
+console.log(`nats per character; a vocabulary of ${lm.tok.vocabSize} (uniform ${Math.log(lm.tok.vocabSize).toFixed(3)}, unigram ${lm.unigram.toFixed(3)}). A sample: ${JSON.stringify(lm.sample(100, 'And God '))}`);
 
 // The learning-rate schedules, as pictures.
 const sched = [

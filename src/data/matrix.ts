@@ -2,7 +2,7 @@
 // Matrix.from accepts nested arrays, flat arrays (a column), or { data, shape },
 // and refuses ragged rows, bad shapes and NaN/Infinity with a message that says where.
 
-export type Shaped = { data: Float32Array | Float64Array | readonly number[]; shape: readonly number[] };
+export type Shaped = { data: Float32Array | Float64Array | Int32Array | readonly number[]; shape: readonly number[] };
 export type MatrixLike = Matrix | readonly (readonly number[] | Float32Array | Float64Array)[] | readonly number[] | Shaped;
 
 /** A row of nested input: a number array or a typed array of numbers. */

@@ -171,6 +171,27 @@ export function conv2d(x: Operand, w: Operand, options: Conv2dOpOptions = {}): S
   return conv.conv2d(toTensor(x, "conv2d's input"), toTensor(w, "conv2d's filter"), { strides: twice(options.strides), padding: options.padding, dilations: twice(options.dilations), groups: options.groups });
 }
 
+export interface Conv1dOpOptions {
+  strides?: number | [number];
+  /** 'valid' (default), 'same', 'causal' or [left, right]. */
+  padding?: conv.Padding1d;
+  dilations?: number | [number];
+  groups?: number;
+}
+
+const once = (v: number | [number] | undefined, what: string): number | undefined => {
+  const n = Array.isArray(v) ? (v.length === 1 ? v[0] : NaN) : v;
+  if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new RangeError(`wasmnn: ops.conv1d: ${what} must be a positive integer or [n], got ${JSON.stringify(v)}`);
+  return n;
+};
+
+/** x [batch, width, cin] convolved with w [kw, cin/groups, cout] (tfjs' layout): [batch, ow, cout], no bias; conv2d over a height of 1. */
+export function conv1d(x: Operand, w: Operand, options: Conv1dOpOptions = {}): SymbolicTensor {
+  checkOptions('ops.conv1d', options, ['strides', 'padding', 'dilations', 'groups'], { stride: { use: 'strides' }, dilation: { use: 'dilations' } });
+  const o = { stride: once(options.strides, 'strides'), dilation: once(options.dilations, 'dilations'), padding: options.padding, groups: options.groups };
+  return conv.conv1d(toTensor(x, "conv1d's input"), toTensor(w, "conv1d's filter"), o);
+}
+
 export interface Pool2dOpOptions {
   poolSize: number | [number, number];
   strides?: number | [number, number];

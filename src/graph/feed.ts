@@ -1,6 +1,7 @@
 // Data for a program's inputs: rows and columns read from what the user passes, checked against
 // the input's width, then copied into the planned buffer (a Matrix or { data: Float32Array,
-// shape } is read in place: no allocation per call). NaN and infinity are refused.
+// shape } is read in place: no allocation per call; so is { data: Int32Array, shape }, ids and
+// class indices such as data.sequenceBatches writes). NaN and infinity are refused.
 import { Matrix, type MatrixLike } from '../data/matrix.js';
 import type { Runtime } from '../wasm/init.js';
 import type { Program } from './program.js';
@@ -24,11 +25,11 @@ export class Feed {
 
   /**
    * The values of v as a flat array, leaving its rows and columns in this.rows / this.cols; a
-   * Matrix or { data: Float32Array, shape } is read in place (other forms go through Matrix.from).
+   * Matrix or { data: Float32Array | Int32Array, shape } is read in place (other forms go through Matrix.from).
    */
-  read(v: MatrixLike, name: string): Float32Array {
+  read(v: MatrixLike, name: string): Float32Array | Int32Array {
     // A Matrix is shaped too, but its `shape` getter builds an array: take its fields instead.
-    if (!(v instanceof Matrix) && Matrix.isShaped(v) && v.data instanceof Float32Array) {
+    if (!(v instanceof Matrix) && Matrix.isShaped(v) && (v.data instanceof Float32Array || v.data instanceof Int32Array)) {
       Matrix.checkShaped(v, name);
       this.rows = v.shape[0];
       this.cols = Matrix.colsOf(v.shape);
@@ -54,7 +55,7 @@ export class Feed {
   }
 
   /** Copies values into t's planned buffer in prog (the plan must cover the rows). */
-  write(prog: Program, t: SymbolicTensor, values: Float32Array, name: string): void {
+  write(prog: Program, t: SymbolicTensor, values: Float32Array | Int32Array, name: string): void {
     const buf = this.rt.arena.memory.buffer;
     if (this.heapF.buffer !== buf) {
       this.heapF = new Float32Array(buf);
@@ -63,10 +64,12 @@ export class Feed {
     prog.unbind(t);
     const at = prog.ptr(t) >>> 2;
     if (t.dtype === 'int32') {
-      for (let i = 0; i < values.length; i++) this.heapI[at + i] = values[i];
+      if (values instanceof Int32Array) this.heapI.set(values, at);
+      else for (let i = 0; i < values.length; i++) this.heapI[at + i] = values[i];
       return;
     }
     this.heapF.set(values, at);
+    if (values instanceof Int32Array) return; // whole numbers, all finite
     if (this.rt.kernels.count_non_finite_f32(prog.ptr(t), values.length) > 0) Matrix.assertFinite(new Matrix(values, values.length / t.cols, t.cols), name);
   }
 }

@@ -71,7 +71,7 @@ export function valueAndGrad(fn: (...inputs: SymbolicTensor[]) => Operand, input
   const n = inputs.length;
 
   const result = new Float64Array(1);
-  const read: Float32Array[] = new Array(n).fill(EMPTY);
+  const read: (Float32Array | Int32Array)[] = new Array(n).fill(EMPTY);
   const names = inputs.map((t, i) => (t.name ? `argument ${i} ('${t.name}')` : `argument ${i}`));
   // The value goes to result[0], read by the small wrappers below, which V8 inlines into the
   // caller's loop: a double returned from a call that is not inlined is boxed (garbage per call).

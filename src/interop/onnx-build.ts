@@ -2,7 +2,8 @@
 // each wasmnn tensor in the graph in one or both layouts. wasmnn is channels-last (NHWC), ONNX's
 // image ops are channels-first (NCHW): a 4-D tensor an image op writes is held NCHW, and its NHWC
 // form (for flatten, reshape, graph ops, the graph output) is made on first use by a Transpose
-// node, and the other way round for an image op reading an NHWC tensor; each Transpose once.
+// node, and the other way round for an image op reading an NHWC tensor; each Transpose once. A
+// 3-D tensor a 1-D convolution reads or writes is held [batch, c, width] likewise.
 import type { onnx as P } from 'onnx-proto';
 import { onnx, bad, floatTensor } from './onnx-schema.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
@@ -52,11 +53,11 @@ export const floatAttr = (name: string, f: number): P.IAttributeProto => ({ name
 export const intAttr = (name: string, i: number): P.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
 export const intsAttr = (name: string, ints: number[]): P.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
 
+/** 'nhwc': wasmnn's, channels last; 'nchw': ONNX's channels first ([batch, c, h, w], or [batch, c, width] for a sequence). */
 export type Layout = 'nhwc' | 'nchw';
-const TO_NCHW = [0, 3, 1, 2];
-const TO_NHWC = [0, 2, 3, 1];
+const PERMS: Record<number, Record<Layout, number[]>> = { 3: { nchw: [0, 2, 1], nhwc: [0, 2, 1] }, 4: { nchw: [0, 3, 1, 2], nhwc: [0, 2, 3, 1] } };
 
-/** The graph's name of each wasmnn tensor, in its own layout ('nhwc') and, for a 4-D one, NCHW. */
+/** The graph's name of each wasmnn tensor, in its own layout ('nhwc') and, for a 3-D or 4-D one, channels first. */
 export class TensorNames {
   private readonly map = new Map<SymbolicTensor, Partial<Record<Layout, string>>>();
 
@@ -77,14 +78,14 @@ export class TensorNames {
     const got = this.map.get(t);
     const have = got?.[layout];
     if (have !== undefined) return have;
-    if (layout === 'nchw' && t.rank !== 4) bad(`a tensor of shape ${t} is not an image [batch, height, width, channels]`);
+    if (layout === 'nchw' && !PERMS[t.rank]) bad(`a tensor of shape ${t} is not an image [batch, height, width, channels] or a sequence [batch, width, channels]`);
     const other = got?.[layout === 'nchw' ? 'nhwc' : 'nchw'];
     if (other === undefined) {
       const n = this.fallback(t);
       this.set(t, 'nhwc', n);
       return layout === 'nhwc' ? n : this.get(t, layout);
     }
-    const perm = layout === 'nchw' ? TO_NCHW : TO_NHWC;
+    const perm = PERMS[t.rank][layout];
     const out = node(this.b, layout === 'nchw' ? 'to_nchw' : 'to_nhwc', 'Transpose', [other], [intsAttr('perm', perm)]);
     this.set(t, layout, out);
     return out;

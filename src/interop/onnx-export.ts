@@ -81,18 +81,21 @@ function batchNorm(b: GraphBuilder, l: BatchNorm, ps: Parameter[], x: string): s
 }
 
 /** One layer's nodes: reads x, names y. */
-function layerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter[], x: SymbolicTensor, y: SymbolicTensor, index: number): void {
+function layerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter[], x: SymbolicTensor, y: SymbolicTensor, index: number, intoMaxPool: boolean): void {
   const refuse = (why: string) => bad(`layer ${index} (${l.name}) of kind '${l.kind}' ${why}`);
   const keep = names.layoutOf(x); // elementwise layers write in the layout they read
   switch (l.kind) {
     case 'dense': return names.set(y, 'nhwc', dense(b, l as Dense, ps, names.get(x), x.rank));
-    case 'batchNorm':
-      if (x.rank !== 2 && x.rank !== 4) refuse(`on a rank-${x.rank} input ${x} has no ONNX export (ONNX normalises axis 1: rank 2 or NCHW images)`);
-      return names.set(y, x.rank === 4 ? 'nchw' : 'nhwc', batchNorm(b, l as BatchNorm, ps, names.get(x, x.rank === 4 ? 'nchw' : 'nhwc')));
-    case 'dropout': return names.set(y, keep, names.get(x, keep)); // the identity at inference
+    case 'batchNorm': { // on axis 1: the features of rank 2, the channels of [batch, c, width] or NCHW
+      if (x.rank > 4) refuse(`on a rank-${x.rank} input ${x} has no ONNX export (ONNX normalises axis 1: rank 2, or channels first up to rank 4)`);
+      const layout = x.rank === 2 ? 'nhwc' : 'nchw';
+      return names.set(y, layout, batchNorm(b, l as BatchNorm, ps, names.get(x, layout)));
+    }
+    case 'dropout':
+    case 'spatialDropout2d': return names.set(y, keep, names.get(x, keep)); // the identity at inference
     case 'activation': return names.set(y, keep, activation(b, (l as Layer & { activation: Activation }).activation, names.get(x, keep), l.name, keep));
     default:
-      if (!imageLayerNodes(b, names, l, ps, x, y, activation)) refuse('has no ONNX export');
+      if (!imageLayerNodes(b, names, l, ps, x, y, activation, intoMaxPool)) refuse('has no ONNX export');
   }
 }
 
@@ -184,14 +187,16 @@ export function toOnnx(model: ModelView, options: OnnxExportOptions = {}): Uint8
     if (t.dtype !== 'float32') bad(`input ${i} is ${t.dtype}; only float32 inputs are exported`);
     names.set(t, 'nhwc', inNames[i]);
   });
-  for (const e of collect(model.outputs)) {
+  const eqns = collect(model.outputs);
+  const maxPooled = new Set(eqns.filter((e) => !isPrimitive(e.op) && (e.op as Layer).kind === 'maxPooling2d').map((e) => e.inputs[0]));
+  for (const e of eqns) {
     if (isPrimitive(e.op)) {
       // Elementwise ops keep the layout they read; the others work on wasmnn's.
       const keep = e.op.name === 'activation' || e.op.name === 'dropout' ? names.layoutOf(e.inputs[0]) : 'nhwc';
       names.set(e.outputs[0], keep, opNodes(b, e, e.inputs.map((t) => names.get(t, keep)), keep));
     } else {
       const i = model.layers.indexOf(e.op as Layer);
-      layerNodes(b, names, e.op as Layer, ps[i], e.inputs[0], e.outputs[0], i);
+      layerNodes(b, names, e.op as Layer, ps[i], e.inputs[0], e.outputs[0], i, maxPooled.has(e.outputs[0]));
     }
   }
   // Each output is written by the node that computes it (renamed), or by an Identity node when

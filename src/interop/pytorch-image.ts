@@ -4,14 +4,18 @@
 // 'same' with an even total, as nn.ZeroPad2d((left, right, top, bottom)) before it), maxPooling2d
 // -> nn.MaxPool2d (uneven pads, or more than half the window, as nn.ConstantPad2d(..., -inf)
 // before it), averagePooling2d -> nn.AvgPool2d(count_include_pad=False) (uneven pads: the helper
-// AvgPool2dSame), globalAveragePooling2d -> nn.AdaptiveAvgPool2d(1) and nn.Flatten(). PyTorch
+// AvgPool2dSame), globalAveragePooling2d -> nn.AdaptiveAvgPool2d(1) and nn.Flatten(),
+// zeroPadding2d -> nn.ZeroPad2d((left, right, top, bottom)). PyTorch
 // flattens NCHW in (c, h, w) order and wasmnn NHWC in (h, w, c): flatten is the helper
 // ChannelsLast() (a permute to NHWC) then nn.Flatten(), so a Linear after it has our weights;
 // reshape is ChannelsLast() if it reads images, the helper Reshape(...), and ChannelsFirst() if it
-// writes images. The helpers' Python is HELPERS below; toPytorchModule writes the ones it uses.
+// writes images. conv1d -> nn.Conv1d on sequences [n, c, width] (pytorch.ts moves a sequence
+// between that and our [n, width, c] where a module needs the other). The helpers' Python is
+// HELPERS below; toPytorchModule writes the ones it uses.
 import type { Layer } from '../layers/layer.js';
 import type { Conv2D } from '../layers/conv.js';
 import type { Pooling2D, Reshape } from '../layers/spatial.js';
+import type { ZeroPadding2D } from '../layers/padding.js';
 import type { Activation } from '../layers/activations.js';
 import type { Parameter } from '../optimizers/parameter.js';
 import { explicitPads } from '../reference/conv.js';
@@ -19,13 +23,13 @@ import type { StateEntry, TorchModule } from './torch-state.js';
 
 export const HELPERS: Record<string, string> = {
   ChannelsLast: `class ChannelsLast(nn.Module):
-    """NCHW -> NHWC: wasmnn's element order for what follows (flatten, reshape)."""
+    """NCHW -> NHWC (NCW -> NWC): wasmnn's element order for what follows (flatten, reshape, Linear)."""
     def forward(self, x):
-        return x.permute(0, 2, 3, 1)`,
+        return x.permute(0, *range(2, x.dim()), 1)`,
   ChannelsFirst: `class ChannelsFirst(nn.Module):
-    """NHWC -> NCHW, for the image modules after a reshape to images."""
+    """NHWC -> NCHW (NWC -> NCW), for the image and sequence modules after a reshape or a Linear."""
     def forward(self, x):
-        return x.permute(0, 3, 1, 2)`,
+        return x.permute(0, x.dim() - 1, *range(1, x.dim() - 1))`,
   Reshape: `class Reshape(nn.Module):
     """Each sample to \`shape\` (the batch stays first)."""
     def __init__(self, *shape):
@@ -51,6 +55,22 @@ const tuple = (p: readonly number[]) => `(${p.join(', ')})`;
 const pyPads = (l: number, r: number, t: number, b: number) => `(${l}, ${r}, ${t}, ${b})`;
 
 type ActWriter = (a: Activation, layer: number, dim: number) => TorchModule[];
+
+// conv1d: nn.Conv1d on [n, c, width], its kernel [cout, cin/groups, kw]; uneven pads as nn.ConstantPad1d.
+function conv1d(l: Conv2D, ps: Parameter[], layer: number, act: ActWriter): TorchModule[] {
+  const g = l.geometry!;
+  const [W, b] = ps;
+  const args = [`${g.cin}`, `${g.cout}`, `kernel_size=${g.kw}`];
+  if (g.sw !== 1) args.push(`stride=${g.sw}`);
+  if (g.pl === g.pr && g.pl > 0) args.push(`padding=${g.pl}`);
+  if (g.dw !== 1) args.push(`dilation=${g.dw}`);
+  if (g.groups !== 1) args.push(`groups=${g.groups}`);
+  if (!b) args.push('bias=False');
+  const state: StateEntry[] = [{ name: 'weight', dtype: 'F32', shape: [g.cout, g.cin / g.groups, g.kw], source: { param: W, transpose: 'oihw' } }];
+  if (b) state.push({ name: 'bias', dtype: 'F32', shape: [g.cout], source: { param: b, transpose: false } });
+  const pad: TorchModule[] = g.pl === g.pr ? [] : [{ text: `nn.ConstantPad1d((${g.pl}, ${g.pr}), 0.0)`, state: [], layer }];
+  return [...pad, { text: `nn.Conv1d(${args.join(', ')})`, state, layer }, ...act(l.activation, layer, 1)];
+}
 
 function conv(l: Conv2D, ps: Parameter[], layer: number, act: ActWriter): TorchModule[] {
   const g = l.geometry!;
@@ -91,9 +111,14 @@ export function torchImageModules(l: Layer, ps: Parameter[], layer: number, act:
   switch (l.kind) {
     case 'conv2d':
     case 'depthwiseConv2d': return conv(l as Conv2D, ps, layer, act);
+    case 'conv1d': return conv1d(l as Conv2D, ps, layer, act);
     case 'maxPooling2d':
     case 'averagePooling2d': return pool(l as Pooling2D, layer);
     case 'globalAveragePooling2d': return [m('nn.AdaptiveAvgPool2d(1)'), m('nn.Flatten()')];
+    case 'zeroPadding2d': {
+      const [[t, b], [left, r]] = (l as ZeroPadding2D).padding;
+      return [m(`nn.ZeroPad2d(${pyPads(left, r, t, b)})`)];
+    }
     case 'flatten': return [...(images ? [m('ChannelsLast()', ['ChannelsLast'])] : []), m('nn.Flatten()')];
     case 'reshape': return [
       ...(images ? [m('ChannelsLast()', ['ChannelsLast'])] : []),

@@ -1,7 +1,9 @@
 // The PyTorch equivalent of a Sequential model, module by module, as a PyTorch user would write it:
 // dense -> nn.Linear (then the activation's module, if any), batchNorm -> nn.BatchNorm1d
 // (nn.BatchNorm2d on images), dropout -> nn.Dropout, activation -> its module, the image layers
-// as pytorch-image.ts says (the module takes images NCHW, as PyTorch does). Indices count modules as nn.Sequential does,
+// as pytorch-image.ts says (the module takes images NCHW, as PyTorch does, and sequences
+// [n, c, width] when the first layer is a conv1d or batch norm); batch norm of a sequence
+// [n, width, c] -> nn.BatchNorm1d on [n, c, width]. Indices count modules as nn.Sequential does,
 // so state_dict names are `${index}.weight`. One small function per layer kind, so that graph
 // ops can be added beside them.
 import type { ModelView } from '../model/view.js';
@@ -79,8 +81,11 @@ function batchNorm(l: BatchNorm, ps: Parameter[], layer: number, steps: number):
   }];
 }
 
-/** The modules one layer becomes; `steps` is written as batch norm's num_batches_tracked. */
-export function torchModulesOf(l: Layer, ps: Parameter[], layer: number, steps: number): TorchModule[] {
+/**
+ * The modules one layer becomes; `steps` is written as batch norm's num_batches_tracked;
+ * `channelsFirst`: a sequence input [batch, width, c] is [batch, c, width] in PyTorch.
+ */
+export function torchModulesOf(l: Layer, ps: Parameter[], layer: number, steps: number, channelsFirst = false): TorchModule[] {
   const rank = l.inputShape.length + 1;
   const refuse = (why: string): never => {
     throw new RangeError(`wasmnn: layer ${layer} (${l.name}) of kind '${l.kind}' ${why}`);
@@ -90,10 +95,11 @@ export function torchModulesOf(l: Layer, ps: Parameter[], layer: number, steps: 
       if (rank === 4) refuse('on images [batch, h, w, c] has no PyTorch equivalent here (nn.Linear would see NCHW; flatten first)');
       return dense(l as Dense, ps, layer);
     case 'batchNorm':
-      if (rank !== 2 && rank !== 4) refuse(`on a rank-${rank} input has no PyTorch equivalent here (BatchNorm1d normalises axis 1)`);
-      return batchNorm(l as BatchNorm, ps, layer, steps);
+      if (rank > 4) refuse(`on a rank-${rank} input has no PyTorch equivalent here (BatchNorm1d and BatchNorm2d normalise axis 1 of rank 2 to 4)`);
+      return batchNorm(l as BatchNorm, ps, layer, steps); // rank 3: BatchNorm1d on [n, c, width]
     case 'dropout': return [{ text: `nn.Dropout(p=${py((l as Dropout).rate)})`, state: [], layer }];
-    case 'activation': return act((l as { activation: Activation } & Layer).activation, layer, rank === 4 ? 1 : -1);
+    case 'spatialDropout2d': return [{ text: `nn.Dropout2d(p=${py((l as Dropout).rate)})`, state: [], layer }]; // whole channels of NCHW
+    case 'activation': return act((l as { activation: Activation } & Layer).activation, layer, rank === 4 || (rank === 3 && channelsFirst) ? 1 : -1);
     default: return torchImageModules(l, ps, layer, act) ?? refuse('has no PyTorch equivalent here');
   }
 }
@@ -106,7 +112,30 @@ export function torchModules(model: ModelView): TorchModule[] {
   if (!model.isChain()) throw new RangeError("wasmnn: a functional graph (branches, graph ops, several inputs or outputs) has no nn.Sequential equivalent; use safetensors' layout 'wasmnn' or ONNX");
   const ps = layerParams(model);
   const steps = model.optimizer?.iterations ?? 0;
-  return model.layers.flatMap((l, i) => torchModulesOf(l, ps[i], i, steps));
+  // A sequence [batch, width, c] is channels first in PyTorch where nn.Conv1d or BatchNorm1d reads
+  // or wrote it (from the input on, when the first layer is one) and ours elsewhere; a permute between.
+  const sequence = (l: Layer) => l.inputShape.length === 2;
+  let first = sequence(model.layers[0]) && sequenceWants(model.layers[0]) === 'first';
+  return model.layers.flatMap((l, i) => {
+    const want = sequence(l) ? sequenceWants(l) : undefined;
+    const move: TorchModule[] = want && (want === 'first') !== first ? [{ text: want === 'first' ? 'ChannelsFirst()' : 'ChannelsLast()', state: [], layer: i, helpers: [want === 'first' ? 'ChannelsFirst' : 'ChannelsLast'] }] : [];
+    if (want) first = want === 'first';
+    const out = [...move, ...torchModulesOf(l, ps[i], i, steps, first)];
+    first = l.outputShape.length === 2 && (want === 'first' || (want === undefined && first));
+    return out;
+  });
+}
+
+/** What a layer needs of a sequence in PyTorch: channels first (nn.Conv1d, BatchNorm1d), ours (nn.Linear, flatten, reshape), or either (elementwise). */
+function sequenceWants(l: Layer): 'first' | 'last' | undefined {
+  switch (l.kind) {
+    case 'conv1d':
+    case 'batchNorm': return 'first';
+    case 'activation':
+    case 'dropout':
+    case 'spatialDropout2d': return undefined;
+    default: return 'last';
+  }
 }
 
 /** The state_dict of the equivalent nn.Sequential: `${module index}.${key}` entries. */

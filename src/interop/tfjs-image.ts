@@ -1,17 +1,20 @@
 // The image layers in the tfjs layers format, both ways, with Keras' config names (channels-last
 // and HWIO in both, so kernels travel unchanged): conv2d <-> Conv2D (kernel [kh, kw, cin,
-// filters]), depthwiseConv2d <-> DepthwiseConv2D (depthwise_kernel [kh, kw, cin, multiplier]: our
+// filters]), conv1d <-> Conv1D (kernel [k, cin, filters]; 'valid' and 'same' only, and Keras'
+// 'causal' read), depthwiseConv2d <-> DepthwiseConv2D (depthwise_kernel [kh, kw, cin, multiplier]: our
 // [kh, kw, 1, cin*multiplier], the same numbers), maxPooling2d <-> MaxPooling2D, averagePooling2d
 // <-> AveragePooling2D (tfjs' 'same' divides by the input elements of a window, as ours),
 // globalAveragePooling2d <-> GlobalAveragePooling2D, flatten <-> Flatten, reshape <-> Reshape.
 // Keras pads only 'valid' or 'same' (TensorFlow's, as ours): a convolution with other explicit
-// pads is written as ZeroPadding2D then a 'valid' one, and read back as one layer.
+// pads is written as ZeroPadding2D then a 'valid' one, and read back as one layer; zeroPadding2d
+// <-> ZeroPadding2D (read as the pads of a 'valid' convolution right after it).
 // NOTE: tfjs 4.22's Conv2D has no groups and its DepthwiseConv2D ignores dilation_rate, so those
 // are refused both ways; a pooling with explicit pads other than 'same''s has no equivalent.
 import * as layers from '../layers/index.js';
 import type { Layer } from '../layers/layer.js';
 import type { Conv2D, DepthwiseConv2D } from '../layers/conv.js';
 import type { Pooling2D, Reshape } from '../layers/spatial.js';
+import type { ZeroPadding2D } from '../layers/padding.js';
 import type { Parameter } from '../optimizers/parameter.js';
 import { explicitPads, type Pads2 } from '../reference/conv.js';
 import { bad, kerasActivation, regularizerConfig, activationFrom, regularizerFrom, refuse, type Exported, type Importer, type KerasLayer } from './tfjs-format.js';
@@ -27,21 +30,23 @@ function kerasPadding(pads: Pads2, inHW: number[], k: [number, number], s: [numb
 
 function exportConv(l: Conv2D, ps: Parameter[], first: Record<string, unknown>, where: string): Exported {
   const g = l.geometry!;
-  const depthwise = l.kind === 'depthwiseConv2d';
-  if (!depthwise && l.groups > 1) bad(`${where}: conv2d with groups ${l.groups} has no tfjs equivalent (tfjs' Conv2D has no groups)`);
+  const depthwise = l.kind === 'depthwiseConv2d', oneD = l.kind === 'conv1d';
+  if (!depthwise && l.groups > 1) bad(`${where}: ${l.kind} with groups ${l.groups} has no tfjs equivalent (tfjs' ${oneD ? 'Conv1D' : 'Conv2D'} has no groups)`);
   if (depthwise && l.dilations.some((d) => d > 1)) bad(`${where}: depthwiseConv2d with dilationRate [${l.dilations}] has no tfjs equivalent (tfjs 4.22's DepthwiseConv2D ignores dilation_rate)`);
   const pads: Pads2 = [[g.pt, g.pb], [g.pl, g.pr]];
-  const padding = kerasPadding(pads, l.inputShape, l.kernelSize, l.strides, l.dilations);
+  const padding = kerasPadding(pads, oneD ? [1, l.inputShape[0]] : l.inputShape, l.kernelSize, l.strides, l.dilations);
+  if (oneD && !padding) bad(`${where}: conv1d with pads [${g.pl}, ${g.pr}] has no tfjs equivalent (tfjs 4.22's Conv1D pads 'valid' or 'same' only, and it has no ZeroPadding1D)`);
+  const size = (p: [number, number]) => (oneD ? [p[1]] : [...p]);
   const out: KerasLayer[] = padding ? [] : [{ class_name: 'ZeroPadding2D', config: { padding: pads, ...CHANNELS_LAST, name: `${l.name}_pad`, trainable: true, ...first } }];
   const act = kerasActivation(l.activation, where, `${l.name}_leaky_re_lu`);
   const reg = regularizerConfig(l.options.kernelRegularizer);
   const config = {
     ...(depthwise ? { depth_multiplier: (l as DepthwiseConv2D).depthMultiplier } : { filters: g.cout }),
-    kernel_size: [...l.kernelSize], strides: [...l.strides], padding: padding ?? 'valid', ...CHANNELS_LAST, dilation_rate: [...l.dilations],
+    kernel_size: size(l.kernelSize), strides: size(l.strides), padding: padding ?? 'valid', ...CHANNELS_LAST, dilation_rate: size(l.dilations),
     activation: act.inline, use_bias: ps.length === 2, ...(depthwise ? { depthwise_regularizer: reg, depthwise_constraint: null } : { kernel_regularizer: reg, kernel_constraint: null }),
     bias_regularizer: regularizerConfig(l.options.biasRegularizer), activity_regularizer: null, bias_constraint: null, name: l.name, trainable: true, ...(padding ? first : {}),
   };
-  out.push({ class_name: depthwise ? 'DepthwiseConv2D' : 'Conv2D', config }, ...(act.layer ? [act.layer] : []));
+  out.push({ class_name: depthwise ? 'DepthwiseConv2D' : oneD ? 'Conv1D' : 'Conv2D', config }, ...(act.layer ? [act.layer] : []));
   const kernel = depthwise ? { name: `${l.name}/depthwise_kernel`, shape: [g.kh, g.kw, g.cin, g.cout / g.cin] } : { name: `${l.name}/kernel`, shape: [...ps[0].shape] };
   const weights = [{ ...kernel, values: ps[0].value.slice() }];
   if (ps[1]) weights.push({ name: `${l.name}/bias`, shape: [...ps[1].shape], values: ps[1].value.slice() });
@@ -54,6 +59,7 @@ export function exportImageLayer(l: Layer, ps: Parameter[], first: Record<string
   const one = (class_name: string, config: Record<string, unknown>): Exported => ({ layers: [{ class_name, config: { ...config, ...base } }], weights: [] });
   switch (l.kind) {
     case 'conv2d':
+    case 'conv1d':
     case 'depthwiseConv2d': return exportConv(l as Conv2D, ps, first, where);
     case 'maxPooling2d':
     case 'averagePooling2d': {
@@ -65,6 +71,7 @@ export function exportImageLayer(l: Layer, ps: Parameter[], first: Record<string
     case 'globalAveragePooling2d': return one('GlobalAveragePooling2D', CHANNELS_LAST);
     case 'flatten': return one('Flatten', CHANNELS_LAST);
     case 'reshape': return one('Reshape', { target_shape: [...(l as Reshape).options.targetShape] });
+    case 'zeroPadding2d': return one('ZeroPadding2D', { padding: (l as ZeroPadding2D).padding.map((p) => [...p]), ...CHANNELS_LAST });
     default: return undefined;
   }
 }
@@ -109,6 +116,13 @@ export const IMAGE_IMPORTERS: Record<string, Importer> = {
     const l = layers.conv2d({ ...common, filters: c.filters as number, groups: (c.groups as number) ?? 1, kernelRegularizer: regularizerFrom(c.kernel_regularizer, where) });
     return { layers: [l], params: useBias ? [`${name}/kernel`, `${name}/bias`] : [`${name}/kernel`] };
   },
+  Conv1D(c, where, { first, pad }) {
+    // Keras' 'causal' (tfjs 4.22 cannot run it) is ours; the rest as Conv2D's.
+    const causal = c.padding === 'causal';
+    const { name, useBias, common } = importConv(causal ? { ...c, padding: 'valid' } : c, where, first, pad, false);
+    const l = layers.conv1d({ ...common, padding: causal ? 'causal' : (common.padding as 'same' | 'valid'), filters: c.filters as number, groups: (c.groups as number) ?? 1, kernelRegularizer: regularizerFrom(c.kernel_regularizer, where) });
+    return { layers: [l], params: useBias ? [`${name}/kernel`, `${name}/bias`] : [`${name}/kernel`] };
+  },
   DepthwiseConv2D(c, where, { first, pad }) {
     // tfjs 4.22 writes the depthwise regulariser as the constraint too: that is no constraint.
     const cc = JSON.stringify(c.depthwise_constraint) === JSON.stringify(c.depthwise_regularizer) ? { ...c, depthwise_constraint: null } : c;
@@ -132,9 +146,10 @@ export const IMAGE_IMPORTERS: Record<string, Importer> = {
     return { layers: [layers.flatten({ name: String(c.name), inputShape: first })], params: [] };
   },
   Reshape: (c, _where, { first }) => ({ layers: [layers.reshape({ name: String(c.name), targetShape: c.target_shape as number[], inputShape: first })], params: [] }),
-  ZeroPadding2D(c, where) {
+  ZeroPadding2D(c, where, { first }) {
     channelsLast(c, where);
-    return { layers: [], params: [], pad: zeroPads(c.padding, where) };
+    const pad = zeroPads(c.padding, where);
+    return { layers: [layers.zeroPadding2d({ name: String(c.name), padding: pad, inputShape: first })], params: [], pad };
   },
 };
 

@@ -11,7 +11,7 @@ import { IMAGE_IMPORTERS } from './tfjs-image.js';
 import type { Imported } from './tfjs-format.js';
 
 /** The Keras layers that may come first: they declare the input's width or shape. */
-const DECLARES_INPUT = ['Dense', 'BatchNormalization', 'Conv2D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Flatten', 'Reshape'];
+const DECLARES_INPUT = ['Dense', 'BatchNormalization', 'Conv2D', 'Conv1D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Flatten', 'Reshape', 'ZeroPadding2D'];
 
 /** A width for a layer that works on features (dense, batch norm) when it is the model's first. */
 function featuresFrom(first: number[] | undefined): number | undefined {
@@ -115,19 +115,23 @@ export function loadTfjs<M extends ModelView>(artifacts: TfjsArtifacts, options:
   if (!Array.isArray(list) || list.length === 0) bad('the topology has no layers');
   const weights = readWeights(artifacts.weightSpecs, artifacts.weightData);
   const inputShape = inputShapeOf(list);
-  let pad: Imported['pad'];
+  let prev: Imported | undefined;
   let made = 0;
   const imported = list.map((k, i) => {
     const where = `layer ${i} (${String(k?.config?.name)}, ${String(k?.class_name)})`;
     const make = IMPORTERS[String(k?.class_name)] ?? bad(`${where}: layer class '${String(k?.class_name)}' is not supported (supported: ${Object.keys(IMPORTERS).join(', ')})`);
-    const out = make(k.config ?? {}, where, { first: made === 0 ? inputShape : undefined, pad });
-    if (pad && !['Conv2D', 'DepthwiseConv2D'].includes(k.class_name)) bad(`${where}: a ZeroPadding2D is supported only before a Conv2D or DepthwiseConv2D`);
+    // A ZeroPadding2D before a 'valid' convolution becomes that convolution's pads (its own layer otherwise).
+    const fold = prev?.pad && ['Conv2D', 'DepthwiseConv2D'].includes(k.class_name) && (k.config?.padding ?? 'valid') === 'valid';
+    if (fold) {
+      made -= prev!.layers.length;
+      prev!.layers = [];
+    }
+    const out = make(k.config ?? {}, where, { first: made === 0 ? inputShape : undefined, pad: fold ? prev!.pad : undefined });
     if (made === 0 && out.layers.length && !DECLARES_INPUT.includes(k.class_name)) bad(`${where}: a model must start with a layer that declares its input (${DECLARES_INPUT.join(', ')})`);
-    pad = out.pad;
+    prev = out;
     made += out.layers.length;
     return out;
   });
-  if (pad) bad('the model ends with a ZeroPadding2D');
   const name = Array.isArray(cfg) ? undefined : typeof cfg?.name === 'string' ? cfg.name : undefined;
   const model = chain(imported.flatMap((m) => m.layers), { seed: options.seed, name });
   try {

@@ -80,7 +80,7 @@ export class BatchNorm extends Layer {
   }
 
   macsPerSample(): number {
-    return this.outputUnits; // one multiply-add per feature (scale and shift)
+    return this.outputShape.reduce((a, d) => a * d, 1); // one multiply-add per element (scale and shift)
   }
 
   getConfig(): Record<string, unknown> {

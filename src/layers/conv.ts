@@ -82,14 +82,14 @@ export class Conv2D extends Layer {
     const cin = shape[2];
     if (cin % this.groups !== 0) throw new ShapeError(`wasmnn: ${this.where(index)}: its input's ${cin} channels are not divisible by groups ${this.groups}`);
     if (this.filters % this.groups !== 0) throw new ShapeError(`wasmnn: ${this.where(index)}: filters ${this.filters} are not divisible by groups ${this.groups}`);
-    return convGeometry(this.where(index), [BATCH, ...shape], this.kernelShape(cin), this.attrs());
+    return convGeometry(this.where(index), [BATCH, ...shape], [this.kernelSize[0], this.kernelSize[1], cin / this.groups, this.filters], this.attrs());
   }
 
   private attrs() {
     return { strides: this.strides, dilations: this.dilations, padding: this.options.padding ?? 'valid', groups: this.groups };
   }
 
-  /** HWIO. */
+  /** The kernel parameter's shape: HWIO. */
   protected kernelShape(cin: number): number[] {
     return [this.kernelSize[0], this.kernelSize[1], cin / this.groups, this.filters];
   }

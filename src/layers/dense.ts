@@ -75,7 +75,7 @@ export class Dense extends Layer {
   }
 
   macsPerSample(): number {
-    return this.inputUnits * this.outputUnits;
+    return this.outputShape.reduce((a, d) => a * d, 1) * this.inputUnits; // in*out at each position
   }
 
   getConfig(): Record<string, unknown> {

@@ -7,6 +7,8 @@ import { Conv2D, DepthwiseConv2D, type Conv2dLayerOptions, type DepthwiseConv2dO
 import { Flatten, GlobalAveragePooling2D, Pooling2D, Reshape, type Pooling2dOptions } from './spatial.js';
 import { ZeroPadding2D, type ZeroPadding2dOptions } from './padding.js';
 import { MultiHeadAttention, type MultiHeadAttentionOptions } from './attention.js';
+import { Conv1D, type Conv1dLayerOptions } from './conv1d.js';
+import { SpatialDropout2D, type SpatialDropout2dOptions } from './spatial-dropout.js';
 
 /** A fully-connected layer, `y = act(x @ W + b)`, W stored [in, out]. */
 export const dense = (options: DenseOptions): Dense => new Dense(options);
@@ -45,6 +47,12 @@ export const reshape = (options: { targetShape: readonly number[]; inputShape?: 
 /** Zeros around channels-last images: padding n, [h, w] or [[top, bottom], [left, right]] (default 1, as Keras). */
 export const zeroPadding2d = (options: ZeroPadding2dOptions = {}): ZeroPadding2D => new ZeroPadding2D(options);
 export { ZeroPadding2D, type ZeroPadding2dOptions };
+/** A 1-D convolution over channels-last sequences [batch, width, c], kernel [kernelSize, c/groups, filters] (Keras' Conv1D). */
+export const conv1d = (options: Conv1dLayerOptions): Conv1D => new Conv1D(options);
+export { Conv1D, type Conv1dLayerOptions };
+/** Drops whole channels of each sample of channels-last images in training (Keras' SpatialDropout2D); the identity in evaluation. */
+export const spatialDropout2d = (options: SpatialDropout2dOptions): SpatialDropout2D => new SpatialDropout2D(options);
+export { SpatialDropout2D, type SpatialDropout2dOptions };
 
 /**
  * Multi-head attention (Keras names, PyTorch nn.MultiheadAttention numerics): apply(x) is

@@ -3,6 +3,7 @@
 // (uint32 LE), the JSON, zero padding to a multiple of 4 bytes, then the weight buffer.
 import type { GraphTopology } from './graph-topology.js';
 import type { Checksums } from './checksum.js';
+import type { CharTokenizerJSON } from '../data/tokenizer.js';
 
 export interface SavedModel {
   topology: Topology;
@@ -23,6 +24,8 @@ export interface Topology {
   buffers: { name: string; length: number }[];
   /** PRNG states (init, shuffle, dropout streams), so shuffling and dropout continue where they were. */
   rng: number[];
+  /** The model's tokenizer (model.tokenizer), when it has one: its vocabulary in id order. */
+  tokenizer?: CharTokenizerJSON;
   /** A functional model's graph (format wasmnn-model). */
   graph?: GraphTopology;
   training?: {

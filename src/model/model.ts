@@ -42,9 +42,8 @@ import { toSafetensors, fromSafetensors, type SafetensorsOptions, type Safetenso
 import { toTfjs, type TfjsArtifacts } from '../interop/tfjs.js';
 import type { OnnxExportOptions } from '../interop/onnx-export.js';
 import type { OnnxImportOptions } from '../interop/onnx-import.js';
-
+import { CharTokenizer } from '../data/tokenizer.js';
 export type { ModelOptions, GraphLoss, CompileOptions, ModelGraph } from './view.js';
-export type { GenerateOptions } from './generate.js';
 
 const MODEL_KEYS = optionKeys<ModelOptions>({ seed: true, name: true });
 
@@ -66,6 +65,7 @@ export class Model implements ModelView {
   private readonly step: TrainStep;
   private readonly inference: Inference;
   private readonly rooms: FitRooms;
+  private tok: CharTokenizer | undefined;
 
   constructor(graph: ModelGraph, options: ModelOptions = {}) {
     checkOptions('new Model', options, MODEL_KEYS);
@@ -132,6 +132,16 @@ export class Model implements ModelView {
   /** Rebuilds a model from save() (its weights as any byte view) or encodeModel()'s bytes; refuses a damaged or foreign file with an error that says what is wrong. */
   static load(saved: ModelSource): Model {
     return loadModel(saved, chainModel, (graph, options) => new Model(graph, options)) as Model;
+  }
+
+  /** The tokenizer the model's ids come from (data.charTokenizer): save() stores its vocabulary and load() restores it. */
+  get tokenizer(): CharTokenizer | undefined {
+    return this.tok;
+  }
+
+  set tokenizer(t: CharTokenizer | undefined) {
+    if (t !== undefined && !(t instanceof CharTokenizer)) throw new TypeError('wasmnn: model.tokenizer takes a tokenizer from data.charTokenizer (or undefined)');
+    this.tok = t;
   }
 
   /** True when the graph is a chain of layer calls from the one input (saved in the Sequential format). */

@@ -19,6 +19,7 @@ import type { Regularizer } from '../regularizers/index.js';
 import * as losses from '../losses/index.js';
 import { fromConfig as scheduleFromConfig, type Schedule } from '../schedules/index.js';
 import { checksums, swappedCrc, type Checksums } from './checksum.js';
+import { CharTokenizer } from '../data/tokenizer.js';
 import { ModelFileError, bad, bytesOf, decodeModel, type SavedModel, type ModelSource, type Topology } from './model-file.js';
 
 export { encodeModel, decodeModel, type SavedModel, type ModelSource, type Topology } from './model-file.js';
@@ -45,6 +46,7 @@ export function saveModel(model: ModelView, { includeOptimizer = false } = {}): 
   const chain = model.isChain();
   const topology: Topology = { format: chain ? FORMAT : GRAPH_FORMAT, version: VERSION, name: model.name, seed: model.seed, layers: model.layers.map((l) => l.getConfig()), params, buffers, rng: model.exportRng() };
   if (!chain) topology.graph = graphTopology(model.inputs, model.outputs, model.layers);
+  if (model.tokenizer) topology.tokenizer = model.tokenizer.toJSON();
   if (includeOptimizer) {
     const opt = model.optimizer;
     const loss = model.lossConfig;
@@ -158,6 +160,12 @@ function spatialFrom(c: Record<string, unknown>, first: boolean, where: string):
     case 'layerNormalization': return layers.layerNormalization({ ...common, epsilon: o.epsilon, axis: o.axis });
     case 'positionalEmbedding': return layers.positionalEmbedding({ ...common, maxLength: o.maxLength, outputDim: o.outputDim });
     case 'transformerBlock': return layers.transformerBlock({ ...common, numHeads: o.numHeads, keyDim: o.keyDim, mlpRatio: o.mlpRatio, dropout: o.dropout, causal: o.causal, epsilon: o.epsilon });
+    case 'conv1d': return layers.conv1d({ ...conv, filters: o.filters, groups: o.groups });
+    case 'spatialDropout2d': {
+      const l = layers.spatialDropout2d({ ...common, rate: o.rate, seed: o.seed });
+      if (c.rngState !== undefined) l.resumeStream(o.rngState);
+      return l;
+    }
     default: return bad(`${where} has unknown type '${String(c.kind)}'`);
   }
 }
@@ -212,6 +220,7 @@ export function loadModel(source: ModelSource, build: ChainBuilder, buildFunctio
       if (p.shape.join() !== t.params[i].shape.join()) bad(`${p.name} has shape [${p.shape}] in the layers but [${t.params[i].shape}] in the file`);
     });
     model.importRng(t.rng);
+    if (t.tokenizer !== undefined) model.tokenizer = tokenizerFrom(t.tokenizer);
     const norms = model.layers.filter((l) => l.kind === 'batchNorm') as BatchNorm[];
     if (norms.length * 2 !== t.buffers.length) bad(`${norms.length} batchNorm layers but ${t.buffers.length} running-statistics buffers`);
     let o = 0;
@@ -249,6 +258,14 @@ export function loadModel(source: ModelSource, build: ChainBuilder, buildFunctio
   } catch (e) {
     model.dispose(); // never a half-loaded model
     if (e instanceof ModelFileError) throw e;
+    return bad((e as Error).message.replace(/^wasmnn: /, ''));
+  }
+}
+
+function tokenizerFrom(json: unknown): CharTokenizer {
+  try {
+    return CharTokenizer.fromJSON(json, 'the tokenizer');
+  } catch (e) {
     return bad((e as Error).message.replace(/^wasmnn: /, ''));
   }
 }

@@ -79,12 +79,12 @@ export class TrainStep {
     else {
       heap.f32.set(xd, xp >>> 2);
       // NaN/infinity scans in wasm (SIMD); the JS scan only runs to name the bad value.
-      if (k.count_non_finite_f32(xp, xd.length) > 0) Matrix.assertFinite(new Matrix(xd, rows, cols), 'x');
+      if (k.count_non_finite_f32(xp, xd.length) > 0) Matrix.assertFinite(new Matrix(xd as Float32Array, rows, cols), 'x');
     }
     if (index) for (let i = 0; i < yd.length; i++) heap.i32[(tp >>> 2) + i] = yd[i];
     else {
       heap.f32.set(yd, tp >>> 2);
-      if (k.count_non_finite_f32(tp, yd.length) > 0) Matrix.assertFinite(new Matrix(yd, rows, yd.length / rows), 'y');
+      if (k.count_non_finite_f32(tp, yd.length) > 0) Matrix.assertFinite(new Matrix(yd as Float32Array, rows, yd.length / rows), 'y');
       if (compiled.probabilityTargets && k.count_outside_f32(tp, yd.length, 0, 1) > 0) checks.checkTargetValues(yd, yRows, yCols, index);
     }
     this.run(p, rows);
@@ -112,7 +112,7 @@ export class TrainStep {
 }
 
 /** int32 ids into the heap, each checked to be a whole number (the range is the gather's check). */
-function writeIds(heap: Int32Array, at: number, values: Float32Array, cols: number): void {
+function writeIds(heap: Int32Array, at: number, values: Float32Array | Int32Array, cols: number): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isInteger(v)) throw new RangeError(`wasmnn: x row ${Math.floor(i / cols)}: ${v} is not an integer (the model's input is int32 ids)`);

@@ -10,6 +10,7 @@ import type { SymbolicTensor } from '../graph/symbolic.js';
 import type { Operand } from '../graph/api.js';
 import type { Loss, LossName, CustomLossSpec } from '../losses/index.js';
 import type { MetricName } from '../metrics/index.js';
+import type { CharTokenizer } from '../data/tokenizer.js';
 
 export interface ModelOptions {
   /** Seed of every random draw: initial weights, shuffling, dropout masks. Default 0. */
@@ -50,6 +51,8 @@ export interface ModelView {
   readonly metrics: readonly MetricName[];
   /** Bytes of the largest planned program. */
   readonly planBytes: number;
+  /** The tokenizer saved with the model, if any. */
+  tokenizer: CharTokenizer | undefined;
   parameters(): readonly Parameter[];
   /** True when the graph is a chain of layer calls from the one input (saved in the Sequential format). */
   isChain(): boolean;

@@ -178,9 +178,11 @@ describe('summary of a functional model', () => {
     const a = shared.apply(inp);
     const out = layers.dense({ units: 1 }).apply(ops.add(shared.apply(a), a));
     const text = new Model({ inputs: inp, outputs: out }).summary(false);
-    expect(text).toMatch(/dense_0 \(dense, tanh\)\s+\[batch, 3\]\s+12\s+9\s+18\s+features\n/);
-    expect(text).toMatch(/dense_0 \(dense, tanh, shared\)\s+\[batch, 3\]\s+0\s+9\s+18\s+dense_0\n/);
-    expect(text).toMatch(/add\s+\[batch, 3\]\s+0\s+0\s+0\s+dense_0, dense_0\n/);
+    expect(text).toMatch(/dense_0 \(dense, tanh\)\s+\[batch, 3\]\s+12\s+9\s+18\s+12\s+features\n/);
+    expect(text).toMatch(/dense_0 \(dense, tanh, shared\)\s+\[batch, 3\]\s+0\s+9\s+18\s+12\s+dense_0\n/);
+    expect(text).toMatch(/add\s+\[batch, 3\]\s+0\s+0\s+0\s+12\s+dense_0, dense_0\n/);
+    // Output bytes: 3 floats for each of dense_0, its shared call and add, 1 for dense_3: 10 floats.
+    expect(text).toContain('Outputs per sample (feature maps, float32): 10 floats, 40 bytes (0.04 KiB)');
     expect(text).toContain('Total params: 16 (trainable 16, non-trainable 0)');
   });
 });

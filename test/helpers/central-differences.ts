@@ -1,3 +1,4 @@
+// Central differences against a gradient left in place by a valueAndGrad function.
 import { expect } from 'vitest';
 import type { Parameter } from 'wasmnn';
 

@@ -126,9 +126,9 @@ describe('toOnnx of CNNs, run in ONNX Runtime', () => {
     ours.forEach((o, i) => expect(bits(again[i].data)).toEqual(bits(o.data)));
   });
 
-  it('what has no ONNX export is refused naming the layer or op: batch norm of a rank-3 input, the maxPool2d op (the layer has one)', () => {
-    const seq = new Sequential([layers.reshape({ inputShape: [6], targetShape: [3, 2] }), layers.batchNorm()]);
-    expect(() => toOnnx(seq)).toThrow(/onnx: layer 1 \(batch_norm_1\) of kind 'batchNorm' on a rank-3 input \[batch, 3, 2\] has no ONNX export/);
+  it('what has no ONNX export is refused naming the layer or op: batch norm of a rank-5 input, the maxPool2d op (the layer has one)', () => {
+    const seq = new Sequential([layers.reshape({ inputShape: [24], targetShape: [2, 2, 2, 3] }), layers.batchNorm()]);
+    expect(() => toOnnx(seq)).toThrow(/onnx: layer 1 \(batch_norm_1\) of kind 'batchNorm' on a rank-5 input \[batch, 2, 2, 2, 3\] has no ONNX export/);
     const x = input({ shape: [4, 4, 1] });
     const w = new Model({ inputs: x, outputs: ops.maxPool2d(x, { poolSize: [2, 2] }) });
     expect(() => toOnnx(w)).toThrow(/the graph applies the op 'maxPool2d', which has no ONNX export/);

@@ -4,9 +4,10 @@
 // the start, the first logits and the final weights must agree within float32 error (the
 // generator's own float32 replay drifts 9e-6 relative on A's losses, 4e-6 on its weights).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, Sequential, Model, input, layers, ops, optimizers, parameter, valueAndGrad, type Parameter } from 'wasmnn';
+import { init, Sequential, Model, input, layers, ops, optimizers, parameter, valueAndGrad } from 'wasmnn';
 import { golden } from '../helpers/fixtures.js';
 import { expectClose } from '../helpers/wasm.js';
+import { expectCentralDifferences } from '../helpers/central-differences.js';
 import { conv2d as conv2dRef, conv2dBackward, conv2dGeometry } from '../../src/reference/conv.js';
 import { batchedMatmul } from '../../src/reference/gemm.js';
 import { permute } from '../../src/reference/permute.js';
@@ -81,21 +82,6 @@ describe('small CNNs against PyTorch float64 (30 Adam steps on 8x8 digits)', () 
     m.dispose();
   });
 });
-
-// (L(v + h) - L(v - h)) / 2h at one element of each parameter against the gradient f() left
-// there; L linear in that element, so only float32 rounding separates them.
-function expectCentralDifferences(f: () => number, at: readonly (readonly [Parameter, number])[], tol: number): void {
-  f();
-  for (const [P, i] of at) {
-    const h = 0.25, v0 = P.value[i], grad = P.grad[i];
-    P.value[i] = v0 + h;
-    const up = f();
-    P.value[i] = v0 - h;
-    const down = f();
-    P.value[i] = v0;
-    expect(Math.abs((up - down) / (2 * h) - grad)).toBeLessThan(tol * (1 + Math.abs(grad)));
-  }
-}
 
 // A pseudo-random sequence in [-1, 1), the same for every run.
 const noise = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 9.1 + i * 12.9898) * 0.999);

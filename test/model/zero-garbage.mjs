@@ -90,10 +90,11 @@ function gradLoop(steps) {
 const grad = await measured(() => gradLoop(WARM), () => gradLoop(1_000_000));
 
 // A CNN's trainOnBatch on one 4x4x1 image it refills in place: im2col, the GEMMs, the bias-ReLU
-// over positions, max pooling, the reshape, col2im's gradient path and Adam.
+// over positions, max pooling, spatial dropout's masks, the reshape, col2im's gradient path and Adam.
 const c = new Sequential([
   layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [4, 4, 1] }),
   layers.maxPooling2d({ poolSize: 2 }),
+  layers.spatialDropout2d({ rate: 0.25 }),
   layers.flatten(),
   layers.dense({ units: 1 }),
 ], { seed: 0 });

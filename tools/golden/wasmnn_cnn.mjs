@@ -1,6 +1,6 @@
 // The wasmnn half of the PyTorch check of the image layers (see test/fixtures/README.md): two
-// seeded CNNs, exported as toSafetensors(m, { layout: 'pytorch' }) and toPytorchModule(m) to
-// test/fixtures/wasmnn_cnn_{a,b}.safetensors and .py. tools/golden/wasmnn_cnn_check.py loads them in
+// seeded CNNs, a 1-D one, one with zero padding and one with batch norm of sequences, exported as toSafetensors(m, { layout: 'pytorch' }) and
+// toPytorchModule(m) to test/fixtures/wasmnn_cnn_{a,b,c,d,e}.safetensors and .py. tools/golden/wasmnn_cnn_check.py loads them in
 // PyTorch and records its outputs; test/interop/pytorch-cnn.test.ts rebuilds the same models and
 // checks the files and the outputs. Run from the repository root after `npm run build`:
 //   node tools/golden/wasmnn_cnn.mjs
@@ -23,7 +23,7 @@ function setNorm(m) {
   return m;
 }
 
-/** a: [9, 8, 3] images; b: rows of 48 reshaped to [6, 4, 2]. */
+/** a: [9, 8, 3] images; b: rows of 48 reshaped to [6, 4, 2]; c: sequences [11, 3] (conv1d); d: [5, 4, 2] images, zero padded; e: rows of 12 as [4, 3] sequences. */
 export function cnnModels() {
   const a = new Sequential([
     layers.conv2d({ inputShape: [9, 8, 3], filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), // pads [1, 1] x [0, 1]: ZeroPad2d
@@ -46,7 +46,37 @@ export function cnnModels() {
     layers.globalAveragePooling2d(),
     layers.dense({ units: 3, activation: 'softmax' }),
   ], { seed: 8 });
-  return { a: setNorm(a), b: setNorm(b) };
+  // c: sequences [11, 3]; in PyTorch channels first [n, 3, 11] from the input on (nn.Conv1d).
+  const c = new Sequential([
+    layers.conv1d({ inputShape: [11, 3], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), // pads [1, 1]: padding=1
+    layers.conv1d({ filters: 4, kernelSize: 2, dilationRate: 2, padding: 'causal', groups: 2, activation: 'tanh' }), // pads [2, 0]: ConstantPad1d
+    layers.activation({ activation: 'softmax' }), // over the channels: dim=1
+    layers.dense({ units: 3 }), // on the last axis: ChannelsLast before
+    layers.conv1d({ filters: 2, kernelSize: 3, padding: [1, 1], useBias: false }), // ChannelsFirst before
+    layers.flatten(), // ChannelsLast before
+    layers.dense({ units: 2 }),
+  ], { seed: 9 });
+  // d: zero padding (nn.ZeroPad2d) in Keras' forms around a conv and before a pool.
+  const d = new Sequential([
+    layers.zeroPadding2d({ inputShape: [5, 4, 2], padding: [[1, 2], [0, 3]] }),
+    layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }),
+    layers.zeroPadding2d({ padding: [2, 1] }),
+    layers.maxPooling2d({ poolSize: 2 }),
+    layers.zeroPadding2d(),
+    layers.flatten(),
+    layers.dense({ units: 2 }),
+  ], { seed: 10 });
+  // e: batch norm of sequences (BatchNorm1d on [n, c, width]) between a Linear and a conv1d.
+  const e = new Sequential([
+    layers.reshape({ inputShape: [12], targetShape: [4, 3] }),
+    layers.batchNorm(), // ChannelsFirst before
+    layers.dense({ units: 2, activation: 'tanh' }), // ChannelsLast before
+    layers.conv1d({ filters: 3, kernelSize: 2 }), // ChannelsFirst before
+    layers.batchNorm({ eps: 1e-3 }), // stays channels first
+    layers.flatten(), // ChannelsLast before
+    layers.dense({ units: 1 }),
+  ], { seed: 11 });
+  return { a: setNorm(a), b: setNorm(b), c, d, e: setNorm(e) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

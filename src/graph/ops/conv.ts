@@ -84,6 +84,41 @@ export function conv2d(x: SymbolicTensor, w: SymbolicTensor, o: Conv2dAttrs = {}
   return concat(parts, -1);
 }
 
+// ---- conv1d: conv2d over a height of 1 --------------------------------------------------
+
+/** 'valid', 'same' (TensorFlow's), 'causal' (Keras: dilation*(k-1) zeros before, none after) or [left, right]. */
+export type Padding1d = 'valid' | 'same' | 'causal' | readonly [number, number];
+
+export interface Conv1dAttrs {
+  stride?: number;
+  padding?: Padding1d;
+  dilation?: number;
+  groups?: number;
+}
+
+/** conv1d's padding as conv2d's on a height of 1 (no pads above or below). */
+export function conv1dPadding(op: string, p: Padding1d | undefined, k: number, dilation: number): Padding {
+  if (p === undefined || p === 'valid' || p === 'same') return p ?? 'valid';
+  if (p === 'causal') return [[0, 0], [dilation * (k - 1), 0]];
+  if (Array.isArray(p) && p.length === 2 && p.every((d) => Number.isInteger(d) && d >= 0)) return [[0, 0], [p[0], p[1]]];
+  throw new RangeError(`wasmnn: ${op}: padding is 'valid', 'same', 'causal' or [left, right] of non-negative integers, got ${JSON.stringify(p)}`);
+}
+
+/**
+ * y [batch, ow, cout] = x [batch, width, cin] convolved with w [kw, cin/groups, cout] (tfjs'
+ * layout), no bias: conv2d of x as [batch, 1, width, cin] and w as [1, kw, cin/groups, cout]
+ * (reshapes, no copy), so it shares conv2d's kernels, gradients and thread split.
+ */
+export function conv1d(x: SymbolicTensor, w: SymbolicTensor, o: Conv1dAttrs = {}, op = 'conv1d'): SymbolicTensor {
+  if (x.rank !== 3) throw new ShapeError(`wasmnn: ${op} takes input [batch, width, channels], got ${showShape(x.shape)} (rank ${x.rank})`);
+  if (w.rank !== 3) throw new ShapeError(`wasmnn: ${op} takes a filter [kw, cin/groups, cout], got ${w}`);
+  const stride = o.stride ?? 1, dilation = o.dilation ?? 1;
+  const padding = conv1dPadding(op, o.padding, w.shape[0], dilation);
+  const x2 = reshape(x, [x.shape[0], 1, x.shape[1], x.shape[2]], op);
+  const y = conv2d(x2, reshape(w, [1, ...w.shape], op), { strides: [1, stride], dilations: [1, dilation], padding, groups: o.groups }, op);
+  return reshape(y, [y.shape[0], y.shape[2], y.shape[3]], op);
+}
+
 // ---- pooling ---------------------------------------------------------------------------
 
 export interface Pool2dAttrs {
