@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { init, data, plot, schedules } from 'wasmnn';
 import { readData, weightDecayRun, optimizersSideBySide, diabetesL2, moonsOverfitting, MOONS_STARTS, meanGap, digitsCnn } from './experiments.js';
 import { charLm } from './char-lm.js';
+import { gptLm } from './gpt-lm.js';
 
 const OUT = new URL('../out/', import.meta.url);
 mkdirSync(OUT, { recursive: true });
@@ -105,6 +106,24 @@ for (let s = 1; s <= 1500; s++) {
 }
 console.log(table(['step', 'train loss', 'validation loss'], lmRows));
 console.log(`nats per character; a vocabulary of ${lm.tok.vocabSize} (uniform ${Math.log(lm.tok.vocabSize).toFixed(3)}, unigram ${lm.unigram.toFixed(3)}). A sample: ${JSON.stringify(lm.sample(100, 'And God '))}`);
+
+// 7. A character-level GPT on the same text (examples/gpt-lm.js; nanoGPT's small configuration on
+//    Debian's fortunes: node examples/char-gpt.js).
+console.log('\n7. A character-level GPT on Genesis 1-3 (2 pre-norm transformer blocks, 4 heads, width 64, block 32, dropout 0.2; AdamW 3e-3, batch 16)');
+const gpt = gptLm(await data.loadBuiltin('genesis'), { nLayer: 2, nHead: 4, width: 64, block: 32, batchSize: 16, lr: 3e-3, dropout: 0.2 });
+const gptRows = [['0', '', gpt.validationLoss(10).toFixed(3)]];
+const gptStart = performance.now();
+let gptRun = 0;
+for (let s = 1; s <= 1000; s++) {
+  gptRun += gpt.step();
+  if (s % 250 === 0) {
+    gptRows.push([String(s), (gptRun / 250).toFixed(3), gpt.validationLoss(10).toFixed(3)]);
+    gptRun = 0;
+  }
+}
+const gptSeconds = (performance.now() - gptStart) / 1000;
+console.log(table(['step', 'train loss', 'validation loss'], gptRows));
+console.log(`${gpt.model.countParams()} parameters, ${((1000 * gpt.tokensPerStep) / gptSeconds).toFixed(0)} training tokens/s (validation included). A sample (temperature 0.8): ${JSON.stringify(gpt.sample(160, 'And God ', { temperature: 0.8 }))}`);
 
 // The learning-rate schedules, as pictures.
 const sched = [
