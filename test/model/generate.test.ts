@@ -2,7 +2,8 @@
 // a full forward run over the window at every step (a model of the window's own length while it is
 // shorter than the block, the block's last positions after); samples follow softmax(logits / T)
 // over the top k; a seed repeats the tokens, also on 2 threads; the call leaves the arena as it
-// found it; the refusals.
+// found it, and 200 000 tokens make no garbage; the refusals.
+import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { init, layers, Sequential, type Layer, type Runtime } from 'wasmnn';
 
@@ -97,6 +98,11 @@ describe('generate', () => {
     expect(rt.splitCalls()).toBeGreaterThan(before);
     rt.close();
   }, 60_000);
+
+  it('200 000 tokens, greedy and sampled, cause no minor GC (test/model/zero-garbage-generate.mjs, a clean process)', () => {
+    const out = execFileSync(process.execPath, ['--expose-gc', 'test/model/zero-garbage-generate.mjs'], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ greedy: 0, sampled: 0, control: true, tokens: 200_000, valid: true });
+  }, 120_000);
 
   it('refuses bad prompts, options and models, naming the numbers', async () => {
     await init(undefined, { simd: 'plain', threads: 1 });
