@@ -3,6 +3,7 @@ export { init, relaxedSimdSupported, type WasmSource, type InitOptions, type Run
 export { OutOfMemoryError } from './memory/arena.js';
 export { Sequential, type SequentialOptions } from './model/sequential.js';
 export { Model, type ModelOptions, type ModelGraph, type CompileOptions, type GraphLoss } from './model/model.js';
+export type { GenerateOptions } from './model/generate.js';
 export { TrainingError, type FitOptions, type History, type EpochLogs } from './model/types.js';
 export { input, SymbolicTensor, type InputOptions } from './graph/symbolic.js';
 export { ShapeError } from './graph/op.js';

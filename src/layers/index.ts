@@ -76,4 +76,16 @@ export const embedding = (options: EmbeddingOptions): Embedding => new Embedding
 export const layerNormalization = (options: LayerNormalizationOptions = {}): LayerNormalization => new LayerNormalization(options);
 
 export { Embedding, type EmbeddingOptions, LayerNormalization, type LayerNormalizationOptions };
+
+// ---- a GPT's layers --------------------------------------------------------------------------
+import { PositionalEmbedding, type PositionalEmbeddingOptions } from './positional-embedding.js';
+import { TransformerBlock, type TransformerBlockOptions } from './transformer-block.js';
+
+/** A learned table [maxLength, outputDim] added to [batch, t, outputDim] (row p to position p; nanoGPT's wpe). */
+export const positionalEmbedding = (options: PositionalEmbeddingOptions): PositionalEmbedding => new PositionalEmbedding(options);
+
+/** nanoGPT's pre-norm Block: x + attn(ln_1(x)), then x + mlp(ln_2(x)) (causal by default, GELU MLP of mlpRatio x width). */
+export const transformerBlock = (options: TransformerBlockOptions): TransformerBlock => new TransformerBlock(options);
+
+export { PositionalEmbedding, type PositionalEmbeddingOptions, TransformerBlock, type TransformerBlockOptions };
 export type { ActivationName, ActivationSpec } from './activations.js';

@@ -37,12 +37,12 @@ import { HeapViews } from './resident.js';
 import { TrainStep } from './step.js';
 import { Inference } from './inference.js';
 import { fit, type FitRooms } from './fit.js';
+import { generate, type GenerateOptions } from './generate.js';
 import { toSafetensors, fromSafetensors, type SafetensorsOptions, type SafetensorsLayout } from '../interop/safetensors.js';
 import { toTfjs, type TfjsArtifacts } from '../interop/tfjs.js';
 import type { OnnxExportOptions } from '../interop/onnx-export.js';
 import type { OnnxImportOptions } from '../interop/onnx-import.js';
 import { CharTokenizer } from '../data/tokenizer.js';
-
 export type { ModelOptions, GraphLoss, CompileOptions, ModelGraph } from './view.js';
 
 const MODEL_KEYS = optionKeys<ModelOptions>({ seed: true, name: true });
@@ -228,6 +228,11 @@ export class Model implements ModelView {
   /** The model's outputs for x (evaluation mode), one row per input row; a list of matrices for several outputs. */
   predict(xIn: MatrixLike | readonly MatrixLike[]): Matrix {
     return this.inference.predict(xIn);
+  }
+
+  /** A causal language model's prompt and maxNewTokens more ids, sampled (temperature, topK) from a seeded stream; the window cropped to the input's length as nanoGPT. */
+  generate(prompt: Int32Array | readonly number[], options: GenerateOptions): Int32Array {
+    return generate(this.rooms, this.layers, prompt, options);
   }
 
   /** Copies of every parameter, kernel then bias per layer (W is [in, out]). */

@@ -158,6 +158,8 @@ function spatialFrom(c: Record<string, unknown>, first: boolean, where: string):
     case 'zeroPadding2d': return layers.zeroPadding2d({ ...common, padding: o.padding });
     case 'embedding': return layers.embedding({ ...common, inputDim: o.inputDim, outputDim: o.outputDim });
     case 'layerNormalization': return layers.layerNormalization({ ...common, epsilon: o.epsilon, axis: o.axis });
+    case 'positionalEmbedding': return layers.positionalEmbedding({ ...common, maxLength: o.maxLength, outputDim: o.outputDim });
+    case 'transformerBlock': return layers.transformerBlock({ ...common, numHeads: o.numHeads, keyDim: o.keyDim, mlpRatio: o.mlpRatio, dropout: o.dropout, causal: o.causal, epsilon: o.epsilon });
     case 'conv1d': return layers.conv1d({ ...conv, filters: o.filters, groups: o.groups });
     case 'spatialDropout2d': {
       const l = layers.spatialDropout2d({ ...common, rate: o.rate, seed: o.seed });

@@ -1,0 +1,121 @@
+// Autoregressive sampling from a causal language model (nanoGPT's generate): a model whose one
+// input is int32 ids [t] and whose output is logits [t, vocab]. Each new token:
+//   window = the last t tokens (cropped as nanoGPT crops to block_size), run once,
+//   logits of the window's last position / temperature, all but the topK largest set to -inf,
+//   p = softmax (the wasm kernel, in f64), token = the first i with u * sum(p) < p_0 + ... + p_i,
+//   u uniform in [0, 1) from a xoshiro128** stream seeded by `seed` (the kernels' own RNG).
+// temperature 0 takes the argmax (the first largest). A window shorter than t sits at positions
+// 0..n-1 with zeros after it: in a causal model position n-1 never sees them, so its logits are
+// those of a run at length n (nanoGPT's), from the one predict program planned for t.
+// Every number on the way is computed in wasm or in IEEE float64 in JS (no Math.exp), so the
+// same seed gives the same tokens on every JS runtime and thread count (for one wasm build: the
+// relaxed-SIMD build's fused multiply-adds may round logits differently).
+// NOTE: each token re-runs the whole window (t positions); there is no key/value cache yet.
+// A call allocates its output, the window and scratch once; the loop over tokens allocates nothing.
+import { BATCH } from '../graph/symbolic.js';
+import { checkOptions, optionKeys } from '../validate/options.js';
+import type { Layer } from '../layers/layer.js';
+import type { Rooms } from './rooms.js';
+
+export interface GenerateOptions {
+  /** How many tokens to append. */
+  maxNewTokens: number;
+  /** Divides the logits; 0 takes the most likely token. Default 1. */
+  temperature?: number;
+  /** Samples among the k most likely tokens only (ties with the k-th kept, as nanoGPT). */
+  topK?: number;
+  /** Seeds the sampling stream; default 0. The same seed, prompt and weights give the same tokens. */
+  seed?: number;
+  /** Crop the window to the model's last t tokens (nanoGPT); false refuses a sequence that would outgrow t. Default true. */
+  crop?: boolean;
+}
+
+const KEYS = optionKeys<GenerateOptions>({ maxNewTokens: true, temperature: true, topK: true, seed: true, crop: true });
+
+/** The prompt followed by maxNewTokens sampled tokens. */
+export function generate(r: Rooms, layers: readonly Layer[], prompt: Int32Array | readonly number[], options: GenerateOptions): Int32Array {
+  checkOptions('generate', options, KEYS, { max_new_tokens: { use: 'maxNewTokens' }, top_k: { use: 'topK' }, numTokens: { use: 'maxNewTokens' } });
+  const c = r.compiled, x = r.inputs[0], out = c.lowered[0];
+  if (r.inputs.length !== 1 || x.dtype !== 'int32' || x.rank !== 2 || out.rank !== 3 || out.shape[0] !== BATCH || out.shape[1] !== x.shape[1]) {
+    throw new TypeError(`wasmnn: generate needs a language model with one int32 input [batch, t] and logits [batch, t, vocab]; this one maps ${r.inputs.map(String).join(', ')} to ${c.lowered.map(String).join(', ')}`);
+  }
+  const acausal = layers.find((l) => (l.kind === 'multiHeadAttention' || l.kind === 'transformerBlock') && (l.getConfig() as { causal: boolean }).causal !== true);
+  if (acausal) throw new TypeError(`wasmnn: generate needs a causal model, but ${acausal.name} (${acausal.kind}) is not causal: its positions see later ones`);
+  const T = x.shape[1], vocab = out.shape[2];
+  const { maxNewTokens, temperature = 1, topK, seed = 0, crop = true } = options ?? ({} as GenerateOptions);
+  const fail = (what: string, v: unknown) => new RangeError(`wasmnn: generate: ${what}, got ${String(v)}`);
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw fail('maxNewTokens must be a whole number >= 0', maxNewTokens);
+  if (typeof temperature !== 'number' || !(temperature >= 0) || !Number.isFinite(temperature)) throw fail('temperature must be a finite number >= 0', temperature);
+  if (topK !== undefined && (!Number.isInteger(topK) || topK < 1 || topK > vocab)) throw fail(`topK must be an integer in [1, ${vocab}] (the vocabulary)`, topK);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw fail('seed must be a non-negative integer', seed);
+  if (typeof crop !== 'boolean') throw fail('crop must be true or false', crop);
+  if (!(prompt instanceof Int32Array) && !Array.isArray(prompt)) throw new TypeError(`wasmnn: generate: the prompt must be an Int32Array or an array of token ids, got ${typeof prompt}`);
+  const n0 = prompt.length;
+  if (n0 === 0) throw new RangeError('wasmnn: generate: the prompt is empty (give at least one token id)');
+  for (let i = 0; i < n0; i++) if (!Number.isInteger(prompt[i]) || prompt[i] < 0) throw new RangeError(`wasmnn: generate: prompt[${i}] is ${prompt[i]}, not a token id (a whole number >= 0)`);
+  if (!crop && n0 + maxNewTokens > T) throw new RangeError(`wasmnn: generate: the prompt's ${n0} tokens and ${maxNewTokens} new ones make ${n0 + maxNewTokens}, more than the model's ${T} positions (crop: true keeps the last ${T})`);
+
+  r.weights.alive();
+  const tokens = new Int32Array(n0 + maxNewTokens);
+  tokens.set(prompt);
+  if (c.maxRows === 0) c.maxRows = 1;
+  const { prog } = c.program('predict', false);
+  const { arena, kernels: k } = r.rt;
+  // One block: the window [T] int32, scaled logits and probabilities [vocab] each, the RNG state, u.
+  const ids = arena.alloc(4 * (T + 2 * vocab + 5)), scaled = ids + 4 * T, probs = scaled + 4 * vocab, state = probs + 4 * vocab, u = state + 16;
+  const sorted = topK === undefined ? undefined : new Float32Array(vocab);
+  k.rng_seed(state, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+  const heap = r.heap;
+  try {
+    prog.bind(x, ids);
+    for (let len = n0; len < tokens.length; len++) {
+      const n = Math.min(len, T), from = len - n;
+      heap.refresh();
+      const i32 = heap.i32, at = ids >>> 2;
+      for (let i = 0; i < T; i++) i32[at + i] = i < n ? tokens[from + i] : 0;
+      prog.exec(1);
+      heap.refresh();
+      const row = (prog.ptr(out) >>> 2) + (n - 1) * vocab;
+      tokens[len] = temperature === 0 ? argmax(heap.f32, row, vocab) : sample(r, heap.f32, row, vocab, temperature, sorted, topK ?? vocab, scaled, probs, state, u);
+    }
+  } finally {
+    prog.unbind(x);
+    arena.release(ids);
+  }
+  return tokens;
+}
+
+function argmax(f32: Float32Array, row: number, vocab: number): number {
+  let best = 0;
+  for (let i = 1; i < vocab; i++) if (f32[row + i] > f32[row + best]) best = i;
+  if (Number.isNaN(f32[row + best])) throw new Error('wasmnn: generate: the model gave NaN logits');
+  return best;
+}
+
+function sample(r: Rooms, f32: Float32Array, row: number, vocab: number, temperature: number, sorted: Float32Array | undefined, topK: number, scaled: number, probs: number, state: number, u: number): number {
+  const s = scaled >>> 2, p = probs >>> 2, k = r.rt.kernels;
+  for (let i = 0; i < vocab; i++) {
+    const v = f32[row + i];
+    if (Number.isNaN(v)) throw new Error('wasmnn: generate: the model gave NaN logits');
+    f32[s + i] = v / temperature;
+  }
+  if (sorted && topK < vocab) {
+    for (let i = 0; i < vocab; i++) sorted[i] = f32[s + i];
+    sorted.sort();
+    const kth = sorted[vocab - topK];
+    for (let i = 0; i < vocab; i++) if (f32[s + i] < kth) f32[s + i] = -Infinity;
+  }
+  k.softmax_rows_f32(probs, scaled, 1, vocab);
+  k.rng_uniform_f32(u, 1, 0, 1, state);
+  let total = 0;
+  for (let i = 0; i < vocab; i++) total += f32[p + i];
+  const target = f32[u >>> 2] * total;
+  let acc = 0, last = 0;
+  for (let i = 0; i < vocab; i++) {
+    const q = f32[p + i];
+    if (q > 0) last = i;
+    acc += q;
+    if (target < acc) return i;
+  }
+  return last;
+}
