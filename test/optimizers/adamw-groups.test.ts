@@ -142,3 +142,22 @@ describe('errors', () => {
     expect(bits([w.value])).toEqual(bits([w2.value]));
   });
 });
+
+describe('the sequence layers give their parameters roles, so that exclude finds them', () => {
+  it('embedding and positional tables are embeddings, layer norms and the block norms are norms, block biases are biases', async () => {
+    await init(undefined, { simd: 'plain', threads: 1 });
+    const m = new Sequential([
+      layers.embedding({ inputDim: 7, outputDim: 8, inputShape: [4] } as never),
+      layers.positionalEmbedding({ maxLength: 4, outputDim: 8 }),
+      layers.transformerBlock({ numHeads: 2 }),
+      layers.layerNormalization(),
+      layers.dense({ units: 7 }),
+    ], { seed: 1 });
+    const roles = m.parameters().map((p) => [p.name.replace(/^[a-z_]+_\d+\//, ''), p.role]);
+    const byRole = (r: string) => roles.filter(([, role]) => role === r).map(([name]) => name).sort();
+    expect(byRole('embedding')).toEqual(['embeddings', 'embeddings']);
+    expect(byRole('norm')).toEqual(['beta', 'gamma', 'ln_1/beta', 'ln_1/gamma', 'ln_2/beta', 'ln_2/gamma']);
+    expect(byRole('bias').length).toBe(5); // the block's 4 dense biases and the head's
+    m.dispose();
+  });
+});
