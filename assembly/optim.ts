@@ -11,6 +11,8 @@
 //             momentum: b <- mu*b + g/r, w <- w - lr*b; else w <- w - lr*(g/r)
 //   adam:     m <- b1*m + (1-b1)*g; v <- b2*v + (1-b2)*g^2; [ams: vm <- max(vm, v)];
 //             w <- keep*w - stepSize*(m/(sqrt(v)*invSqrtBc2 + eps))   (keep = 1-lr*wd for AdamW)
+//             mask != 0: an int32 per element, and wd and keep apply only where it is not 0;
+//             the scalars in memory (hyper), see adam_f32
 //   adamax:   m <- b1*m + (1-b1)*g; u <- max(b2*u, |g|+eps); w <- w - clr*(m/u)
 //   nadam:    m, v as adam; r = sqrt(v*invBc2)+eps; w <- w - c1*(g/r) - c2*(m/r)
 //   adadelta: v <- r*v + (1-r)*g^2; d = sqrt(u+eps)/sqrt(v+eps)*g; u <- r*u + (1-r)*d^2; w <- w - lr*d
@@ -45,7 +47,7 @@ export function sgd_f32(w: usize, g: usize, n: i32, lr: f32, decay: f32): void {
 // (TAIL), so there is no second, scalar version to drift, and a parameter's update does not
 // depend on its position in the region.
 const TAIL: usize = ASC_FEATURE_THREADS ? SCRATCH_BASE + S_OPTIM_TAIL : memory.data(OPTIM_TAIL_BYTES, 16);
-const T0 = TAIL, T1 = TAIL + 16, T2 = TAIL + 32, T3 = TAIL + 48, T4 = TAIL + 64;
+const T0 = TAIL, T1 = TAIL + 16, T2 = TAIL + 32, T3 = TAIL + 48, T4 = TAIL + 64, T5 = TAIL + 80;
 
 @inline function at(p: usize, o: usize): usize {
   return p ? p + o : 0;
@@ -158,10 +160,15 @@ export function rmsprop_f32(w: usize, g: usize, sq: usize, gavg: usize, buf: usi
 }
 
 // vmax == 0: no AMSGrad. keep = 1 - lr*wd for decoupled decay (AdamW), 1 otherwise.
+// mask == 0: every element decays; else an int32 per element, 0 where neither wd nor keep applies
+// (a parameter left out of weight decay). The lanes choose between the two results bit for bit,
+// so a masked-out element gets exactly what a call with wd = 0, keep = 1 gives it.
 // PyTorch: w += -stepSize * m / (sqrt(v)/sqrt(bc2) + eps), here with the inverse passed in.
-@inline function adamBody(w: usize, g: usize, m: usize, v: usize, vmax: usize, ss: v128, b1: v128, ob1: v128, b2: v128, ob2: v128, eps: v128, ib: v128, wd: v128, hasWd: bool, keep: v128, hasKeep: bool): void {
+@inline function adamBody(w: usize, g: usize, m: usize, v: usize, vmax: usize, mask: usize, ss: v128, b1: v128, ob1: v128, b2: v128, ob2: v128, eps: v128, ib: v128, wd: v128, hasWd: bool, keep: v128, hasKeep: bool): void {
   const wi = v128.load(w);
-  const gi = decayed(v128.load(g), wi, wd, hasWd);
+  const g0 = v128.load(g);
+  const on = mask != 0 ? i32x4.ne(v128.load(mask), i32x4.splat(0)) : i32x4.splat(-1);
+  const gi = mask != 0 && hasWd ? v128.bitselect(decayed(g0, wi, wd, true), g0, on) : decayed(g0, wi, wd, hasWd);
   const mi = f32x4.add(f32x4.mul(b1, v128.load(m)), f32x4.mul(ob1, gi));
   let vi = f32x4.add(f32x4.mul(b2, v128.load(v)), f32x4.mul(ob2, f32x4.mul(gi, gi)));
   v128.store(m, mi);
@@ -171,11 +178,16 @@ export function rmsprop_f32(w: usize, g: usize, sq: usize, gavg: usize, buf: usi
     v128.store(vmax, vi);
   }
   const den = f32x4.add(f32x4.mul(f32x4.sqrt(vi), ib), eps);
-  const wk = hasKeep ? f32x4.mul(keep, wi) : wi;
+  const wk = hasKeep ? (mask != 0 ? v128.bitselect(f32x4.mul(keep, wi), wi, on) : f32x4.mul(keep, wi)) : wi;
   v128.store(w, f32x4.sub(wk, f32x4.mul(ss, f32x4.div(mi, den))));
 }
 
-export function adam_f32(w: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32, stepSize: f64, beta1: f64, beta2: f64, eps: f64, invSqrtBc2: f64, wd: f64, keep: f64): void {
+// The scalars are 7 f64 at `hyper` (8-byte aligned): stepSize, beta1, beta2, eps, invSqrtBc2, wd,
+// keep. Not arguments: a JS call site shared by kernels of one arity (the thread dispatcher's) boxes
+// every double it passes, garbage each step; pointers and counts are small integers and are not.
+export function adam_f32(w: usize, g: usize, m: usize, v: usize, vmax: usize, mask: usize, n: i32, hyper: usize): void {
+  const stepSize = load<f64>(hyper), beta1 = load<f64>(hyper, 8), beta2 = load<f64>(hyper, 16), eps = load<f64>(hyper, 24);
+  const invSqrtBc2 = load<f64>(hyper, 32), wd = load<f64>(hyper, 40), keep = load<f64>(hyper, 48);
   const ss = f32x4.splat(<f32>stepSize), b1 = f32x4.splat(<f32>beta1), ob1 = f32x4.splat(<f32>(1 - beta1));
   const b2 = f32x4.splat(<f32>beta2), ob2 = f32x4.splat(<f32>(1 - beta2)), ev = f32x4.splat(<f32>eps);
   const ib = f32x4.splat(<f32>invSqrtBc2), wdv = f32x4.splat(<f32>wd), kp = f32x4.splat(<f32>keep);
@@ -183,13 +195,13 @@ export function adam_f32(w: usize, g: usize, m: usize, v: usize, vmax: usize, n:
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    adamBody(w + o, g + o, m + o, v + o, at(vmax, o), ss, b1, ob1, b2, ob2, ev, ib, wdv, hasWd, kp, hasKeep);
+    adamBody(w + o, g + o, m + o, v + o, at(vmax, o), at(mask, o), ss, b1, ob1, b2, ob2, ev, ib, wdv, hasWd, kp, hasKeep);
   }
   const r = n - i;
   if (r) {
     const o = <usize>i << 2;
     const tv = padIn(T4, at(vmax, o), r);
-    adamBody(padIn(T0, w + o, r), padIn(T1, g + o, r), padIn(T2, m + o, r), padIn(T3, v + o, r), tv, ss, b1, ob1, b2, ob2, ev, ib, wdv, hasWd, kp, hasKeep);
+    adamBody(padIn(T0, w + o, r), padIn(T1, g + o, r), padIn(T2, m + o, r), padIn(T3, v + o, r), tv, padIn(T5, at(mask, o), r), ss, b1, ob1, b2, ob2, ev, ib, wdv, hasWd, kp, hasKeep);
     padOut(w + o, T0, r);
     padOut(m + o, T2, r);
     padOut(v + o, T3, r);

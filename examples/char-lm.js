@@ -25,7 +25,7 @@ export function charLm(text, { context = 4, hidden = 256, batchSize = 128, lr = 
     layers.dense({ inputDim: context * V, units: hidden, activation: 'tanh' }),
     layers.dense({ units: V }),
   ], { seed });
-  model.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adamw({ lr, weightDecay }) });
+  model.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adamw({ lr, weightDecay, exclude: ['bias'] }) });
   model.tokenizer = tok; // saved with the model
   const batches = data.sequenceBatches(train, { blockSize: context, batchSize, seed: seed + 1 });
   const valBatches = data.sequenceBatches(validation, { blockSize: context, batchSize, seed: seed + 2 });

@@ -9,7 +9,7 @@ export { input, SymbolicTensor, type InputOptions } from './graph/symbolic.js';
 export { ShapeError } from './graph/op.js';
 export { valueAndGrad, type ValueAndGrad, type ValueAndGradOptions } from './graph/value-and-grad.js';
 export * as ops from './graph/api.js';
-export { Parameter, parameter } from './optimizers/parameter.js';
+export { Parameter, parameter, type ParamRole } from './optimizers/parameter.js';
 export { encodeModel, decodeModel, type SavedModel, type Topology, type ModelSource } from './model/serialize.js';
 export { Matrix, type MatrixLike } from './data/matrix.js';
 export * as layers from './layers/index.js';

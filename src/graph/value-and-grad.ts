@@ -134,7 +134,7 @@ function bindFreeLayers(traced: SymbolicTensor, rt: Runtime, seed: number): void
     k.rng_seed(state, seed >>> 0, (Math.floor(seed / 2 ** 32) + 0x9e3779b9) >>> 0);
     for (const l of free) {
       const ps = l.paramSpecs().map((s) => {
-        const p = parameter(s.shape, undefined, s.name);
+        const p = parameter(s.shape, undefined, s.name, s.role);
         s.initializer.fill(p.valuePtr, p.size, { k, state, fanIn: s.fanIn, fanOut: s.fanOut });
         return p;
       });

@@ -49,7 +49,7 @@ export class Embedding extends Layer {
 
   paramSpecs(): ParamSpec[] {
     const { inputDim, outputDim } = this.options;
-    return [{ name: `${this.name}/embeddings`, shape: [inputDim, outputDim], initializer: resolveInitializer(this.options.embeddingsInitializer, normal), fanIn: inputDim, fanOut: outputDim }];
+    return [{ name: `${this.name}/embeddings`, shape: [inputDim, outputDim], initializer: resolveInitializer(this.options.embeddingsInitializer, normal), fanIn: inputDim, fanOut: outputDim, role: 'embedding' }];
   }
 
   lower(x: SymbolicTensor): SymbolicTensor {

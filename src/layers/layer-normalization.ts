@@ -48,8 +48,8 @@ export class LayerNormalization extends Layer {
   paramSpecs(): ParamSpec[] {
     const n = this.inputUnits;
     return [
-      { name: `${this.name}/gamma`, shape: [n], initializer: ones(), fanIn: n, fanOut: n },
-      { name: `${this.name}/beta`, shape: [n], initializer: zeros(), fanIn: n, fanOut: n },
+      { name: `${this.name}/gamma`, shape: [n], initializer: ones(), fanIn: n, fanOut: n, role: 'norm' },
+      { name: `${this.name}/beta`, shape: [n], initializer: zeros(), fanIn: n, fanOut: n, role: 'norm' },
     ];
   }
 

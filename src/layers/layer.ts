@@ -7,7 +7,7 @@ import { input, makeEqn, showShape, SymbolicTensor, type DType, type ParamSlot, 
 import { ShapeError } from '../graph/op.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
-import type { Parameter } from '../optimizers/parameter.js';
+import type { Parameter, ParamRole } from '../optimizers/parameter.js';
 
 export interface ParamSpec {
   name: string;
@@ -16,6 +16,8 @@ export interface ParamSpec {
   fanIn: number;
   fanOut: number;
   regularizer?: Regularizer;
+  /** What the parameter is (AdamW's exclude reads it); default 'bias' for a name ending in '/bias', else 'weight'. */
+  role?: ParamRole;
 }
 
 export abstract class Layer {

@@ -54,7 +54,7 @@ export class PositionalEmbedding extends Layer {
 
   paramSpecs(): ParamSpec[] {
     const { maxLength, outputDim } = this.options;
-    return [{ name: `${this.name}/embeddings`, shape: [maxLength, outputDim], initializer: resolveInitializer(this.options.embeddingsInitializer, normal), fanIn: maxLength, fanOut: outputDim }];
+    return [{ name: `${this.name}/embeddings`, shape: [maxLength, outputDim], initializer: resolveInitializer(this.options.embeddingsInitializer, normal), fanIn: maxLength, fanOut: outputDim, role: 'embedding' }];
   }
 
   lower(x: SymbolicTensor): SymbolicTensor {

@@ -116,7 +116,8 @@ export class TransformerBlock extends Layer {
       const [fanIn, fanOut] = shapes[part];
       const shape = kind === 'kernel' ? [fanIn, fanOut] : [fanOut];
       const initializer = kind === 'gamma' ? ones() : kind === 'beta' ? zeros() : defaultUniform();
-      return { name: `${this.name}/${part}/${kind}`, shape, initializer, fanIn, fanOut };
+      const role = kind === 'gamma' || kind === 'beta' ? 'norm' : kind === 'bias' ? 'bias' : 'weight';
+      return { name: `${this.name}/${part}/${kind}`, shape, initializer, fanIn, fanOut, role };
     });
   }
 

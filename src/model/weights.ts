@@ -48,7 +48,7 @@ export class Weights {
     let offset = 0;
     specs.forEach((layerSpecs, i) => {
       const ps = layerSpecs.map((s) => {
-        const p = new Parameter(rt, s.name, s.shape, this.paramRegion + offset, this.gradRegion + offset);
+        const p = new Parameter(rt, s.name, s.shape, this.paramRegion + offset, this.gradRegion + offset, false, s.role);
         offset += p.size * 4;
         s.initializer.fill(p.valuePtr, p.size, { k, state: this.rngStates, fanIn: s.fanIn, fanOut: s.fanOut });
         if (s.regularizer) this.penalties.push({ p, r: s.regularizer });

@@ -7,3 +7,4 @@ export { adamax, Adamax, type AdamaxOptions } from './adamax.js';
 export { nadam, Nadam, type NadamOptions } from './nadam.js';
 export { adadelta, Adadelta, type AdadeltaOptions } from './adadelta.js';
 export { Optimizer, type OptimizerOptions, type LearningRate, type RateSchedule } from './optimizer.js';
+export { type DecayExclusion } from './decay-mask.js';

@@ -7,7 +7,10 @@ import { runtime, type Runtime } from '../wasm/init.js';
 import { whenCollected, forget, releaseBlocks } from '../memory/finalize.js';
 import { type Parameter, type Segment, segmentsOf } from './parameter.js';
 import type { Kernels } from '../wasm/exports.js';
-import { describe } from '../validate/describe.js';
+import { checkRange } from './checks.js';
+import { clippingOf, clipGradients, type Clipping } from './clipping.js';
+
+export { checkRange, checkBeta, checkEps, checkNonNegative } from './checks.js';
 
 /** Anything with `rate(step)`: a learning-rate schedule. */
 export interface RateSchedule {
@@ -33,16 +36,12 @@ export interface OptimizerOptions {
   clipNorm?: number;
   /** Clip every gradient element to [-clipValue, clipValue] (Keras clipvalue). */
   clipValue?: number;
+  /** Scale all gradients together to this L2 norm when theirs is larger (PyTorch's clip_grad_norm_, Keras global_clipnorm). */
+  globalClipNorm?: number;
 }
 
 /** The keys every optimizer's options have (for the unknown-key check). */
-export const OPTIMIZER_KEYS = { lr: true, clipNorm: true, clipValue: true } as const;
-
-export function checkRange(name: string, value: number, ok: boolean, what: string): void {
-  if (typeof value !== 'number' || Number.isNaN(value) || !ok) {
-    throw new RangeError(`wasmnn: ${name} must be ${what}, got ${describe(value)}`);
-  }
-}
+export const OPTIMIZER_KEYS = { lr: true, clipNorm: true, clipValue: true, globalClipNorm: true } as const;
 
 export abstract class Optimizer {
   abstract readonly kind: string;
@@ -60,7 +59,7 @@ export abstract class Optimizer {
    */
   epochs = 0;
   private params: Parameter[] = [];
-  private segments: Segment[] = [];
+  protected segments: Segment[] = [];
   private slots: number[][] = [];
   /** The runtime of the attached parameters: an optimizer steps them with their own init()'s kernels. */
   private rt: Runtime | undefined;
@@ -74,16 +73,19 @@ export abstract class Optimizer {
     if (typeof lr === 'number') checkRange('lr', lr, lr > 0 && Number.isFinite(lr), 'a positive finite number');
     else if (typeof lr?.rate !== 'function') throw new TypeError('wasmnn: lr must be a number or a schedule with rate(step)');
     this.lr = lr;
-    for (const key of ['clipNorm', 'clipValue'] as const) {
-      const v = options[key];
-      if (v !== undefined) checkRange(key, v, v > 0 && Number.isFinite(v), 'a positive finite number');
-    }
-    this.clipNorm = options.clipNorm;
-    this.clipValue = options.clipValue;
+    this.clipping = clippingOf(options);
   }
 
-  readonly clipNorm: number | undefined;
-  readonly clipValue: number | undefined;
+  private readonly clipping: Clipping;
+  get clipNorm(): number | undefined {
+    return this.clipping.clipNorm;
+  }
+  get clipValue(): number | undefined {
+    return this.clipping.clipValue;
+  }
+  get globalClipNorm(): number | undefined {
+    return this.clipping.globalClipNorm;
+  }
 
   /** Sets the learning rate (a positive number, or a schedule). */
   setLearningRate(lr: LearningRate): void {
@@ -142,13 +144,7 @@ export abstract class Optimizer {
     if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`wasmnn: the learning rate became ${lr} at step ${this.scheduleStep}`);
     this.iterations++;
     const k = this.rt!.kernels;
-    if (this.clipValue !== undefined) for (const s of this.segments) k.clip_f32(s.grad, s.n, this.clipValue);
-    if (this.clipNorm !== undefined) {
-      for (const p of this.params) {
-        const norm = Math.sqrt(k.sum_sq_f32(p.gradPtr, p.size));
-        if (norm > this.clipNorm) k.scale_f32(p.gradPtr, p.gradPtr, p.size, this.clipNorm / norm);
-      }
-    }
+    clipGradients(k, this.clipping, this.segments, this.params);
     this.prepare(lr);
     for (let i = 0; i < this.segments.length; i++) this.update(k, this.segments[i], this.slots[i], lr);
   }
@@ -262,7 +258,8 @@ export abstract class Optimizer {
 
   /** Options common to every optimizer, for getConfig(). */
   protected baseConfig(): Record<string, unknown> {
-    return { kind: this.kind, lr: typeof this.lr === 'number' ? this.lr : scheduleConfig(this.lr), clipNorm: this.clipNorm, clipValue: this.clipValue };
+    const c = { kind: this.kind, lr: typeof this.lr === 'number' ? this.lr : scheduleConfig(this.lr), clipNorm: this.clipNorm, clipValue: this.clipValue };
+    return this.globalClipNorm === undefined ? c : { ...c, globalClipNorm: this.globalClipNorm };
   }
 }
 
@@ -270,20 +267,6 @@ export abstract class Optimizer {
 function scheduleConfig(lr: RateSchedule): Record<string, unknown> | 'schedule' {
   const c = (lr as { getConfig?: () => Record<string, unknown> }).getConfig?.();
   return c && typeof c.kind === 'string' ? c : 'schedule';
-}
-
-/** The exponential-average factors (betas, alpha, rho) PyTorch accepts: [0, 1). */
-export function checkBeta(name: string, v: number): number {
-  checkRange(name, v, v >= 0 && v < 1, 'in [0, 1)');
-  return v;
-}
-export function checkEps(v: number): number {
-  checkRange('eps', v, v > 0 && Number.isFinite(v), 'a positive finite number');
-  return v;
-}
-export function checkNonNegative(name: string, v: number): number {
-  checkRange(name, v, v >= 0 && Number.isFinite(v), 'a finite number >= 0');
-  return v;
 }
 
 /** Attaches the optimizer to `params` when given: the tail of every factory. */

@@ -5,8 +5,20 @@ import { runtime, type Runtime } from '../wasm/init.js';
 import type { Arena } from '../memory/arena.js';
 import { whenCollected, forget, releaseBlocks } from '../memory/finalize.js';
 
+/**
+ * What a parameter is to its layer, for optimizers that treat kinds apart (AdamW's `exclude`): a
+ * layer's paramSpecs() set it; by default a spec named '.../bias' is a bias and any other a weight.
+ * Norm layers' scales and shifts are 'norm', embedding tables 'embedding'.
+ */
+export type ParamRole = 'weight' | 'bias' | 'norm' | 'embedding';
+export const PARAM_ROLES: readonly ParamRole[] = ['weight', 'bias', 'norm', 'embedding'];
+
+/** The role of a parameter called `name` whose layer gave none. */
+export const defaultRole = (name: string): ParamRole => (name.endsWith('/bias') ? 'bias' : 'weight');
+
 export class Parameter {
   readonly name: string;
+  readonly role: ParamRole;
   readonly shape: readonly number[];
   readonly size: number;
   readonly valuePtr: number;
@@ -20,8 +32,9 @@ export class Parameter {
   disposed = false;
   private readonly owned: boolean;
 
-  constructor(rt: Runtime, name: string, shape: readonly number[], valuePtr: number, gradPtr: number, owned = false) {
+  constructor(rt: Runtime, name: string, shape: readonly number[], valuePtr: number, gradPtr: number, owned = false, role: ParamRole = defaultRole(name)) {
     this.rt = rt;
+    this.role = role;
     this.arena = rt.arena;
     this.owned = owned;
     this.name = name;
@@ -70,14 +83,15 @@ function checkShape(shape: readonly number[]): void {
  * @example const w = parameter([1], [5]); const opt = optimizers.sgd({ lr: 0.1 }, [w]);
  *          w.grad.set([2 * w.value[0]]); opt.step();
  */
-export function parameter(shape: readonly number[], init?: ArrayLike<number>, name = 'parameter'): Parameter {
+export function parameter(shape: readonly number[], init?: ArrayLike<number>, name = 'parameter', role: ParamRole = defaultRole(name)): Parameter {
   checkShape(shape);
   const rt = runtime();
   const { arena } = rt;
   const size = shape.reduce((a, b) => a * b, 1);
   const valuePtr = arena.alloc(size * 4);
   const gradPtr = arena.alloc(size * 4);
-  const p = new Parameter(rt, name, shape, valuePtr, gradPtr, true);
+  if (!PARAM_ROLES.includes(role)) throw new RangeError(`wasmnn: parameter role must be one of ${PARAM_ROLES.join(', ')}, got ${JSON.stringify(role)}`);
+  const p = new Parameter(rt, name, shape, valuePtr, gradPtr, true, role);
   whenCollected(p, releaseBlocks(arena, [valuePtr, gradPtr]));
   p.value.fill(0);
   p.grad.fill(0);

@@ -68,6 +68,8 @@ export interface AdamSlots {
   m: Arr;
   v: Arr;
   vmax?: Arr;
+  /** The kernel's mask: where it is 0, neither wd nor keep applies (a parameter left out of decay). */
+  mask?: ArrayLike<number>;
 }
 
 /**
@@ -78,12 +80,13 @@ export interface AdamSlots {
 export function adam(w: Arr, g: Arr, s: AdamSlots, stepSize: number, beta1: number, beta2: number, eps: number, invSqrtBc2: number, wd: number, keep: number, r: Round = exact): void {
   const [ss, b1, ob1, b2, ob2, e, ib, kp] = [r(stepSize), r(beta1), r(1 - beta1), r(beta2), r(1 - beta2), r(eps), r(invSqrtBc2), r(keep)];
   for (let i = 0; i < w.length; i++) {
-    const gi = withDecay(r, g[i], w[i], wd);
+    const on = !s.mask || s.mask[i] !== 0;
+    const gi = on ? withDecay(r, g[i], w[i], wd) : g[i];
     const m = (s.m[i] = r(r(b1 * s.m[i]) + r(ob1 * gi)));
     let v = (s.v[i] = r(r(b2 * s.v[i]) + r(ob2 * r(gi * gi))));
     if (s.vmax) v = s.vmax[i] = Math.max(s.vmax[i], v);
     const den = r(r(r(Math.sqrt(v)) * ib) + e);
-    w[i] = r((keep !== 1 ? r(kp * w[i]) : w[i]) - r(ss * r(m / den)));
+    w[i] = r((keep !== 1 && on ? r(kp * w[i]) : w[i]) - r(ss * r(m / den)));
   }
 }
 

@@ -121,7 +121,7 @@ function wrap(name: KernelName, pool: Pool, op: number, s: Split): Function {
     if (to >= 0) a[to] = a[from];
     return pool.call(op, s);
   };
-  switch (arity) {
+  switch (arity as number) { // every arity a kernel may have, whether or not one has it now
     case 2: return (x0: number, x1: number) => { a[0] = x0; a[1] = x1; return go(); };
     case 3: return (x0: number, x1: number, x2: number) => { a[0] = x0; a[1] = x1; a[2] = x2; return go(); };
     case 4: return (x0: number, x1: number, x2: number, x3: number) => { a[0] = x0; a[1] = x1; a[2] = x2; a[3] = x3; return go(); };

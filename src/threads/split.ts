@@ -117,7 +117,7 @@ const table: Partial<Record<KernelName, Split>> = {
   sgd_momentum_f32: elementwise(10, 3, 3, OPT),
   adagrad_f32: elementwise(7, 3, 3, OPT),
   rmsprop_f32: elementwise(11, 5, 5, OPT),
-  adam_f32: elementwise(13, 5, 5, OPT),
+  adam_f32: elementwise(8, 6, 6, OPT),
   adamax_f32: elementwise(10, 4, 4, OPT),
   nadam_f32: elementwise(12, 4, 4, OPT),
   adadelta_f32: elementwise(9, 4, 4, OPT),

@@ -143,7 +143,7 @@ export const KERNEL_ARITY = {
   sgd_momentum_f32: 10, // (w, g, buf, n, lr, momentum, dampening, wd, decay, flags)
   adagrad_f32: 7, // (w, g, sum, n, lr, eps, wd)
   rmsprop_f32: 11, // (w, g, sq, gavg|0, buf|0, n, lr, alpha, eps, momentum, wd)
-  adam_f32: 13, // (w, g, m, v, vmax|0, n, stepSize, beta1, beta2, eps, invSqrtBc2, wd, keep)
+  adam_f32: 8, // (w, g, m, v, vmax|0, mask|0, n, hyper): mask an int32 per element, decay only where not 0; hyper 7 f64: stepSize, beta1, beta2, eps, invSqrtBc2, wd, keep
   adamax_f32: 10, // (w, g, m, u, n, clr, beta1, beta2, eps, wd)
   nadam_f32: 12, // (w, g, m, v, n, c1, c2, beta1, beta2, eps, invBc2, wd)
   adadelta_f32: 9, // (w, g, sq, acc, n, lr, rho, eps, wd)

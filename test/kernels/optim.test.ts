@@ -5,6 +5,12 @@ import { AWKWARD_SIZES, loadWasm, randn } from '../helpers/wasm.js';
 import { sgd, sgdMomentum, adagrad, rmsprop, adam, adamax, nadam, adadelta, type Arr } from '../../src/reference/optim.js';
 
 const w = loadWasm();
+/** adam_f32's 7 scalars (stepSize, beta1, beta2, eps, invSqrtBc2, wd, keep) as f64 in memory: its last argument. */
+const hyper = (...v: number[]) => {
+  const p = w.put(new Float32Array(14));
+  new Float64Array(w.memory.buffer, p, 7).set(v);
+  return p;
+};
 
 describe('sgd_f32: w <- (1 - decay)*w - lr*g', () => {
   it.each(AWKWARD_SIZES)('matches the scalar formula in float32 at n=%i, unaligned', (n) => {
@@ -56,6 +62,10 @@ type Case = {
   twin: (W: Arr, G: Arr, S: Arr[], r?: (x: number) => number) => void;
 };
 const f = Math.fround;
+// A decay mask as the optimizer writes it: an int32 per element, 0 where no decay applies (here
+// every third element, and nonzero values other than 1), put unaligned.
+const maskOf = (n: number) => Int32Array.from({ length: n }, (_, i) => (i % 3 === 1 ? 0 : i % 3 === 2 ? 7 : 1));
+const putMask = (n: number) => w.put(new Float32Array(maskOf(n).buffer), 3);
 const CASES: Case[] = [
   { name: 'sgd momentum + dampening + coupled decay', slots: 1, kernel: (pw, pg, [b], n) => w.k.sgd_momentum_f32(pw, pg, b, n, 0.1, 0.9, 0.1, 0.01, 0, 0), twin: (W, G, [b], r) => sgdMomentum(W, G, b, 0.1, 0.9, 0.1, 0.01, 0, false, false, r) },
   { name: 'sgd nesterov, first step, decoupled decay', slots: 1, kernel: (pw, pg, [b], n) => w.k.sgd_momentum_f32(pw, pg, b, n, 0.1, 0.9, 0, 0, 0.01, 3), twin: (W, G, [b], r) => sgdMomentum(W, G, b, 0.1, 0.9, 0, 0, 0.01, true, true, r) },
@@ -63,10 +73,12 @@ const CASES: Case[] = [
   { name: 'adagrad', slots: 1, kernel: (pw, pg, [s], n) => w.k.adagrad_f32(pw, pg, s, n, 0.01, 1e-10, 0.01), twin: (W, G, [s], r) => adagrad(W, G, s, 0.01, 1e-10, 0.01, r) },
   { name: 'rmsprop', slots: 1, kernel: (pw, pg, [q], n) => w.k.rmsprop_f32(pw, pg, q, 0, 0, n, 0.01, 0.99, 1e-8, 0, 0), twin: (W, G, [q], r) => rmsprop(W, G, q, null, null, 0.01, 0.99, 1e-8, 0, 0, r) },
   { name: 'rmsprop centered, momentum, decay', slots: 3, kernel: (pw, pg, [q, a, b], n) => w.k.rmsprop_f32(pw, pg, q, a, b, n, 0.01, 0.9, 1e-6, 0.5, 0.01), twin: (W, G, [q, a, b], r) => rmsprop(W, G, q, a, b, 0.01, 0.9, 1e-6, 0.5, 0.01, r) },
-  { name: 'adam', slots: 2, kernel: (pw, pg, [m, v], n) => w.k.adam_f32(pw, pg, m, v, 0, n, 0.01 / 0.1, 0.9, 0.999, 1e-8, 1 / Math.sqrt(0.001), 0, 1), twin: (W, G, [m, v], r) => adam(W, G, { m, v }, 0.01 / 0.1, 0.9, 0.999, 1e-8, 1 / Math.sqrt(0.001), 0, 1, r) },
-  { name: 'adam, coupled decay', slots: 2, kernel: (pw, pg, [m, v], n) => w.k.adam_f32(pw, pg, m, v, 0, n, 0.01, 0.8, 0.99, 1e-6, 1.3, 0.05, 1), twin: (W, G, [m, v], r) => adam(W, G, { m, v }, 0.01, 0.8, 0.99, 1e-6, 1.3, 0.05, 1, r) },
-  { name: 'amsgrad', slots: 3, kernel: (pw, pg, [m, v, x], n) => w.k.adam_f32(pw, pg, m, v, x, n, 0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1), twin: (W, G, [m, v, vmax], r) => adam(W, G, { m, v, vmax }, 0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1, r) },
-  { name: 'adamw (keep = 1 - lr*decay)', slots: 2, kernel: (pw, pg, [m, v], n) => w.k.adam_f32(pw, pg, m, v, 0, n, 0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1 - 1e-4), twin: (W, G, [m, v], r) => adam(W, G, { m, v }, 0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1 - 1e-4, r) },
+  { name: 'adam', slots: 2, kernel: (pw, pg, [m, v], n) => w.k.adam_f32(pw, pg, m, v, 0, 0, n, hyper(0.01 / 0.1, 0.9, 0.999, 1e-8, 1 / Math.sqrt(0.001), 0, 1)), twin: (W, G, [m, v], r) => adam(W, G, { m, v }, 0.01 / 0.1, 0.9, 0.999, 1e-8, 1 / Math.sqrt(0.001), 0, 1, r) },
+  { name: 'adam, coupled decay', slots: 2, kernel: (pw, pg, [m, v], n) => w.k.adam_f32(pw, pg, m, v, 0, 0, n, hyper(0.01, 0.8, 0.99, 1e-6, 1.3, 0.05, 1)), twin: (W, G, [m, v], r) => adam(W, G, { m, v }, 0.01, 0.8, 0.99, 1e-6, 1.3, 0.05, 1, r) },
+  { name: 'amsgrad', slots: 3, kernel: (pw, pg, [m, v, x], n) => w.k.adam_f32(pw, pg, m, v, x, 0, n, hyper(0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1)), twin: (W, G, [m, v, vmax], r) => adam(W, G, { m, v, vmax }, 0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1, r) },
+  { name: 'adamw (keep = 1 - lr*decay)', slots: 2, kernel: (pw, pg, [m, v], n) => w.k.adam_f32(pw, pg, m, v, 0, 0, n, hyper(0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1 - 1e-4)), twin: (W, G, [m, v], r) => adam(W, G, { m, v }, 0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1 - 1e-4, r) },
+  { name: 'adamw with a decay mask', slots: 2, kernel: (pw, pg, [m, v], n) => w.k.adam_f32(pw, pg, m, v, 0, putMask(n), n, hyper(0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1 - 1e-2)), twin: (W, G, [m, v], r) => adam(W, G, { m, v, mask: maskOf(W.length) }, 0.01, 0.9, 0.999, 1e-8, 1.1, 0, 1 - 1e-2, r) },
+  { name: 'adam with coupled decay, amsgrad and a decay mask', slots: 3, kernel: (pw, pg, [m, v, x], n) => w.k.adam_f32(pw, pg, m, v, x, putMask(n), n, hyper(0.01, 0.8, 0.99, 1e-6, 1.3, 0.05, 1)), twin: (W, G, [m, v, vmax], r) => adam(W, G, { m, v, vmax, mask: maskOf(W.length) }, 0.01, 0.8, 0.99, 1e-6, 1.3, 0.05, 1, r) },
   { name: 'adamax', slots: 2, kernel: (pw, pg, [m, u], n) => w.k.adamax_f32(pw, pg, m, u, n, 0.02, 0.9, 0.999, 1e-8, 0.01), twin: (W, G, [m, u], r) => adamax(W, G, m, u, 0.02, 0.9, 0.999, 1e-8, 0.01, r) },
   { name: 'nadam', slots: 2, kernel: (pw, pg, [m, v], n) => w.k.nadam_f32(pw, pg, m, v, n, 0.004, 0.006, 0.9, 0.999, 1e-8, 1000, 0.01), twin: (W, G, [m, v], r) => nadam(W, G, m, v, 0.004, 0.006, 0.9, 0.999, 1e-8, 1000, 0.01, r) },
   { name: 'adadelta', slots: 2, kernel: (pw, pg, [q, a], n) => w.k.adadelta_f32(pw, pg, q, a, n, 1, 0.9, 1e-6, 0.01), twin: (W, G, [q, a], r) => adadelta(W, G, q, a, 1, 0.9, 1e-6, 0.01, r) },
@@ -106,5 +118,22 @@ describe.each(CASES)('$name', (c) => {
       moved = Math.max(moved, Math.abs(ref.W[i] - W[i]));
     }
     expect(moved).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('adam_f32 with a decay mask', () => {
+  it.each(AWKWARD_SIZES)('gives a masked-out element the bits of a call without decay, and every other one those of a call with it (n=%i)', (n) => {
+    const W = Float32Array.from(randn(n, n + 11)), G = Float32Array.from(randn(n, n + 12, 0.1));
+    const run = (mask: number, wd: number, keep: number) => {
+      const pw = w.put(W, 1), pm = w.put(new Float32Array(n), 2), pv = w.put(new Float32Array(n), 3);
+      for (let t = 0; t < 3; t++) w.k.adam_f32(pw, w.put(G), pm, pv, 0, mask, n, hyper(0.01, 0.9, 0.999, 1e-8, 1.1, wd, keep));
+      return Array.from(w.f32(pw, n));
+    };
+    const mask = maskOf(n);
+    for (const [wd, keep] of [[0, 1 - 1e-2], [0.05, 1], [0.05, 1 - 1e-2]]) {
+      const masked = run(putMask(n), wd, keep), plain = run(0, 0, 1), decayed = run(0, wd, keep);
+      expect(masked).toEqual(Array.from(mask, (b, i) => (b === 0 ? plain[i] : decayed[i])));
+      if (n > 2) expect(masked).not.toEqual(decayed);
+    }
   });
 });

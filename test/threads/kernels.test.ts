@@ -13,7 +13,7 @@ import { pool2dArgs, pool2dGeometry, type Pool2dOptions } from '../../src/refere
 const plain = loadWasm();
 const module = new WebAssembly.Module(readFileSync('build/wasmnn-threads.wasm'));
 
-type Kind = 'f32' | 'pos' | 'i32' | 'zero' | 'holes';
+type Kind = 'f32' | 'pos' | 'i32' | 'zero' | 'holes' | 'adam';
 /** A kernel call: its buffers (contents, skew in floats) and how each argument is made. */
 interface Call {
   buffers: { kind: Kind; n: number; skew: number; max?: number }[];
@@ -27,6 +27,7 @@ function run(kernels: Record<string, Function>, arena: { alloc(b: number, a?: nu
     const p = arena.alloc((b.n + b.skew) * 4 + 16, 64) + b.skew * 4;
     const r = randn(b.n, seed + i);
     if (b.kind === 'i32') new Int32Array(memory.buffer, p, b.n).set(Array.from(r, (v, j) => Math.abs(Math.floor(v * 1000 + j)) % (b.max ?? 1)));
+    else if (b.kind === 'adam') new Float64Array(memory.buffer, p - b.skew * 4, 7).set(ADAM_HYPER); // adam_f32's scalars, 8-byte aligned
     else if (b.kind === 'holes') new Float32Array(memory.buffer, p, b.n).set(r.map((v, j) => (j % 7 === 3 ? NaN : j % 11 === 5 ? Infinity * Math.sign(v) : v)));
     else new Float32Array(memory.buffer, p, b.n).set(b.kind === 'pos' ? r.map(Math.abs) : b.kind === 'zero' ? r.map(() => 0) : r);
     return p;
@@ -88,6 +89,15 @@ function calls(name: string): Call[] {
     }
     if (name === 'gather_i32') {
       out.push({ buffers: [buf('i32', n, 1, 1), buf('i32', 50, 0, 1), buf('i32', n, 2, 50)], args: [B(0), B(1), B(2), n] });
+      continue;
+    }
+    if (name === 'adam_f32') {
+      // Its scalars in memory (buffer 6), the AMSGrad slot, then without it and with a decay mask: int32 0 or 1 per element.
+      const kinds: Kind[] = ['f32', 'f32', 'pos', 'pos', 'pos', 'f32'];
+      const at = (k: Kind, i: number) => buf(k, n, (skew + i) % 4);
+      out.push({ buffers: [...kinds.map(at), buf('adam', 14)], args: [B(0), B(1), B(2), B(3), B(4), 0, n, B(6)] });
+      out.push({ buffers: [...kinds.map((k, i) => (i === 5 ? buf('i32', n, 3, 2) : at(k, i))), buf('adam', 14)], args: [B(0), B(1), B(2), B(3), 0, B(5), n, B(6)] });
+      out.push({ buffers: [...kinds.map(at), buf('adam', 14)], args: [B(0), B(0), B(2), B(3), 0, 0, n, B(6)] }); // w aliasing g
       continue;
     }
     // Element-wise: `pointers` buffers of n (the state slots positive), the count, then scalars.
@@ -179,6 +189,8 @@ const attentionCalls = (backward: boolean): Call[] =>
   });
 BY_IMAGES.attention_f32 = () => attentionCalls(false);
 BY_IMAGES.attention_backward_f32 = () => attentionCalls(true);
+// adam_f32's scalars, in memory: stepSize, beta1, beta2, eps, invSqrtBc2, wd, keep.
+const ADAM_HYPER = [0.001, 0.9, 0.999, 1e-8, 1.2, 0.01, 0.999];
 
 // The scalars after the count (reasonable hyper-parameters; first steps flagged where it matters).
 const SCALARS: Record<string, number[]> = {
@@ -195,7 +207,6 @@ const SCALARS: Record<string, number[]> = {
   sgd_momentum_f32: [0.1, 0.9, 0.1, 0.01, 0.001, 1],
   adagrad_f32: [0.1, 1e-10, 0.01],
   rmsprop_f32: [0.01, 0.99, 1e-8, 0.9, 0.01],
-  adam_f32: [0.001, 0.9, 0.999, 1e-8, 1.2, 0.01, 0.999],
   adamax_f32: [0.002, 0.9, 0.999, 1e-8, 0.01],
   nadam_f32: [0.001, 0.0005, 0.9, 0.999, 1e-8, 1.1, 0.01],
   adadelta_f32: [1, 0.9, 1e-6, 0.01],

@@ -57,7 +57,7 @@ describe('faults', () => {
   it("an error in the calling thread's share is thrown once the workers are done, and the pool stays usable", async () => {
     const p = await pool();
     const end = p.kernels.memory.buffer.byteLength;
-    expect(() => p.kernels.adam_f32(end + 4096, end + 4096, end + 4096, end + 4096, 0, 64, 0.1, 0.9, 0.999, 1e-8, 1, 0, 1)).toThrow(/out of bounds/);
+    expect(() => p.kernels.adam_f32(end + 4096, end + 4096, end + 4096, end + 4096, 0, 0, 64, end + 4096)).toThrow(/out of bounds/);
     const [got, want] = gemmBoth(p, 37, 17, 20);
     expect(got).toEqual(want);
   });
@@ -84,9 +84,14 @@ describe('shares the caller runs itself', () => {
       return q;
     });
     const pp = [0, 1, 2, 3].map((i) => plain.put(init(i)));
+    // adam_f32's scalars in memory: stepSize, beta1, beta2, eps, invSqrtBc2, wd, keep.
+    const hyper = [0.001, 0.9, 0.999, 1e-8, 1, 0, 1];
+    const th = p.arena.alloc(56, 8), ph = plain.arena.alloc(56, 8);
+    new Float64Array(p.kernels.memory.buffer, th, 7).set(hyper);
+    new Float64Array(plain.memory.buffer, ph, 7).set(hyper);
     for (let s = 0; s < calls; s++) {
-      p.kernels.adam_f32(tp[0], tp[1], tp[2], tp[3], 0, n, 0.001, 0.9, 0.999, 1e-8, 1, 0, 1);
-      plain.k.adam_f32(pp[0], pp[1], pp[2], pp[3], 0, n, 0.001, 0.9, 0.999, 1e-8, 1, 0, 1);
+      p.kernels.adam_f32(tp[0], tp[1], tp[2], tp[3], 0, 0, n, th);
+      plain.k.adam_f32(pp[0], pp[1], pp[2], pp[3], 0, 0, n, ph);
     }
     return [new Uint32Array(p.kernels.memory.buffer, tp[0], n).slice(), new Uint32Array(plain.memory.buffer, pp[0], n).slice()];
   }

@@ -15,13 +15,15 @@ const p = await startThreads(new WebAssembly.Module(readFileSync('build/wasmnn-t
 const k = p.kernels;
 const n = 16;
 const [a, b, c, w, g, m, v] = [0, 1, 2, 3, 4, 5, 6].map(() => p.arena.alloc(n * n * 4));
+const hyper = p.arena.alloc(56, 8); // adam_f32's scalars: stepSize, beta1, beta2, eps, invSqrtBc2, wd, keep
+new Float64Array(k.memory.buffer, hyper, 7).set([0.001, 0.9, 0.999, 1e-8, 1, 0, 1]);
 function loop(count) {
   for (let i = 0; i < count; i += 5) {
     k.gemm_nn_f32(c, a, b, n, n, n, 1, 0);
     k.gemm_nt_f32(c, a, b, n, n, n, 1, 0);
     k.gemm_tn_f32(c, a, b, n, n, n, 1, 0);
     k.bias_relu_f32(c, c, b, n, n);
-    k.adam_f32(w, g, m, v, 0, n * n, 0.001, 0.9, 0.999, 1e-8, 1, 0, 1);
+    k.adam_f32(w, g, m, v, 0, 0, n * n, hyper);
   }
 }
 loop(20_000); // warm-up: JIT tiers
