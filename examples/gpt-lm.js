@@ -2,9 +2,9 @@
 // npm start (the built-in Genesis): nanoGPT's model (token and learned position embeddings, pre-norm
 // transformer blocks, a final layer norm, a linear head over the vocabulary; no weight tying) and
 // its recipe for character data: random windows of `block` characters (data.sequenceBatches), the
-// next character at every position as the target, AdamW (betas 0.9/0.99) with the gradient's
-// global norm clipped to 1. Losses are the mean cross-entropy per character, in nats.
-// NOTE: weight decay 0 here; nanoGPT decays only its matrices (0.1), which needs AdamW's `exclude`.
+// next character at every position as the target, AdamW (betas 0.9/0.99, weight decay 0.1 on the
+// matrices and tables, not on biases and layer norms, as nanoGPT's two param groups) after the
+// gradients' global norm is clipped to 1. Losses are the mean cross-entropy per character, in nats.
 import { Sequential, layers, optimizers, data } from 'wasmnn';
 
 export function gptLm(text, { nLayer = 4, nHead = 4, width = 128, block = 64, batchSize = 12, lr = 1e-3, dropout = 0, seed = 0 } = {}) {
@@ -18,7 +18,7 @@ export function gptLm(text, { nLayer = 4, nHead = 4, width = 128, block = 64, ba
     layers.layerNormalization(),
     layers.dense({ units: V, useBias: false }),
   ], { seed });
-  model.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adamw({ lr, beta2: 0.99, weightDecay: 0, clipNorm: 1 }) });
+  model.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adamw({ lr, beta2: 0.99, weightDecay: 0.1, exclude: ['bias', 'norm'], globalClipNorm: 1 }) });
   model.tokenizer = tok; // saved with the model
   const batches = data.sequenceBatches(train, { blockSize: block, batchSize, seed: seed + 1 });
   const valBatches = data.sequenceBatches(validation, { blockSize: block, batchSize, seed: seed + 2 });
