@@ -45,27 +45,38 @@ export const nets = {
   },
 };
 
-/** Wraps every kernel of the current runtime; returns the per-kernel totals (ms, calls). */
-function instrument() {
+/**
+ * Wraps every kernel of the current runtime so that each call reports (name, args, ms) to onCall;
+ * returns restore(). Models built after it see the wrapped kernels (bench/simulate.js uses it too).
+ */
+export function wrapKernels(onCall) {
   const rt = runtime();
   const raw = rt.kernels;
-  const totals = new Map();
   const wrapped = { memory: raw.memory };
   for (const name of Object.keys(raw)) {
     const fn = raw[name];
     if (typeof fn !== 'function') { wrapped[name] = fn; continue; }
-    const t = { ms: 0, calls: 0 };
-    totals.set(name, t);
     wrapped[name] = (...args) => {
       const t0 = performance.now();
       const r = fn(...args);
-      t.ms += performance.now() - t0;
-      t.calls++;
+      onCall(name, args, performance.now() - t0);
       return r;
     };
   }
   rt.kernels = wrapped;
-  return { totals, restore: () => { rt.kernels = raw; } };
+  return () => { rt.kernels = raw; };
+}
+
+/** The per-kernel totals (ms, calls) of the current runtime's calls from now on. */
+function instrument() {
+  const totals = new Map();
+  const restore = wrapKernels((name, _args, ms) => {
+    let t = totals.get(name);
+    if (!t) totals.set(name, (t = { ms: 0, calls: 0 }));
+    t.ms += ms;
+    t.calls++;
+  });
+  return { totals, restore };
 }
 
 async function profile(net, threads) {

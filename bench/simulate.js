@@ -12,30 +12,16 @@
 // thread packing its own B for a GEMM split by rows, wake-ups of sleeping workers, other processes.
 // `node bench/simulate.js [mlp|seed|cnn ...]`; BENCH_STEPS steps are recorded (the median call time).
 import { init } from '../dist/node.js';
-import { runtime } from '../dist/wasm/init.js';
 import { SPLITS, MIN_WORK } from '../dist/threads/split.js';
-import { nets } from './profile.js';
+import { nets, wrapKernels } from './profile.js';
 
 const C0 = 0.3e-3, C1 = 0.15e-3; // ms
 const THREADS = [1, 2, 4, 8, 16];
 const STEPS = Number(process.env.BENCH_STEPS ?? 30);
 
 function record(net) {
-  const rt = runtime();
-  const raw = rt.kernels;
   let log = null;
-  const wrapped = { memory: raw.memory };
-  for (const name of Object.keys(raw)) {
-    const fn = raw[name];
-    if (typeof fn !== 'function') { wrapped[name] = fn; continue; }
-    wrapped[name] = (...args) => {
-      const t0 = performance.now();
-      const r = fn(...args);
-      if (log) log.push({ name, args, ms: performance.now() - t0 });
-      return r;
-    };
-  }
-  rt.kernels = wrapped;
+  const restore = wrapKernels((name, args, ms) => log?.push({ name, args, ms }));
   const { m, xs, ys } = nets[net]();
   for (let i = 0; i < 5; i++) m.trainOnBatch(xs, ys);
   const steps = [];
@@ -45,7 +31,7 @@ function record(net) {
     m.trainOnBatch(xs, ys);
     steps.push({ calls: log, wall: performance.now() - t0 });
   }
-  rt.kernels = raw;
+  restore();
   // The median step by wall time; its host time (JS between calls) stays serial too.
   steps.sort((a, b) => a.wall - b.wall);
   return steps[steps.length >> 1];
