@@ -27,9 +27,13 @@ function loop(count) {
   }
 }
 loop(20_000); // warm-up: JIT tiers
+// The least of up to three runs, as for the steps below: a dispatch that allocates fills the young
+// generation in every run, while one collection after a late tier-up on a loaded CI machine
+// (seen once) does not repeat. `split` counts the calls of the first run.
 const before = p.splitCalls();
-const kernels = await scavengesDuring(() => loop(calls));
+let kernels = await scavengesDuring(() => loop(calls));
 const split = p.splitCalls() - before;
+for (let run = 1; run < 3 && kernels > 0; run++) kernels = Math.min(kernels, await scavengesDuring(() => loop(calls)));
 p.close();
 
 const rt = await init({ threads: 2, simd: 'plain', minWork: 2 ** 16 }); // the threshold the bounds in zero-garbage.test.ts count with, not the one measured on this machine
