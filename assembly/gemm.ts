@@ -61,20 +61,21 @@ const PACK_MIN_WORK: i64 = 1 << 23; // m*n*k
   return n >= 8 && n < 24;
 }
 
-@inline function packedNN(m: i32, n: i32, k: i32): bool {
-  if (setConflict(n)) return (k >= 128 && m >= 8) || bigEnough(m, n, k);
+// ldb (and lda) the row strides in floats, which the set conflicts go by: n (m) for a whole product.
+@inline function packedNN(m: i32, n: i32, k: i32, ldb: i32 = n): bool {
+  if (setConflict(ldb)) return (k >= 128 && m >= 8) || bigEnough(m, n, k);
   return bigEnough(m, n, k) && !fewColumns(n);
 }
 
-@inline function packedTN(m: i32, n: i32, k: i32): bool {
-  if (n >= 8 && (setConflict(m) || setConflict(n))) return k >= 128 || bigEnough(m, n, k);
+@inline function packedTN(m: i32, n: i32, k: i32, lda: i32 = m, ldb: i32 = n): bool {
+  if (n >= 8 && (setConflict(lda) || setConflict(ldb))) return k >= 128 || bigEnough(m, n, k);
   return bigEnough(m, n, k) && !fewColumns(n);
 }
 
 export function gemm_nn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
   if (n == 1 && k >= 16) gemvN(c, a, b, m, k, alpha, beta);
   else if (packedNN(m, n, k)) gemm_packed_f32(c, a, b, m, n, k, alpha, beta, 0);
-  else gemmRowsB(c, a, b, m, n, k, alpha, beta, <usize>k << 2, 4);
+  else gemmRowsB(c, a, b, m, n, k, alpha, beta, <usize>k << 2, 4, <usize>n << 2, <usize>n << 2);
 }
 
 export function gemm_tn_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
@@ -91,8 +92,8 @@ export function gemm_tn_lda_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k:
 @inline function gemmTN(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, lda: i32): void {
   if (n == 1 && k >= 16) gemvT(c, a, b, m, k, alpha, beta, lda);
   else if (n <= 4 && k >= 16) gemmFewT(c, a, b, m, n, k, alpha, beta, lda);
-  else if (packedTN(m, n, k)) packedRun(c, a, b, m, n, k, alpha, beta, 4, <usize>lda << 2, <usize>n << 2, 4);
-  else gemmRowsB(c, a, b, m, n, k, alpha, beta, 4, <usize>lda << 2);
+  else if (packedTN(m, n, k)) packedRun(c, a, b, m, n, k, alpha, beta, 4, <usize>lda << 2, <usize>n << 2, 4, <usize>n << 2);
+  else gemmRowsB(c, a, b, m, n, k, alpha, beta, 4, <usize>lda << 2, <usize>n << 2, <usize>n << 2);
 }
 
 // NT: one column through gemvN, short or few rows of B through B's transpose and the unpacked
@@ -113,7 +114,7 @@ export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
   // k large): 20x3x200 4.8 vs 7.9.
   if (n * k <= PKC * PNC && ((k < 16 && !bigEnough(m, n, k)) || (n >= 8 && n < 64 && n <= m))) {
     transposeRows(PACK_B, b, n, k);
-    gemmRowsB(c, a, PACK_B, m, n, k, alpha, beta, <usize>k << 2, 4);
+    gemmRowsB(c, a, PACK_B, m, n, k, alpha, beta, <usize>k << 2, 4, <usize>n << 2, <usize>n << 2);
     return;
   }
   if (n >= 8 || k < 16) {
@@ -126,6 +127,37 @@ export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
     return;
   }
   gemmDotNT(c, a, b, m, n, k, alpha, beta);
+}
+
+// A block of columns of a product, for the threaded runtime's split by columns (src/threads/
+// split.ts): the same entries with the row strides of B and C (ld*, in floats) given apart from
+// n, so a thread computes C[:, j0:j1] with its pointers advanced to column j0. With ldb == ldc ==
+// n (and lda == m for TN) they are the entries above. Otherwise, whatever n, the block goes
+// through a 4x8-kernel path (packed or unpacked, chosen by the block's shape as above), never
+// the few-column paths: every column of a whole product of 8 columns or more also comes from a
+// 4x8-kernel path, summed in the same order, so a block split at a multiple of 8 columns has the
+// bits of the whole call (tested bit for bit). NT's B needs no stride: its rows are C's columns.
+export function gemm_nn_ld_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, ldb: i32, ldc: i32): void {
+  if (ldb == n && ldc == n) gemm_nn_f32(c, a, b, m, n, k, alpha, beta);
+  else if (packedNN(m, n, k, ldb)) packedRun(c, a, b, m, n, k, alpha, beta, <usize>k << 2, 4, <usize>ldb << 2, 4, <usize>ldc << 2);
+  else gemmRowsB(c, a, b, m, n, k, alpha, beta, <usize>k << 2, 4, <usize>ldb << 2, <usize>ldc << 2);
+}
+
+export function gemm_tn_ld_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, lda: i32, ldb: i32, ldc: i32): void {
+  if (ldb == n && ldc == n) gemmTN(c, a, b, m, n, k, alpha, beta, lda);
+  else if (packedTN(m, n, k, lda, ldb)) packedRun(c, a, b, m, n, k, alpha, beta, 4, <usize>lda << 2, <usize>ldb << 2, 4, <usize>ldc << 2);
+  else gemmRowsB(c, a, b, m, n, k, alpha, beta, 4, <usize>lda << 2, <usize>ldb << 2, <usize>ldc << 2);
+}
+
+export function gemm_nt_ld_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, ldc: i32): void {
+  if (ldc == n) {
+    gemm_nt_f32(c, a, b, m, n, k, alpha, beta);
+    return;
+  }
+  if (n * k <= PKC * PNC && ((k < 16 && !bigEnough(m, n, k)) || (n >= 8 && n < 64 && n <= m))) {
+    transposeRows(PACK_B, b, n, k);
+    gemmRowsB(c, a, PACK_B, m, n, k, alpha, beta, <usize>k << 2, 4, <usize>n << 2, <usize>ldc << 2);
+  } else packedRun(c, a, b, m, n, k, alpha, beta, <usize>k << 2, 4, 4, <usize>k << 2, <usize>ldc << 2);
 }
 
 // Exported for benchmarks and tests of the packed path itself; the gemm_* entries choose.

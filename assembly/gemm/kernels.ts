@@ -26,6 +26,12 @@ export function scaleC(c: usize, count: i32, beta: f32): void {
   }
 }
 
+// C = beta * C (k == 0) over m rows of n floats, cn bytes apart.
+export function scaleRows(c: usize, m: i32, n: i32, cn: usize, beta: f32): void {
+  if (cn == <usize>n << 2) scaleC(c, m * n, beta);
+  else for (let i = 0; i < m; i++) scaleC(c + <usize>i * cn, n, beta);
+}
+
 // The 4x8 micro-kernel, shared by both paths: C[4 x 8 at c, rows ldc bytes apart] =
 // alpha * sum_p A(r,p) B(p,j) + bet*C, with A(r,p) at a + r*ai + p*ap and B(p,j) at
 // b + p*bp + j*4. 8 f32x4 accumulators; per step two B loads and four broadcast loads of A,

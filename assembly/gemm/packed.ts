@@ -4,7 +4,7 @@
 // streams whatever the layouts, so NN, NT and TN all run the same inner loop. The packing
 // buffers are static (packing.ts): no allocation, not reentrant (one thread).
 
-import { out1, scaleC, kernel4x8 } from './kernels';
+import { out1, scaleRows, kernel4x8 } from './kernels';
 import { PMC, PKC, PNC, PACK_A, PACK_B, TILE, panelA, panelB, packA, packB } from './packing';
 
 // C tile (mr x nr, at most 4 x 8) = alpha * PA-panel . PB-panel + bet * C. A partial tile (the
@@ -22,9 +22,8 @@ function micro4x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, mr: i32, 
   }
 }
 
-// op(A)(i,p) at a + i*ai + p*ap, op(B)(p,j) at b + p*bp + j*bj, C row-major m x n.
-function gemmPacked(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, ai: usize, ap: usize, bp: usize, bj: usize): void {
-  const ldc = <usize>n << 2;
+// op(A)(i,p) at a + i*ai + p*ap, op(B)(p,j) at b + p*bp + j*bj, C(i,j) at c + i*ldc + j*4 (bytes).
+function gemmPacked(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, ai: usize, ap: usize, bp: usize, bj: usize, ldc: usize): void {
   for (let jc = 0; jc < n; jc += PNC) {
     const nc = min(PNC, n - jc);
     for (let pc = 0; pc < k; pc += PKC) {
@@ -49,16 +48,16 @@ function gemmPacked(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha:
 // Exported for benchmarks and tests of the packed path itself; the gemm_* entries choose.
 export function gemm_packed_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, variant: i32): void {
   const m4 = <usize>m << 2, n4 = <usize>n << 2, k4 = <usize>k << 2;
-  if (variant == 0) packedRun(c, a, b, m, n, k, alpha, beta, k4, 4, n4, 4); // nn
-  else if (variant == 1) packedRun(c, a, b, m, n, k, alpha, beta, k4, 4, 4, k4); // nt
-  else packedRun(c, a, b, m, n, k, alpha, beta, 4, m4, n4, 4); // tn
+  if (variant == 0) packedRun(c, a, b, m, n, k, alpha, beta, k4, 4, n4, 4, n4); // nn
+  else if (variant == 1) packedRun(c, a, b, m, n, k, alpha, beta, k4, 4, 4, k4, n4); // nt
+  else packedRun(c, a, b, m, n, k, alpha, beta, 4, m4, n4, 4, n4); // tn
 }
 
-@inline export function packedRun(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, ai: usize, ap: usize, bp: usize, bj: usize): void {
+@inline export function packedRun(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32, ai: usize, ap: usize, bp: usize, bj: usize, ldc: usize): void {
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    scaleC(c, m * n, beta);
+    scaleRows(c, m, n, ldc, beta);
     return;
   }
-  gemmPacked(c, a, b, m, n, k, alpha, beta, ai, ap, bp, bj);
+  gemmPacked(c, a, b, m, n, k, alpha, beta, ai, ap, bp, bj, ldc);
 }

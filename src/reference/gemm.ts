@@ -50,3 +50,21 @@ export function batchedMatmul(a: ArrayLike<number>, b: ArrayLike<number>, count:
   }
   return y;
 }
+
+// The threaded runtime's column blocks (assembly/gemm.ts, gemm_*_ld_f32): the same products with
+// B's and C's rows ldb and ldc floats apart (A's lda for TN), columns past n left alone.
+function gemmLd(C: Arr, m: number, n: number, k: number, alpha: number, beta: number, ldc: number, a: (i: number, p: number) => number, b: (p: number, j: number) => number): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a(i, p) * b(p, j);
+      C[i * ldc + j] = beta === 0 ? alpha * s : alpha * s + beta * C[i * ldc + j];
+    }
+  }
+}
+export const gemmNNLd = (C: Arr, A: Arr, B: Arr, m: number, n: number, k: number, alpha: number, beta: number, ldb: number, ldc: number) =>
+  gemmLd(C, m, n, k, alpha, beta, ldc, (i, p) => A[i * k + p], (p, j) => B[p * ldb + j]);
+export const gemmNTLd = (C: Arr, A: Arr, B: Arr, m: number, n: number, k: number, alpha: number, beta: number, ldc: number) =>
+  gemmLd(C, m, n, k, alpha, beta, ldc, (i, p) => A[i * k + p], (p, j) => B[j * k + p]);
+export const gemmTNLd = (C: Arr, A: Arr, B: Arr, m: number, n: number, k: number, alpha: number, beta: number, lda: number, ldb: number, ldc: number) =>
+  gemmLd(C, m, n, k, alpha, beta, ldc, (i, p) => A[p * lda + i], (p, j) => B[p * ldb + j]);

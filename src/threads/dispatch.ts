@@ -36,6 +36,8 @@ export class Pool {
   private live = true;
   private active: number;
   splits = 0;
+  /** Split calls that went by columns as well as (or instead of) rows. */
+  grids = 0;
   // Contention (see call): split calls in the current window, those in which the caller had to run
   // a worker's share, and how many calls are left to run on one thread.
   private window = 0;
@@ -51,6 +53,8 @@ export class Pool {
     private readonly answerTimeoutMs: number,
     /** Work (GEMM multiply-adds) below which a call stays on the calling thread: the calibrated threshold (calibrate.ts), or PoolOptions.minWork. */
     public minWork: number,
+    /** Work from which a product may split by columns too (Split.cols): the packed path's 2^23 multiply-adds, or PoolOptions.gridWork. */
+    private readonly gridWork: number,
     private readonly backoffOn: boolean,
     private readonly stealOn: boolean,
     private readonly fns: Function[],
@@ -58,7 +62,7 @@ export class Pool {
     private readonly workers: WorkerHandle[],
   ) {
     // A shared buffer never moves, so these views stay valid when memory grows.
-    this.ctl = new Int32Array(memory.buffer, control, L.ARGS_BYTE / 4);
+    this.ctl = new Int32Array(memory.buffer, control, L.BYTES / 4);
     this.args = new Float64Array(memory.buffer, control + L.ARGS_BYTE, L.MAX_ARGS);
     this.message = new Uint8Array(memory.buffer, control + L.MESSAGE_BYTE, L.MESSAGE_MAX);
     // Thread t's share as run here: thread 0's, and a worker's that the caller takes over.
@@ -84,11 +88,37 @@ export class Pool {
     }
     const ctl = this.ctl;
     const t = this.threads;
-    const chunk = Math.ceil(units / this.active / s.align) * s.align;
+    // A grid of pr row blocks x pc column blocks (thread r * pc + c), for a product that may go by
+    // columns too (Split.cols) and is big enough to take the packed path: the one whose blocks
+    // copy the least, ceil(m / pr) rows of A and ceil(n / pc) columns of B (each thread packs
+    // those), with rows winning ties; at least 2 column blocks of `align` a thread.
+    let pr = this.active, pc = 1;
+    const cols = s.cols;
+    const n = cols === undefined ? 0 : a[cols.count];
+    if (cols !== undefined && work >= this.gridWork) {
+      let best = Math.ceil(units / pr) + n;
+      for (let q = 2; q <= this.active; q++) {
+        if (this.active % q !== 0 || n < q * 2 * cols.align) continue;
+        const cost = Math.ceil(units / (this.active / q)) + Math.ceil(n / q);
+        if (cost < best) {
+          best = cost;
+          pr = this.active / q;
+          pc = q;
+        }
+      }
+    }
+    if (pc > 1) this.grids++;
+    const chunk = Math.ceil(units / pr / s.align) * s.align;
+    const chunk2 = cols === undefined ? 0 : Math.ceil(n / pc / cols.align) * cols.align;
     for (let i = 0; i < t; i++) {
-      const lo = Math.min(i * chunk, units);
+      const r = i < pr * pc ? Math.floor(i / pc) : pr;
+      const lo = Math.min(r * chunk, units);
       ctl[L.RANGES + 2 * i] = lo;
       ctl[L.RANGES + 2 * i + 1] = Math.min(lo + chunk, units);
+      if (cols === undefined) continue;
+      const lo2 = Math.min((i % pc) * chunk2, n);
+      ctl[L.RANGES2 + 2 * i] = lo2;
+      ctl[L.RANGES2 + 2 * i + 1] = Math.min(lo2 + chunk2, n);
     }
     ctl[L.OP] = op;
     ctl[L.FAILED] = 0;
@@ -128,7 +158,7 @@ export class Pool {
     if (failure !== undefined) throw failure;
     if (Atomics.load(ctl, L.FAILED) !== 0) {
       const text = new TextDecoder().decode(this.message.slice(0, Atomics.load(ctl, L.MESSAGE_LENGTH)));
-      throw new Error(`wasmnn: ${s.run} failed on worker thread ${Atomics.load(ctl, L.FAILED_TID)}: ${text}`);
+      throw new Error(`wasmnn: ${s.name ?? s.run} failed on worker thread ${Atomics.load(ctl, L.FAILED_TID)}: ${text}`);
     }
     if (!s.sum) return undefined;
     let total = 0;
@@ -156,8 +186,8 @@ export class Pool {
     while (p !== 0) {
       const left = deadline - performance.now();
       if (left <= 0) {
-        this.lose(`${p} worker thread(s) took their share of ${s.run} and did not finish it`);
-        throw new Error(`wasmnn: ${s.run}: ${p} worker thread(s) took their share and did not finish it within ${Math.round(limit)} ms (a worker that died during the call?); the call's output is incomplete, and the kernels run on the calling thread from now on`);
+        this.lose(`${p} worker thread(s) took their share of ${s.name ?? s.run} and did not finish it`);
+        throw new Error(`wasmnn: ${s.name ?? s.run}: ${p} worker thread(s) took their share and did not finish it within ${Math.round(limit)} ms (a worker that died during the call?); the call's output is incomplete, and the kernels run on the calling thread from now on`);
       }
       if (this.canWait) Atomics.wait(ctl, L.PENDING, p, left);
       p = Atomics.load(ctl, L.PENDING);
@@ -187,7 +217,7 @@ export class Pool {
 
   /** Forgets the counts (splits, stolen shares, the contention window): after the calibration's calls. */
   resetCounts(): void {
-    this.splits = this.stolen = this.window = this.contended = this.backoff = 0;
+    this.splits = this.grids = this.stolen = this.window = this.contended = this.backoff = 0;
   }
 
   /** After a worker is lost: the kernels run on the calling thread from now on, with a warning. */

@@ -25,6 +25,14 @@ export const BACKOFF_CALLS = 2048;
 /** How long (ms) a caller sleeps for its workers' shares before it reads the clock and counts answerTimeoutMs. */
 export const QUIET_WAIT_MS = 50;
 
+/**
+ * Work from which a product may split in a grid of row and column blocks rather than by rows
+ * alone (dispatch.ts): the GEMM's packed path starts at 2^23 multiply-adds (assembly/gemm.ts),
+ * and there each thread copies its rows of A and all its columns of B, so columns pay where B is
+ * the larger copy. Below it the unpacked path copies nothing, and rows alone read least.
+ */
+export const GRID_WORK = 1 << 23;
+
 export interface PoolOptions {
   /** How long (microseconds) a waiting thread watches for the next call or its end before it sleeps (default SPIN_US). */
   spinUs?: number;
@@ -39,6 +47,8 @@ export interface PoolOptions {
   startTimeoutMs?: number;
   /** Work (GEMM multiply-adds) below which a call stays on the calling thread; without it, measured at start (src/threads/calibrate.ts). Tests pass 0. */
   minWork?: number;
+  /** Work (GEMM multiply-adds) from which a product may split by columns as well as rows (default GRID_WORK; tests pass 0). */
+  gridWork?: number;
   /** Whether contended windows of calls fall back to one thread for a while (default true; tests of the split itself pass false). */
   backoff?: boolean;
   /** Whether the caller runs a share no worker has taken GRACE_US after its own (default true; tests of a worker's faults pass false, so that the worker's share stays its own). */

@@ -13,7 +13,7 @@ import { KERNEL_ARITY, type KernelName, type Kernels } from '../wasm/exports.js'
 import { Arena } from '../memory/arena.js';
 import { SPLITS, MIN_WORK, type Split } from './split.js';
 import { layout } from './runner.js';
-import { SPIN_US, type PoolOptions } from './pool-options.js';
+import { SPIN_US, GRID_WORK, type PoolOptions } from './pool-options.js';
 import { startWorker, type WorkerHandle } from './workers.js';
 import { Pool, checkUse } from './dispatch.js';
 import { calibrated, measureCrossing, type Calibration } from './calibrate.js';
@@ -33,6 +33,8 @@ export interface ThreadedParts {
   close(): void;
   /** How many calls were split across the threads so far. */
   splitCalls(): number;
+  /** Of those, how many went by columns too (a grid of row and column blocks). */
+  gridCalls(): number;
   /** How many workers' shares the caller ran because no worker had taken them yet. */
   stolenShares(): number;
   /** Splits the calls that follow across n of the started threads (1 to threads; 1: none split). */
@@ -70,6 +72,8 @@ export async function startThreads(module: WebAssembly.Module, threads: number, 
     spec[op * L.SPEC] = s.arity;
     spec[op * L.SPEC + 1] = s.count;
     s.strides.forEach((v, i) => (spec[op * L.SPEC + 2 + i] = v));
+    spec[op * L.SPEC + L.COUNT2] = s.cols?.count ?? -1;
+    s.cols?.strides.forEach((v, i) => (spec[op * L.SPEC + L.COUNT2 + 1 + i] = v));
   });
   const runs = names.map((n) => (SPLITS[n] as Split).run);
 
@@ -89,7 +93,7 @@ export async function startThreads(module: WebAssembly.Module, threads: number, 
     }
   }
   if (threads === 1) return single(raw, arena);
-  const pool = new Pool(memory, control, threads, spinUs, options.answerTimeoutMs ?? 5000, options.minWork ?? MIN_WORK, options.backoff ?? true, options.steal ?? true, runs.map((n) => main[n] as Function), spec, workers);
+  const pool = new Pool(memory, control, threads, spinUs, options.answerTimeoutMs ?? 5000, options.minWork ?? MIN_WORK, options.gridWork ?? GRID_WORK, options.backoff ?? true, options.steal ?? true, runs.map((n) => main[n] as Function), spec, workers);
   // A Node worker that exits between calls (the event loop runs then) leaves one thread, not a hang.
   for (const w of workers) (w as { on?: (e: string, f: (code: number) => void) => void }).on?.('exit', (code) => pool.lose(`a worker thread exited with code ${code}`));
   const kernels: Record<string, unknown> = { memory };
@@ -103,11 +107,11 @@ export async function startThreads(module: WebAssembly.Module, threads: number, 
     pool.minWork = calibration.minWork;
     pool.resetCounts();
   }
-  return { kernels: kernels as Kernels, arena, threads, close: () => pool.close(), splitCalls: () => pool.splits, stolenShares: () => pool.stolen, useThreads: (n) => pool.use(n), calibration };
+  return { kernels: kernels as Kernels, arena, threads, close: () => pool.close(), splitCalls: () => pool.splits, gridCalls: () => pool.grids, stolenShares: () => pool.stolen, useThreads: (n) => pool.use(n), calibration };
 }
 
 function single(kernels: Kernels, arena: Arena): ThreadedParts {
-  return { kernels, arena, threads: 1, close() {}, splitCalls: () => 0, stolenShares: () => 0, useThreads: (n) => checkUse(n, 1) };
+  return { kernels, arena, threads: 1, close() {}, splitCalls: () => 0, gridCalls: () => 0, stolenShares: () => 0, useThreads: (n) => checkUse(n, 1) };
 }
 
 // The wrapper a split kernel gets: the arguments into the slots, then Pool.call. One closure per
@@ -115,10 +119,10 @@ function single(kernels: Kernels, arena: Arena): ThreadedParts {
 function wrap(name: KernelName, pool: Pool, op: number, s: Split): Function {
   const a = pool.args;
   const arity = KERNEL_ARITY[name];
-  // gemm_tn_f32 runs as gemm_tn_lda_f32(..., lda = m), col_sum_f32 as col_sum_ld_f32(..., ld = cols).
-  const [to, from] = s.copy ?? [-1, -1];
+  // gemm_nn_f32 runs as gemm_nn_ld_f32(..., ldb = n, ldc = n), col_sum_f32 as col_sum_ld_f32(..., ld = cols), ...
+  const copy = Int32Array.from((s.copy ?? []).flat());
   const go = () => {
-    if (to >= 0) a[to] = a[from];
+    for (let i = 0; i < copy.length; i += 2) a[copy[i]] = a[copy[i + 1]];
     return pool.call(op, s);
   };
   switch (arity as number) { // every arity a kernel may have, whether or not one has it now

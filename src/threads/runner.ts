@@ -9,16 +9,18 @@
 //   2 OP       index into the split table; -1 stops the workers
 //   3 FAILED   how many threads threw; 4 FAILED_TID the last of them; 5 MESSAGE_LENGTH
 //   8 + 2t, 9 + 2t  thread t's unit range [lo, hi)
+//   512 + 2t, 513 + 2t  its range [lo, hi) along the op's second dimension (Split.cols), if it has one
 //   136 + t  CLAIM: the last call (its GEN) whose share of thread t was taken; a worker and the
 //            caller (for a worker that has not taken it yet) both take a share by compareExchange,
 //            and a worker only for a call later than CLAIM, so no share runs twice
 //   256 + t  RESULT: what thread t's share returned, for kernels whose counts are added (Split.sum)
-// then the call's arguments as float64 at byte ARGS_BYTE (up to MAX_ARGS, the SPEC - 2 a spec has
-// room for; 22 * 8 bytes end before MESSAGE_BYTE), and the failure's message (UTF-8) at
-// MESSAGE_BYTE.
+// then the call's arguments as float64 at byte ARGS_BYTE (up to MAX_ARGS; 22 * 8 bytes end before
+// MESSAGE_BYTE), the failure's message (UTF-8) at MESSAGE_BYTE, and RANGES2 after it.
+// A spec (SPEC ints an op): arity, count argument, MAX_ARGS strides, then at COUNT2 the second
+// dimension's count argument (-1 for none) and its MAX_ARGS strides.
 
 export function layout() {
-  return { GEN: 0, PENDING: 1, OP: 2, FAILED: 3, FAILED_TID: 4, MESSAGE_LENGTH: 5, RANGES: 8, CLAIM: 136, RESULT: 256, MAX_THREADS: 64, ARGS_BYTE: 1280, MAX_ARGS: 22, MESSAGE_BYTE: 1536, MESSAGE_MAX: 512, BYTES: 2048, SPEC: 24 };
+  return { GEN: 0, PENDING: 1, OP: 2, FAILED: 3, FAILED_TID: 4, MESSAGE_LENGTH: 5, RANGES: 8, CLAIM: 136, RESULT: 256, MAX_THREADS: 64, ARGS_BYTE: 1280, MAX_ARGS: 22, MESSAGE_BYTE: 1536, MESSAGE_MAX: 512, RANGES2: 512, BYTES: 2560, SPEC: 48, COUNT2: 24 };
 }
 
 /** Calls f with the first n values of s as arguments. */
@@ -63,6 +65,10 @@ export function makeRunner(fns: Function[], spec: Int32Array, ctl: Int32Array, a
     const op = ctl[L.OP];
     const base = op * L.SPEC;
     const arity = spec[base];
+    const count2 = spec[base + L.COUNT2];
+    const lo2 = count2 < 0 ? 0 : ctl[L.RANGES2 + 2 * tid];
+    const hi2 = count2 < 0 ? 1 : ctl[L.RANGES2 + 2 * tid + 1];
+    if (lo2 >= hi2) return;
     for (let i = 0; i < arity; i++) {
       let v = args[i];
       const s = spec[base + 2 + i];
@@ -71,9 +77,16 @@ export function makeRunner(fns: Function[], spec: Int32Array, ctl: Int32Array, a
         for (let f = s; f !== 0; f >>>= 5) unit *= args[(f & 31) - 1];
         v += lo * unit;
       }
+      const s2 = count2 < 0 ? -1 : spec[base + L.COUNT2 + 1 + i];
+      if (s2 >= 0 && v !== 0 && lo2 !== 0) {
+        let unit = 4;
+        for (let f = s2; f !== 0; f >>>= 5) unit *= args[(f & 31) - 1];
+        v += lo2 * unit;
+      }
       local[i] = v;
     }
     local[spec[base + 1]] = hi - lo;
+    if (count2 >= 0) local[count2] = hi2 - lo2;
     ctl[L.RESULT + tid] = (callWith(fns[op], arity, local) as number) | 0;
   };
 }
@@ -97,7 +110,7 @@ export function workerMain(data: { module: WebAssembly.Module; memory: WebAssemb
   const exp = instance.exports as Record<string, Function>;
   const fns = data.names.map((n) => exp[n]);
   const buffer = data.memory.buffer;
-  const ctl = new Int32Array(buffer, data.control, L.ARGS_BYTE / 4);
+  const ctl = new Int32Array(buffer, data.control, L.BYTES / 4);
   const args = new Float64Array(buffer, data.control + L.ARGS_BYTE, L.MAX_ARGS);
   const message = new Uint8Array(buffer, data.control + L.MESSAGE_BYTE, L.MESSAGE_MAX);
   const run = makeRunner(fns, data.spec, ctl, args, data.tid);

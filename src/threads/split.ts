@@ -5,8 +5,10 @@
 // pointers advanced to unit lo and its count set to hi - lo.
 //
 // GEMM goes by rows of C, in blocks of 4 rows: a row of C is summed the same way whatever the
-// rows that come with it (assembly/gemm.ts, tested bit for bit). TN goes through gemm_tn_lda_f32,
-// which takes A's stride. Row kernels (bias, softmax, gather) go by rows, 4 at a time, so that a
+// rows that come with it (assembly/gemm.ts, tested bit for bit). A large product may also go by
+// columns, in blocks of 8, in a grid of row and column blocks (dispatch.ts chooses): the threads
+// run the gemm_*_ld_f32 entries, which take B's and C's row strides apart from n (and A's for
+// TN), and a block cut at a multiple of 8 columns has the bits of the whole product (tested). Row kernels (bias, softmax, gather) go by rows, 4 at a time, so that a
 // bias row block starts on a vector boundary of the flat stream. Element-wise kernels and the
 // fused optimizer updates go by 16 elements (a cache line), so that only the last range has a
 // tail and it is the same tail. Column sums go by columns (col_sum_ld_f32 takes the row
@@ -31,7 +33,9 @@ const times = (...args: number[]): number => {
 };
 
 export interface Split {
-  /** The kernel the threads call (gemm_tn_f32 runs as gemm_tn_lda_f32). */
+  /** The kernel called, which errors name (set for every entry of the table). */
+  readonly name?: KernelName;
+  /** The kernel the threads call (gemm_nn_f32 runs as gemm_nn_ld_f32). */
   readonly run: KernelName;
   /** The arguments' count (of `run`). */
   readonly arity: number;
@@ -47,13 +51,28 @@ export interface Split {
   readonly weight: number;
   /** The kernel returns an integer count: the call returns the sum of the threads' counts (exact in any order). */
   readonly sum?: boolean;
-  /** [to, from]: `run` takes one argument more than the kernel called, a copy of argument `from` (a stride: the whole width). */
-  readonly copy?: readonly [number, number];
+  /** [to, from] pairs: `run` takes arguments more than the kernel called, each a copy of argument `from` (a stride: the whole width). */
+  readonly copy?: readonly (readonly [number, number])[];
+  /** A second dimension the call may also be split along (GEMM's columns): its count argument, strides and alignment as above. */
+  readonly cols?: { readonly count: number; readonly strides: readonly number[]; readonly align: number };
   /** Calls that stay on one thread whatever their size (a path whose order depends on the whole width). */
   readonly serial?: (args: Float64Array) => boolean;
 }
 
-const gemm = (run: KernelName, a: number): Split => ({ run, arity: 8, count: 3, strides: [times(4), a, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED], align: 4, work: [3, 4, 5], weight: 1 });
+// GEMM: rows of C (count m, argument 3), in blocks of 4; columns (count n, argument 4) in blocks of
+// 8. rowA / colB: how A moves with a row and B with a column; ldc: the argument holding C's stride.
+const F = FIXED;
+const gemm = (run: KernelName, arity: number, ldc: number, rowA: number, colB: number, copy: [number, number][]): Split => ({
+  run,
+  arity,
+  count: 3,
+  strides: [times(ldc), rowA, F, F, F, F, F, F, ...Array(arity - 8).fill(F)],
+  align: 4,
+  work: [3, 4, 5],
+  weight: 1,
+  copy,
+  cols: { count: 4, strides: [ELEM, F, colB, F, F, F, F, F, ...Array(arity - 8).fill(F)], align: 8 },
+});
 const elementwise = (arity: number, pointers: number, count: number, weight: number): Split => ({
   run: '' as KernelName,
   arity,
@@ -84,15 +103,17 @@ const images = (arity: number, count: number, pointers: number[], work: number[]
 const colSum: Split = { run: 'col_sum_ld_f32', arity: 6, count: 3, strides: [ELEM, ELEM, FIXED, FIXED, FIXED, FIXED], align: 4, work: [2, 3], weight: MEM };
 
 const table: Partial<Record<KernelName, Split>> = {
-  gemm_nn_f32: gemm('gemm_nn_f32', times(5)),
-  gemm_nt_f32: gemm('gemm_nt_f32', times(5)),
-  gemm_tn_f32: { ...gemm('gemm_tn_lda_f32', ELEM), arity: 9, strides: [times(4), ELEM, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED], copy: [8, 3] },
-  gemm_tn_lda_f32: { ...gemm('gemm_tn_lda_f32', ELEM), arity: 9, strides: [times(4), ELEM, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED, FIXED] },
+  // (c, a, b, m, n, k, alpha, beta, ...): nn_ld takes ldb, ldc; nt_ld ldc (B's rows are C's
+  // columns, k floats apart); tn_ld lda, ldb, ldc (A's columns are C's rows).
+  gemm_nn_f32: gemm('gemm_nn_ld_f32', 10, 9, times(5), ELEM, [[8, 4], [9, 4]]),
+  gemm_nt_f32: gemm('gemm_nt_ld_f32', 9, 8, times(5), times(5), [[8, 4]]),
+  gemm_tn_f32: gemm('gemm_tn_ld_f32', 11, 10, ELEM, ELEM, [[8, 3], [9, 4], [10, 4]]),
+  gemm_tn_lda_f32: gemm('gemm_tn_ld_f32', 11, 10, ELEM, ELEM, [[9, 4], [10, 4]]),
 
   // col_sum_f32 runs as col_sum_ld_f32 with ld = cols; a narrow width (cols % 4 != 0, up to 256,
   // 4+ rows) sums through a periodic buffer whose order depends on the whole width, so it stays
   // on one thread.
-  col_sum_f32: { ...colSum, copy: [5, 3], serial: (a) => (a[3] & 3) !== 0 && a[3] <= 256 && a[2] >= 4 },
+  col_sum_f32: { ...colSum, copy: [[5, 3]], serial: (a) => (a[3] & 3) !== 0 && a[3] <= 256 && a[2] >= 4 },
   col_sum_ld_f32: colSum,
 
   bias_add_f32: rows(5, [times(4), times(4), FIXED, FIXED, FIXED], 3, [3, 4], MEM),
@@ -157,7 +178,7 @@ for (const name of ['identity', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 
   table[`${name}_f32` as KernelName] = elementwise(3 + extra, 2, 2, weight);
   table[`${name}_backward_f32` as KernelName] = elementwise(5 + extra, 4, 4, weight);
 }
-for (const [name, s] of Object.entries(table)) if (!s.run) table[name as KernelName] = { ...s, run: name as KernelName };
+for (const [name, s] of Object.entries(table)) table[name as KernelName] = { ...s, run: s.run || (name as KernelName), name: name as KernelName };
 
 export const SPLITS: Readonly<Partial<Record<KernelName, Split>>> = table;
 

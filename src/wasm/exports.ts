@@ -17,6 +17,9 @@ export const KERNEL_ARITY = {
   gemm_tn_f32: 8,
   gemm_packed_f32: 9, // (..., variant 0 nn / 1 nt / 2 tn): the packed path alone, for tests and benches
   gemm_tn_lda_f32: 9, // (..., lda): TN over m rows of C whose A has lda >= m columns (a thread's rows)
+  gemm_nn_ld_f32: 10, // (..., ldb, ldc): a block of columns (B's and C's rows ldb, ldc floats apart), for the split by columns
+  gemm_nt_ld_f32: 9, // (..., ldc)
+  gemm_tn_ld_f32: 11, // (..., lda, ldb, ldc)
 
   // reduce.ts — elementwise helpers and reductions (sums accumulate in f64).
   bias_add_f32: 5, // (y, x, bias, rows, cols): y[r,c] = x[r,c] + bias[c]; y may alias x

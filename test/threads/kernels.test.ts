@@ -268,3 +268,44 @@ describe('gemm_tn_lda_f32', () => {
     }
   });
 });
+
+// Products big enough (gridWork 0 here) go in a grid of row and column blocks when that copies
+// less: each thread copies its rows of A and its columns of B. Shapes chosen so that 2, 3 and 4
+// threads take 1 x 2, 1 x 3, 2 x 2 and 1 x 4 grids, with ragged last blocks in both dimensions.
+describe('GEMM split by rows and columns', () => {
+  const grids: ThreadedParts[] = [];
+  beforeAll(async () => {
+    for (const t of [2, 3, 4]) grids.push(await startThreads(module, t, { minWork: 0, gridWork: 0, backoff: false }));
+  });
+  afterAll(() => grids.forEach((p) => p.close()));
+  // [m, n, k] and the grid each pool (2, 3, 4 threads) takes: 'r' rows alone, else pr x pc.
+  const SHAPES: [number, number, number, string[]][] = [
+    [20, 64, 9, ['1x2', '1x3', '1x4']],
+    [64, 40, 30, ['r', 'r', '2x2']],
+    [30, 100, 17, ['1x2', '1x3', '1x4']],
+    [40, 72, 33, ['1x2', '1x3', '2x2']],
+    [13, 130, 5, ['1x2', '1x3', '1x4']],
+    [128, 256, 784, ['1x2', '1x3', '2x2']],
+  ];
+  for (const name of ['gemm_nn_f32', 'gemm_nt_f32', 'gemm_tn_f32', 'gemm_tn_lda_f32']) {
+    it(`${name}: the bits of one thread on 2, 3 and 4 threads, in the grids the copies decide`, () => {
+      SHAPES.forEach(([m, n, k, expected], s) => {
+        for (const beta of [0, 0.5]) {
+          const tn = name.startsWith('gemm_tn');
+          const lda = name === 'gemm_tn_lda_f32' ? m + 3 : m;
+          const call: Call = {
+            buffers: [buf('f32', m * n, 1), buf('f32', tn ? k * lda : m * k, 2), buf('f32', name === 'gemm_nt_f32' ? n * k : k * n, 3)],
+            args: [B(0), B(1), B(2), m, n, k, 1.25, beta, ...(name === 'gemm_tn_lda_f32' ? [lda] : [])],
+          };
+          const [want] = run(plain.k, plain.arena, plain.memory, name, call, 7 + s);
+          grids.forEach((p, g) => {
+            const before = p.gridCalls();
+            const [got] = run(p.kernels as unknown as Record<string, Function>, p.arena, p.kernels.memory, name, call, 7 + s);
+            expect(Buffer.from(got[0].buffer).equals(Buffer.from(want[0].buffer)), `${name} ${m}x${n}x${k} beta ${beta}, ${p.threads} threads`).toBe(true);
+            expect(p.gridCalls() - before, `${name} ${m}x${n}x${k} on ${p.threads} threads: grid ${expected[g]}`).toBe(expected[g] === 'r' ? 0 : 1);
+          });
+        }
+      });
+    });
+  }
+});
