@@ -8,7 +8,7 @@
 //   over a run of axes (reduceRun) -> ReduceSum (axes as an input since opset 13)/ReduceMean (axes as
 //   an attribute until opset 18), keepdims 1; activations as onnx-export-activation.ts (softmax along
 //   another axis is its transposes around a Softmax of the last); gather -> Gather(axis 0), oneHot ->
-//   OneHot(depth, [0, 1]); where -> Where(Cast(cond to bool), a, b); layerNorm -> LayerNormalization
+//   OneHot(Cast(ids to int64), depth, [0, 1]); where -> Where(Cast(cond to bool), a, b); layerNorm -> LayerNormalization
 //   (rmsNorm as x / Sqrt(ReduceMean(x x) + eps) * gamma); dotProductAttention -> MatMul, Mul, Add of
 //   the mask, Where of the causal triangle, Softmax, MatMul (onnx-export-sequence.ts).
 import type { Eqn } from '../graph/symbolic.js';
@@ -53,8 +53,9 @@ export function opNodes(b: GraphBuilder, e: Eqn, xs: string[], layout: Layout): 
     case 'reduce': {
       const axis = a.axis as 0 | 1 | undefined;
       const keep = intAttr('keepdims', 1);
-      if (a.mean) return node(b, 'mean', 'ReduceMean', xs, axis === undefined ? [keep] : [intsAttr('axes', [axis]), keep]);
-      return node(b, 'sum', 'ReduceSum', axis === undefined ? xs : [xs[0], b.init(int64Tensor(b.name('sum', 'axes'), [axis]))], [keep]);
+      const r = a.mean ? node(b, 'mean', 'ReduceMean', xs, axis === undefined ? [keep] : [intsAttr('axes', [axis]), keep])
+        : node(b, 'sum', 'ReduceSum', axis === undefined ? xs : [xs[0], b.init(int64Tensor(b.name('sum', 'axes'), [axis]))], [keep]);
+      return x.rank === 2 ? r : reshapeNode(b, a.mean ? 'mean' : 'sum', r, y); // every axis of an N-d x: the engine's [1, 1]
     }
     case 'activation': return activation(b, a.act as Activation, xs[0], op, layout);
     case 'dropout': return xs[0]; // the identity at inference
@@ -72,13 +73,14 @@ export function opNodes(b: GraphBuilder, e: Eqn, xs: string[], layout: Layout): 
     }
     case 'batchedMatmul': return node(b, op, 'MatMul', xs);
     case 'gather': return node(b, op, 'Gather', xs, [intAttr('axis', 0)]);
-    case 'oneHot': return node(b, op, 'OneHot', [xs[0], ints('depth', [a.depth as number], []), b.init(floatTensor(b.name(op, 'values'), [2], [0, 1]))], [intAttr('axis', -1)]);
+    case 'oneHot': // ONNX Runtime's OneHot takes int32 indices with a float depth only: int64 indices and depth either way
+      return node(b, op, 'OneHot', [node(b, op, 'Cast', [xs[0]], [intAttr('to', onnx.TensorProto.DataType.INT64)]), ints('depth', [a.depth as number], []), b.init(floatTensor(b.name(op, 'values'), [2], [0, 1]))], [intAttr('axis', -1)]);
     case 'where': return node(b, op, 'Where', [node(b, op, 'Cast', [xs[0]], [intAttr('to', onnx.TensorProto.DataType.BOOL)]), xs[1], xs[2]]);
     case 'layerNorm': { // gamma and beta as [n] (a parameter [n] is a [1, n] row in the graph)
       const n = x.shape[x.rank - 1], flat = (t: string) => node(b, op, 'Reshape', [t, ints('features', [n])]);
       if (!a.rms) return layerNormNode(b, op, xs[0], flat(xs[2]), flat(xs[3]), a.epsilon as number);
       const ms = node(b, op, 'ReduceMean', [node(b, op, 'Mul', [xs[0], xs[0]])], [intsAttr('axes', [-1]), intAttr('keepdims', 1)]);
-      return node(b, op, 'Mul', [node(b, op, 'Div', [xs[0], node(b, op, 'Sqrt', [node(b, op, 'Add', [ms, b.constant(op, 'epsilon', a.epsilon as number)])])]), flat(xs[2])]);
+      return node(b, op, 'Mul', [node(b, op, 'Div', [xs[0], node(b, op, 'Sqrt', [node(b, op, 'Add', [ms, xs[1]])])]), flat(xs[2])]);
     }
     case 'dotProductAttention':
       return attentionNodes(b, op, xs[0], xs[1], xs[2], { tq: x.shape[2], tk: e.inputs[1].shape[2], scale: a.scale as number, causal: a.causal === true, mask: xs[3] });

@@ -149,10 +149,12 @@ export function toOnnx(model: ModelView, options: OnnxExportOptions = {}): Uint8
     }
     claimed.add(outNames[i]);
   });
+  // An input the nodes do not read (layer norm's epsilon, an attribute in ONNX) is left out.
+  const read = new Set(b.nodes.flatMap((n) => n.input ?? []));
   const graph: P.IGraphProto = {
     name: model.name,
     node: b.nodes,
-    initializer: b.initializers,
+    initializer: b.initializers.filter((t) => read.has(t.name!)),
     input: model.inputs.map((t, i) => valueInfo(inNames[i], t, indexDtype)),
     output: model.outputs.map((t, i) => valueInfo(outNames[i], t)),
   };
