@@ -2,19 +2,15 @@
 // protobufjs code generated from onnx.proto of ONNX 1.10.2), kept out of the core entry because the
 // schema code is large (wasmnn/onnx, or model.toOnnx() loading it on first use). The model's call graph is walked in order
 // (graph/symbolic.ts collect, as the saved topology does) and each equation becomes nodes through
-// a small function. Layer calls: dense -> Gemm (W [in, out] as an initialiser, transB 0),
-// batchNorm -> BatchNormalization in inference form, dropout -> nothing, activations -> their ONNX
-// op; gelu, geluTanh and silu have no op before opset 20 and are written as PyTorch's exporter
-// writes them (Erf, Tanh, Sigmoid with Mul/Add/Div). Graph ops: add/sub/mul/div/maximum/minimum ->
-// Add/Sub/Mul/Div/Max/Min (wasmnn's row, column and scalar broadcasting is numpy's on rank 2),
-// matmul -> MatMul, concat/slice -> Concat/Slice(starts, ends, axes) along the last axis, reshape and
-// transpose -> Reshape (the batch as -1)/Transpose, sum/mean ->
-// ReduceSum (axes as an input since opset 13)/ReduceMean (axes as an attribute until opset 18),
-// keepdims 1; neg, sqrt, exp, log, abs, pow -> their op (square as Mul(x, x)), clip -> Clip(min, max),
-// softmax/log-softmax -> Softmax/LogSoftmax over the last axis. Constants are initialisers. The batch
-// dimension is the symbol 'batch'. Image layers: onnx-export-image.ts; the graph's input and output
-// keep wasmnn's channels-last layout (an image input is [batch, h, w, c]), and Transposes to and
-// from NCHW surround the runs of ONNX image ops (onnx-build.ts).
+// a small function. Layer calls: dense -> Gemm (W [in, out] as an initialiser, transB 0; on more
+// axes MatMul and Add), batchNorm -> BatchNormalization in inference form, dropout -> nothing,
+// activations -> onnx-export-activation.ts; image layers: onnx-export-image.ts; sequence layers
+// (embedding, positionalEmbedding, layerNormalization, multiHeadAttention, transformerBlock):
+// onnx-export-sequence.ts. Graph ops: onnx-export-ops.ts. Constants and an op's parameter operands
+// are initialisers. The batch dimension is the symbol 'batch'; int32 inputs (token ids) are int32
+// or int64 (indexDtype). The graph's input and output keep wasmnn's channels-last layout (an image
+// input is [batch, h, w, c]), and Transposes to and from NCHW surround the runs of ONNX image ops
+// (onnx-build.ts).
 import type { onnx as P } from 'onnx-proto';
 import type { ModelView } from '../model/view.js';
 import type { Layer } from '../layers/layer.js';
@@ -22,42 +18,17 @@ import type { Dense } from '../layers/dense.js';
 import type { BatchNorm } from '../layers/batch-norm.js';
 import type { Activation } from '../layers/activations.js';
 import type { Parameter } from '../optimizers/parameter.js';
-import { collect, BATCH, type Eqn, type SymbolicTensor } from '../graph/symbolic.js';
+import { collect, BATCH, type SymbolicTensor } from '../graph/symbolic.js';
 import { isPrimitive } from '../graph/op.js';
 import { layerParams } from './pytorch.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
 
-import { onnx, bad, floatTensor, int64Tensor, FLOAT, ONNX_IR_VERSION, ONNX_OPSET } from './onnx-schema.js';
-import { builder, node, floatAttr, intAttr, intsAttr, TensorNames, type GraphBuilder, type Layout } from './onnx-build.js';
-import { imageLayerNodes, reshapeNode } from './onnx-export-image.js';
-
-/** An activation's nodes from x; returns the output tensor (x itself for the identity). Softmax is over the channels, axis 1 of NCHW. */
-function activation(b: GraphBuilder, a: Activation, x: string, p: string, layout: Layout = 'nhwc'): string {
-  const axis = intAttr('axis', layout === 'nchw' ? 1 : -1);
-  if ((a.name as string) === 'logSoftmax') return node(b, p, 'LogSoftmax', [x], [axis]);
-  switch (a.name) {
-    case 'linear':
-    case 'identity': return x;
-    case 'relu': return node(b, p, 'Relu', [x]);
-    case 'sigmoid': return node(b, p, 'Sigmoid', [x]);
-    case 'tanh': return node(b, p, 'Tanh', [x]);
-    case 'softplus': return node(b, p, 'Softplus', [x]);
-    case 'leakyRelu': return node(b, p, 'LeakyRelu', [x], [floatAttr('alpha', a.alpha)]);
-    case 'elu': return node(b, p, 'Elu', [x], [floatAttr('alpha', a.alpha)]);
-    case 'softmax': return node(b, p, 'Softmax', [x], [axis]);
-    case 'silu': return node(b, p, 'Mul', [x, node(b, p, 'Sigmoid', [x])]);
-    case 'gelu': { // 0.5 * x * (1 + erf(x / sqrt 2))
-      const e = node(b, p, 'Erf', [node(b, p, 'Div', [x, b.constant(p, 'sqrt2', Math.SQRT2)])]);
-      return node(b, p, 'Mul', [node(b, p, 'Mul', [x, node(b, p, 'Add', [e, b.constant(p, 'one', 1)])]), b.constant(p, 'half', 0.5)]);
-    }
-    case 'geluTanh': { // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
-      const x3 = node(b, p, 'Mul', [x, node(b, p, 'Mul', [x, x])]);
-      const inner = node(b, p, 'Add', [x, node(b, p, 'Mul', [b.constant(p, 'kappa', 0.044715), x3])]);
-      const t = node(b, p, 'Tanh', [node(b, p, 'Mul', [b.constant(p, 'beta', Math.sqrt(2 / Math.PI)), inner])]);
-      return node(b, p, 'Mul', [b.constant(p, 'half', 0.5), node(b, p, 'Mul', [x, node(b, p, 'Add', [b.constant(p, 'one', 1), t])])]);
-    }
-  }
-}
+import { onnx, bad, floatTensor, FLOAT, ONNX_IR_VERSION, ONNX_OPSET } from './onnx-schema.js';
+import { builder, node, floatAttr, intAttr, TensorNames, type GraphBuilder } from './onnx-build.js';
+import { imageLayerNodes } from './onnx-export-image.js';
+import { sequenceLayerNodes } from './onnx-export-sequence.js';
+import { activation } from './onnx-export-activation.js';
+import { opNodes } from './onnx-export-ops.js';
 
 // A dense layer on [batch, in] is a Gemm; on more axes (it works on the last) a MatMul and an Add.
 function dense(b: GraphBuilder, l: Dense, ps: Parameter[], x: string, rank: number): string {
@@ -80,8 +51,9 @@ function batchNorm(b: GraphBuilder, l: BatchNorm, ps: Parameter[], x: string): s
   return node(b, l.name, 'BatchNormalization', [x, ...names], [floatAttr('epsilon', l.eps), floatAttr('momentum', Number((1 - l.momentum).toPrecision(12)))]);
 }
 
-/** One layer's nodes: reads x, names y. */
-function layerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter[], x: SymbolicTensor, y: SymbolicTensor, index: number, intoMaxPool: boolean): void {
+/** One layer's nodes: reads xs (x the first), names y. */
+function layerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter[], xs: readonly SymbolicTensor[], y: SymbolicTensor, index: number, intoMaxPool: boolean): void {
+  const x = xs[0];
   const refuse = (why: string) => bad(`layer ${index} (${l.name}) of kind '${l.kind}' ${why}`);
   const keep = names.layoutOf(x); // elementwise layers write in the layout they read
   switch (l.kind) {
@@ -95,54 +67,14 @@ function layerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter
     case 'spatialDropout2d': return names.set(y, keep, names.get(x, keep)); // the identity at inference
     case 'activation': return names.set(y, keep, activation(b, (l as Layer & { activation: Activation }).activation, names.get(x, keep), l.name, keep));
     default:
-      if (!imageLayerNodes(b, names, l, ps, x, y, activation, intoMaxPool)) refuse('has no ONNX export');
+      if (!imageLayerNodes(b, names, l, ps, x, y, activation, intoMaxPool) && !sequenceLayerNodes(b, names, l, ps, xs, y)) refuse('has no ONNX export');
   }
 }
 
-const BINARY_OPS: Record<string, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', maximum: 'Max', minimum: 'Min' };
-const UNARY_OPS: Record<string, string> = { neg: 'Neg', sqrt: 'Sqrt', exp: 'Exp', log: 'Log', abs: 'Abs' };
-
-/** One primitive op's nodes: reads xs (NHWC), returns the name of its output. */
-function opNodes(b: GraphBuilder, e: Eqn, xs: string[], layout: Layout): string {
-  const op = e.op.name;
-  const a = e.attrs;
-  const last = e.inputs[0].rank - 1; // concat and slice work on the last axis
-  if (op in BINARY_OPS) return node(b, op, BINARY_OPS[op], xs);
-  if (op in UNARY_OPS) return node(b, op, UNARY_OPS[op], xs);
-  switch (op) {
-    case 'square': return node(b, op, 'Mul', [xs[0], xs[0]]);
-    case 'pow': return node(b, op, 'Pow', [xs[0], b.constant(op, 'exponent', a.p as number)]);
-    case 'clip': {
-      // An infinite bound is left out (an empty optional input).
-      const lo = a.lo as number, hi = a.hi as number;
-      const bounds = [lo === -Infinity ? '' : b.constant(op, 'min', lo), hi === Infinity ? '' : b.constant(op, 'max', hi)];
-      while (bounds.length && bounds[bounds.length - 1] === '') bounds.pop();
-      return node(b, op, 'Clip', [xs[0], ...bounds]);
-    }
-    case 'matmul': return node(b, op, 'MatMul', xs);
-    case 'concat': return node(b, op, 'Concat', xs, [intAttr('axis', last)]);
-    case 'reshape': return reshapeNode(b, op, xs[0], e.outputs[0]);
-    case 'transpose': return node(b, op, 'Transpose', xs, [intsAttr('perm', [...(a.perm as number[])])]);
-    case 'slice': {
-      const begin = a.begin as number, end = begin + e.outputs[0].shape[last];
-      const ints = (what: string, v: number) => b.init(int64Tensor(b.name(op, what), [v]));
-      return node(b, op, 'Slice', [xs[0], ints('starts', begin), ints('ends', end), ints('axes', last)]);
-    }
-    case 'reduce': {
-      const axis = a.axis as 0 | 1 | undefined;
-      const keep = intAttr('keepdims', 1);
-      if (a.mean) return node(b, 'mean', 'ReduceMean', xs, axis === undefined ? [keep] : [intsAttr('axes', [axis]), keep]);
-      return node(b, 'sum', 'ReduceSum', axis === undefined ? xs : [xs[0], b.init(int64Tensor(b.name('sum', 'axes'), [axis]))], [keep]);
-    }
-    case 'activation': return activation(b, a.act as Activation, xs[0], op, layout);
-    case 'dropout': return xs[0]; // the identity at inference
-    default: return bad(`the graph applies the op '${op}', which has no ONNX export`);
-  }
-}
-
-const valueInfo = (name: string, t: SymbolicTensor): P.IValueInfoProto => ({
+const INDEX_TYPES = { int32: onnx.TensorProto.DataType.INT32, int64: onnx.TensorProto.DataType.INT64 };
+const valueInfo = (name: string, t: SymbolicTensor, indexDtype: 'int32' | 'int64' = 'int32'): P.IValueInfoProto => ({
   name,
-  type: { tensorType: { elemType: FLOAT, shape: { dim: t.shape.map((d) => (d === BATCH ? { dimParam: 'batch' } : { dimValue: d })) } } },
+  type: { tensorType: { elemType: t.dtype === 'int32' ? INDEX_TYPES[indexDtype] : FLOAT, shape: { dim: t.shape.map((d) => (d === BATCH ? { dimParam: 'batch' } : { dimValue: d })) } } },
 });
 
 export interface OnnxExportOptions {
@@ -154,9 +86,11 @@ export interface OnnxExportOptions {
   inputNames?: string[];
   /** Names of several outputs; default `output_${i}`. */
   outputNames?: string[];
+  /** The ONNX type of index inputs (an embedding's token ids): 'int32' (default, wasmnn's) or 'int64' (PyTorch's exports'). */
+  indexDtype?: 'int32' | 'int64';
 }
 
-const EXPORT_KEYS = optionKeys<OnnxExportOptions>({ inputName: true, outputName: true, inputNames: true, outputNames: true });
+const EXPORT_KEYS = optionKeys<OnnxExportOptions>({ inputName: true, outputName: true, inputNames: true, outputNames: true, indexDtype: true });
 
 function ioNames(ts: readonly SymbolicTensor[], one: string | undefined, many: string[] | undefined, what: 'input' | 'output'): string[] {
   if (one !== undefined && ts.length !== 1) bad(`the model has ${ts.length} ${what}s: give ${what}Names, not ${what}Name`);
@@ -181,12 +115,13 @@ export function toOnnx(model: ModelView, options: OnnxExportOptions = {}): Uint8
   const ps = layerParams(model);
   const names = new TensorNames(b, (t) => {
     if (t.kind === 'const') return b.init(floatTensor(b.name('const', 'value'), t.shape, t.constant!));
+    const p = t.kind === 'param' ? t.slot?.param : undefined; // an op's parameter operand
+    if (p) return b.init(floatTensor(p.name, t.shape, p.value));
     return bad(`a tensor of shape ${t} comes from outside the model`);
   });
-  model.inputs.forEach((t, i) => {
-    if (t.dtype !== 'float32') bad(`input ${i} is ${t.dtype}; only float32 inputs are exported`);
-    names.set(t, 'nhwc', inNames[i]);
-  });
+  const indexDtype = options.indexDtype ?? 'int32';
+  if (indexDtype !== 'int32' && indexDtype !== 'int64') bad(`indexDtype must be 'int32' or 'int64', got ${JSON.stringify(indexDtype)}`);
+  model.inputs.forEach((t, i) => names.set(t, 'nhwc', inNames[i]));
   const eqns = collect(model.outputs);
   const maxPooled = new Set(eqns.filter((e) => !isPrimitive(e.op) && (e.op as Layer).kind === 'maxPooling2d').map((e) => e.inputs[0]));
   for (const e of eqns) {
@@ -196,7 +131,7 @@ export function toOnnx(model: ModelView, options: OnnxExportOptions = {}): Uint8
       names.set(e.outputs[0], keep, opNodes(b, e, e.inputs.map((t) => names.get(t, keep)), keep));
     } else {
       const i = model.layers.indexOf(e.op as Layer);
-      layerNodes(b, names, e.op as Layer, ps[i], e.inputs[0], e.outputs[0], i, maxPooled.has(e.outputs[0]));
+      layerNodes(b, names, e.op as Layer, ps[i], e.inputs, e.outputs[0], i, maxPooled.has(e.outputs[0]));
     }
   }
   // Each output is written by the node that computes it (renamed), or by an Identity node when
@@ -214,11 +149,13 @@ export function toOnnx(model: ModelView, options: OnnxExportOptions = {}): Uint8
     }
     claimed.add(outNames[i]);
   });
+  // An input the nodes do not read (layer norm's epsilon, an attribute in ONNX) is left out.
+  const read = new Set(b.nodes.flatMap((n) => n.input ?? []));
   const graph: P.IGraphProto = {
     name: model.name,
     node: b.nodes,
-    initializer: b.initializers,
-    input: model.inputs.map((t, i) => valueInfo(inNames[i], t)),
+    initializer: b.initializers.filter((t) => read.has(t.name!)),
+    input: model.inputs.map((t, i) => valueInfo(inNames[i], t, indexDtype)),
     output: model.outputs.map((t, i) => valueInfo(outNames[i], t)),
   };
   const m: P.IModelProto = {

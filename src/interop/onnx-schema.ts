@@ -24,13 +24,17 @@ export function floatTensor(name: string, dims: readonly number[], values: Array
   return { name, dims: [...dims], dataType: FLOAT, rawData: raw };
 }
 
-
-/** An int64 initialiser (raw little-endian data), for the index inputs of Slice and ReduceSum. */
-export function int64Tensor(name: string, values: readonly number[]): P.ITensorProto {
+/** An int64 initialiser (raw little-endian data), for the index inputs of Slice and ReduceSum; `dims` [] for a scalar. */
+export function int64Tensor(name: string, values: readonly number[], dims: readonly number[] = [values.length]): P.ITensorProto {
   const raw = new Uint8Array(values.length * 8);
   const dv = new DataView(raw.buffer);
   values.forEach((v, i) => dv.setBigInt64(i * 8, BigInt(v), true));
-  return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: raw };
+  return { name, dims: [...dims], dataType: onnx.TensorProto.DataType.INT64, rawData: raw };
+}
+
+/** A boolean initialiser (one byte each), for Where's condition. */
+export function boolTensor(name: string, dims: readonly number[], values: readonly boolean[]): P.ITensorProto {
+  return { name, dims: [...dims], dataType: onnx.TensorProto.DataType.BOOL, rawData: Uint8Array.from(values, (v) => (v ? 1 : 0)) };
 }
 
 /** A protobuf integer (a number, or a Long for int64 fields) as a number. */

@@ -13,7 +13,8 @@ import type { BatchNorm } from '../layers/batch-norm.js';
 import type { Dropout } from '../layers/dropout.js';
 import type { Activation } from '../layers/activations.js';
 import type { Parameter } from '../optimizers/parameter.js';
-import type { StateEntry, StateSource, TorchModule } from './torch-state.js';
+import { py, type StateEntry, type StateSource, type TorchModule } from './torch-state.js';
+import { gptOf, gptStateEntries, gptModuleSource } from './pytorch-gpt.js';
 import { torchImageModules, HELPERS } from './pytorch-image.js';
 
 export type { StateSource, StateEntry, TorchModule } from './torch-state.js';
@@ -28,8 +29,6 @@ export function layerParams(model: ModelView): Parameter[][] {
   });
 }
 
-// A number as Python would read it back: 1.0 rather than 1, 1e-05 rather than 0.00001.
-const py = (x: number) => (Number.isInteger(x) ? x.toFixed(1) : x !== 0 && Math.abs(x) < 1e-4 ? x.toExponential().replace(/e-(\d)$/, 'e-0$1') : String(x));
 
 /** The nn module of an activation, or undefined for the identity; `dim`: a softmax's (1: the channels of NCHW images). */
 export function torchActivation(a: Activation, dim = -1): string | undefined {
@@ -138,8 +137,10 @@ function sequenceWants(l: Layer): 'first' | 'last' | undefined {
   }
 }
 
-/** The state_dict of the equivalent nn.Sequential: `${module index}.${key}` entries. */
+/** The state_dict of the equivalent nn.Sequential (`${module index}.${key}` entries), or of nanoGPT's GPT (pytorch-gpt.ts). */
 export function torchStateEntries(model: ModelView): StateEntry[] {
+  const gpt = model.isChain() ? gptOf(model.layers) : undefined;
+  if (gpt) return gptStateEntries(gpt, layerParams(model));
   return torchModules(model).flatMap((m, i) => m.state.map((s) => ({ ...s, name: `${i}.${s.name}` })));
 }
 
@@ -148,9 +149,12 @@ export function torchStateEntries(model: ModelView): StateEntry[] {
  * `nn.Sequential(\n    nn.Linear(2, 16),  # 0\n    nn.ReLU(),  # 1\n)`. With it,
  * `model.load_state_dict(safetensors.torch.load_file(path))` loads toSafetensors(m, { layout: 'pytorch' }).
  * A CNN's module may use small helper classes (pytorch-image.ts): their definitions come first,
- * then the nn.Sequential expression.
+ * then the nn.Sequential expression. A GPT (embedding, positionalEmbedding, transformerBlocks,
+ * layerNormalization, dense) is nanoGPT's classes and the expression `GPT()` (pytorch-gpt.ts).
  */
 export function toPytorchModule(model: ModelView): string {
+  const gpt = model.isChain() ? gptOf(model.layers) : undefined;
+  if (gpt) return gptModuleSource(gpt);
   const modules = torchModules(model);
   const used = new Set(modules.flatMap((m) => m.helpers ?? []));
   const helpers = Object.keys(HELPERS).filter((h) => used.has(h)).map((h) => `${HELPERS[h]}\n\n\n`);

@@ -4,7 +4,7 @@
 // little-endian, row-major, offsets relative to the data's start, covering it with no hole or overlap.
 // Two layouts: 'wasmnn' (our names, W as [in, out], running statistics as `name/runningMean`) and
 // 'pytorch' (the state_dict of the equivalent nn.Sequential: `0.weight` as [out, in], a
-// convolution's as OIHW [cout, cin/groups, kh, kw], ...).
+// convolution's as OIHW [cout, cin/groups, kh, kw], ...; of a GPT, nanoGPT's names: pytorch-gpt.ts).
 // A file from anywhere is untrusted: the reader checks every length and offset before using it.
 import type { ModelView } from '../model/view.js';
 import { type StateEntry, torchStateEntries } from './pytorch.js';

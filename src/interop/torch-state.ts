@@ -28,3 +28,6 @@ export interface TorchModule {
   /** Helper classes its text uses (pytorch-image.ts HELPERS). */
   helpers?: string[];
 }
+
+/** A number as Python would read it back: 1.0 rather than 1, 1e-05 rather than 0.00001. */
+export const py = (x: number): string => (Number.isInteger(x) ? x.toFixed(1) : x !== 0 && Math.abs(x) < 1e-4 ? x.toExponential().replace(/e-(\d)$/, 'e-0$1') : String(x));
