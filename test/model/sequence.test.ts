@@ -117,14 +117,24 @@ describe('embedding -> layerNormalization -> dense, cross-entropy per position, 
 });
 
 describe('sequence layers refuse bad input, naming the layer and the numbers', () => {
-  it('an id outside the vocabulary (predict and trainOnBatch), a non-integer id, a label outside the classes', () => {
+  it('an id outside the vocabulary (every entry point, at the user\'s row: fit checks before it shuffles), a non-integer id, a label outside the classes', async () => {
     const model = compiled(new Sequential(stack(), { seed: 0 }));
-    const bad = { data: Float32Array.from(x.data, (v, i) => (i === 13 ? 11 : v)), shape: x.shape };
-    expect(() => model.predict(bad)).toThrow('wasmnn: embedding_0: index 11 at position [1, 5] is outside [0, 11) (the vocabulary size is 11)');
+    const at13 = (id: number) => ({ data: Float32Array.from(x.data, (v, i) => (i === 13 ? id : v)), shape: x.shape });
+    const bad = at13(11), cols = x.shape[1];
+    expect(cols).toBe(8); // element 13 is row 1, column 5
+    expect(() => model.predict(bad)).toThrow('wasmnn: embedding_0: index 11 at x row 1, column 5 is outside [0, 11) (the vocabulary size is 11)');
+    expect(() => model.evaluate(at13(-1), y)).toThrow('wasmnn: embedding_0: index -1 at x row 1, column 5 is outside [0, 11) (the vocabulary size is 11)');
+    await expect(model.fit(bad, y, { epochs: 1, shuffle: true })).rejects.toThrow('wasmnn: embedding_0: index 11 at x row 1, column 5 is outside [0, 11)');
+    await expect(model.fit(x, y, { epochs: 1, validationData: [at13(-3), y] })).rejects.toThrow('wasmnn: embedding_0: index -3 at validationData x row 1, column 5 is outside [0, 11)');
+    // trainOnBatch checks in the step (its batch is the user's rows, in order).
     expect(() => model.trainOnBatch(bad, y)).toThrow('wasmnn: embedding_0: index 11 at position [1, 5] is outside [0, 11)');
+    expect(() => model.trainOnBatch(at13(-1), y)).toThrow('wasmnn: embedding_0: index -1 at position [1, 5] is outside [0, 11)');
+    // Past int32: refused as such, not wrapped (1e10 would become 1410065408).
+    expect(() => model.predict(at13(1e10))).toThrow("wasmnn: x row 1: 10000000000 is not an int32 id (the model's input is int32 ids)");
+    expect(() => model.trainOnBatch(at13(1e10), y)).toThrow("wasmnn: x row 1: 10000000000 is not an int32 id");
     const half = { data: Float32Array.from(x.data, (v, i) => (i === 3 ? 2.5 : v)), shape: x.shape };
-    expect(() => model.trainOnBatch(half, y)).toThrow("wasmnn: x row 0: 2.5 is not an integer (the model's input is int32 ids)");
-    expect(() => model.predict(half)).toThrow("wasmnn: x row 0: 2.5 is not an integer (the model's input is int32 ids)");
+    expect(() => model.trainOnBatch(half, y)).toThrow("wasmnn: x row 0: 2.5 is not an int32 id (the model's input is int32 ids)");
+    expect(() => model.predict(half)).toThrow("wasmnn: x row 0: 2.5 is not an int32 id (the model's input is int32 ids)");
     const badY = { data: Float32Array.from(y.data, (v, i) => (i === 9 ? 11 : v)), shape: y.shape };
     expect(() => model.evaluate(x, badY)).toThrow('wasmnn: y row 1 position 1: label 11 is not a class index in [0, 10]');
     model.dispose();
