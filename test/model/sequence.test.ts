@@ -116,6 +116,41 @@ describe('embedding -> layerNormalization -> dense, cross-entropy per position, 
   });
 });
 
+describe('a held-out split of [batch, t] ids with [batch, t] targets', () => {
+  const rows = (a: { data: Float32Array; shape: number[] }, lo: number, hi: number) => ({ data: a.data.slice(lo * m.time, hi * m.time), shape: [hi - lo, m.time] });
+  // Mean over every position of -log softmax(logits)[label], in float64 from predict's logits.
+  const crossEntropy = (model: Model, xs: ReturnType<typeof rows>, ys: ReturnType<typeof rows>) => {
+    const p = model.predict(xs).data, V = m.vocab;
+    let sum = 0;
+    for (let r = 0; r < ys.data.length; r++) {
+      const row = Array.from(p.subarray(r * V, (r + 1) * V)), top = Math.max(...row);
+      sum += top + Math.log(row.reduce((s, v) => s + Math.exp(v - top), 0)) - row[ys.data[r]];
+    }
+    return sum / ys.data.length;
+  };
+
+  it('evaluate is the mean cross-entropy per position and changes no weight; fit validationData records it each epoch', async () => {
+    const model = compiled(new Sequential(stack(), { seed: 0 }));
+    const [xt, yt, xv, yv] = [rows(x, 0, 3), rows(y, 0, 3), rows(x, 3, 4), rows(y, 3, 4)];
+    const before = model.getWeights();
+    const ev = model.evaluate(xv, yv);
+    expect(Math.abs(ev.loss - crossEntropy(model, xv, yv))).toBeLessThan(1e-5 * ev.loss);
+    expect(model.getWeights()).toEqual(before);
+    const h = await model.fit(xt, yt, { epochs: 4, batchSize: 3, validationData: [xv, yv] });
+    expect(h.valLoss).toHaveLength(4);
+    // The last epoch's validation loss is evaluate at the weights fit ends with, bit for bit; it is not the training loss.
+    expect(h.valLoss!.at(-1)).toBe(model.evaluate(xv, yv).loss);
+    expect(h.valLoss!.at(-1)).not.toBe(h.loss.at(-1));
+    expect(Math.abs(h.valLoss![3] - crossEntropy(model, xv, yv))).toBeLessThan(1e-5 * h.valLoss![3]);
+    // validationSplit 0.25 holds out the last of the 4 rows: the same validation set.
+    const again = compiled(new Sequential(stack(), { seed: 0 }));
+    const h2 = await again.fit(x, y, { epochs: 1, batchSize: 3, shuffle: false, validationSplit: 0.25 });
+    expect(h2.valLoss![0]).toBe(again.evaluate(xv, yv).loss);
+    model.dispose();
+    again.dispose();
+  });
+});
+
 describe('sequence layers refuse bad input, naming the layer and the numbers', () => {
   it('an id outside the vocabulary (every entry point, at the user\'s row: fit checks before it shuffles), a non-integer id, a label outside the classes', async () => {
     const model = compiled(new Sequential(stack(), { seed: 0 }));
