@@ -5,7 +5,10 @@
 //   dq = dS k, dk = dS^T q, dv = P^T dO                      (backward)
 // Layout, row-major and contiguous per unit: q [tq, d], k [tk, d], v [tk, dv], o and dO [tq, dv],
 // lse [tq]; units follow each other (q of unit u at q + u*tq*d floats); mask [tq, tk] additive,
-// shared by every unit, or 0 for none. Any 4-byte alignment; no output may overlap an input.
+// shared by every unit, or 0 for none; drop [tq, tk] per unit, or 0: dropout on P, Z = 0 or
+// 1/(1-p) drawn by the host, o = (P * Z) v, dS = P * (Z * dP - D) * scale, dv = (P * Z)^T dO, D
+// = rowsum(dO * o) as without it (FlashAttention's dropout, the mask kept instead of regenerated).
+// Any 4-byte alignment; no output may overlap an input.
 // causal != 0 keeps key j for query i only when j <= i + diag (diag 0: PyTorch's is_causal, the
 // top-left diagonal; tk - tq: the bottom-right one). A row with no key left gives o = NaN, as the
 // formula does (softmax of -inf everywhere), and lse = -inf; the backward takes its P as 0 (no
@@ -15,7 +18,7 @@
 // scores never leave a tile; it writes lse (unless its pointer is 0) for the backward, which
 // recomputes each tile's scores from q and k and lse instead of storing P. Key tiles wholly above
 // the causal diagonal are skipped (and, in the backward, query tiles wholly below a key tile's).
-// Every product is one small GEMM (mm below, v128 over 4 rows x 8 columns, the build's
+// Every product is one small GEMM (attention-tiles.ts' mm, v128 over 4 rows x 8 columns, the build's
 // multiply-add) on tiles packed into scratch with the head dimensions rounded up to 4 (zeros), so
 // d and dv need no tail; both are at most ATTN_DMAX (128). exp is simdmath's exp4 (1-2 ulp).
 // NOTE: ATTN_BQ 32 x ATTN_BK 64 (scratch.ts). bench/attention.mjs, Zen 5, one thread, 2 shared cores,
@@ -25,9 +28,9 @@
 // (Model.predict, copies in and out included; load ~2.3, medians): the op 13.8 / 20.7 against
 // transpose + matmul + mul + softmax + matmul 7.6 / 10.4. Tried: 64 x 64 (forward 24.5 / 25.1 but
 // causal t 64 16.6, t 256 32.9: fewer tiles skipped), 32 x 32 (22.0 / 22.1, backward 31).
-import { madd } from './gemm/kernels';
 import { exp4 } from './simdmath';
 import { copyRun, zeroRun } from './runs';
+import { at, mm, packT, packRows } from './attention-tiles';
 import { SCRATCH_BASE, S_ATTN, ATTN_BYTES, ATTN_BQ, ATTN_BK, ATTN_DMAX } from './scratch';
 
 const BASE: usize = ASC_FEATURE_THREADS ? SCRATCH_BASE + S_ATTN : memory.data(ATTN_BYTES, 64);
@@ -49,102 +52,6 @@ const DS: usize = S + TILE; // [BQ, BK] dP, then dS
 const PT: usize = DS + TILE; // [BK, BQ] P^T, then dS^T
 const M: usize = PT + TILE; // [BQ] running max
 const L: usize = M + (<usize>ATTN_BQ << 2); // [BQ] running sum
-
-@inline function at(p: usize, i: i32): usize {
-  return p + (<usize>i << 2);
-}
-
-// C[m, n] = (acc ? C : 0) + A[m, kk] @ B[kk, n]; rows lda, ldb, ldc floats apart, n a multiple of 4.
-// A is read a float at a time, B and C by v128. Each element adds its kk products in order p = 0, 1, ...
-function mm(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, m: i32, n: i32, kk: i32, acc: bool): void {
-  const sa = <usize>lda << 2, sb = <usize>ldb << 2, sc = <usize>ldc << 2;
-  const z = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const ar = a + <usize>i * sa, cr = c + <usize>i * sc;
-    let j = 0;
-    for (; j + 8 <= n; j += 8) {
-      const c0 = at(cr, j), c1 = c0 + sc, c2 = c1 + sc, c3 = c2 + sc;
-      let x00 = acc ? v128.load(c0) : z, x01 = acc ? v128.load(c0, 16) : z;
-      let x10 = acc ? v128.load(c1) : z, x11 = acc ? v128.load(c1, 16) : z;
-      let x20 = acc ? v128.load(c2) : z, x21 = acc ? v128.load(c2, 16) : z;
-      let x30 = acc ? v128.load(c3) : z, x31 = acc ? v128.load(c3, 16) : z;
-      let pa = ar, pb = at(b, j);
-      for (let p = 0; p < kk; p++) {
-        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-        let s = v128.load32_splat(pa);
-        x00 = madd(s, b0, x00);
-        x01 = madd(s, b1, x01);
-        s = v128.load32_splat(pa + sa);
-        x10 = madd(s, b0, x10);
-        x11 = madd(s, b1, x11);
-        s = v128.load32_splat(pa + 2 * sa);
-        x20 = madd(s, b0, x20);
-        x21 = madd(s, b1, x21);
-        s = v128.load32_splat(pa + 3 * sa);
-        x30 = madd(s, b0, x30);
-        x31 = madd(s, b1, x31);
-        pa += 4;
-        pb += sb;
-      }
-      v128.store(c0, x00);
-      v128.store(c0, x01, 16);
-      v128.store(c1, x10);
-      v128.store(c1, x11, 16);
-      v128.store(c2, x20);
-      v128.store(c2, x21, 16);
-      v128.store(c3, x30);
-      v128.store(c3, x31, 16);
-    }
-    if (j < n) {
-      const c0 = at(cr, j), c1 = c0 + sc, c2 = c1 + sc, c3 = c2 + sc;
-      let x0 = acc ? v128.load(c0) : z, x1 = acc ? v128.load(c1) : z, x2 = acc ? v128.load(c2) : z, x3 = acc ? v128.load(c3) : z;
-      let pa = ar, pb = at(b, j);
-      for (let p = 0; p < kk; p++) {
-        const b0 = v128.load(pb);
-        x0 = madd(v128.load32_splat(pa), b0, x0);
-        x1 = madd(v128.load32_splat(pa + sa), b0, x1);
-        x2 = madd(v128.load32_splat(pa + 2 * sa), b0, x2);
-        x3 = madd(v128.load32_splat(pa + 3 * sa), b0, x3);
-        pa += 4;
-        pb += sb;
-      }
-      v128.store(c0, x0); v128.store(c1, x1); v128.store(c2, x2); v128.store(c3, x3);
-    }
-  }
-  for (; i < m; i++) {
-    const ar = a + <usize>i * sa, cr = c + <usize>i * sc;
-    for (let j = 0; j < n; j += 4) {
-      const c0 = at(cr, j);
-      let x0 = acc ? v128.load(c0) : z;
-      let pa = ar, pb = at(b, j);
-      for (let p = 0; p < kk; p++) {
-        x0 = madd(v128.load32_splat(pa), v128.load(pb), x0);
-        pa += 4;
-        pb += sb;
-      }
-      v128.store(c0, x0);
-    }
-  }
-}
-
-// dst[p, c] = src[c, p] for p < n, c < w (src rows n floats apart), dst rows ldd apart; zero for w <= c < wp.
-function packT(dst: usize, ldd: i32, src: usize, n: i32, w: i32, wp: i32): void {
-  for (let p = 0; p < n; p++) {
-    const row = dst + (<usize>(p * ldd) << 2);
-    for (let c = 0; c < w; c++) store<f32>(at(row, c), load<f32>(at(src, c * n + p)));
-    for (let c = w; c < wp; c++) store<f32>(at(row, c), 0);
-  }
-}
-
-// dst[r, 0..n) = src[r, 0..n) for r < rows, then zeros up to ldd (n rounded up to 4).
-function packRows(dst: usize, ldd: i32, src: usize, n: i32, rows: i32): void {
-  for (let r = 0; r < rows; r++) {
-    const row = dst + (<usize>(r * ldd) << 2);
-    copyRun(row, at(src, r * n), n);
-    zeroRun(at(row, n), ldd - n);
-  }
-}
 
 // dst[c, r] = src[r, c] for r < h, c < w; src rows BK apart, dst rows BQ apart.
 function transposeTile(dst: usize, src: usize, h: i32, w: i32): void {
@@ -185,7 +92,7 @@ function transposeTile(dst: usize, src: usize, h: i32, w: i32): void {
   return (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
 }
 
-function forwardUnit(o: usize, lse: usize, q: usize, k: usize, v: usize, mask: usize, tq: i32, tk: i32, d: i32, dv: i32, scale: f32, causal: bool, diag: i32): void {
+function forwardUnit(o: usize, lse: usize, q: usize, k: usize, v: usize, mask: usize, drop: usize, tq: i32, tk: i32, d: i32, dv: i32, scale: f32, causal: bool, diag: i32): void {
   const dvp = (dv + 3) & ~3;
   const acc = QP;
   for (let i0 = 0; i0 < tq; i0 += BQ) {
@@ -213,6 +120,7 @@ function forwardUnit(o: usize, lse: usize, q: usize, k: usize, v: usize, mask: u
         const sum = expRow(row, wp, base);
         store<f32>(at(L, r), load<f32>(at(L, r)) * alpha + sum);
         store<f32>(at(M, r), mNew);
+        if (drop) for (let c = 0, z = at(drop, (i0 + r) * tk + j0); c < w; c++) store<f32>(at(row, c), load<f32>(at(row, c)) * load<f32>(at(z, c)));
         if (alpha != 1) {
           const av = f32x4.splat(alpha), ar = acc + (<usize>(r * dvp) << 2);
           for (let e = 0; e < dvp; e += 4) v128.store(at(ar, e), f32x4.mul(v128.load(at(ar, e)), av));
@@ -228,7 +136,7 @@ function forwardUnit(o: usize, lse: usize, q: usize, k: usize, v: usize, mask: u
   }
 }
 
-function backwardUnit(dq: usize, dk: usize, dvo: usize, q: usize, k: usize, v: usize, o: usize, dout: usize, lse: usize, mask: usize, tq: i32, tk: i32, d: i32, dv: i32, scale: f32, causal: bool, diag: i32): void {
+function backwardUnit(dq: usize, dk: usize, dvo: usize, q: usize, k: usize, v: usize, o: usize, dout: usize, lse: usize, mask: usize, drop: usize, tq: i32, tk: i32, d: i32, dv: i32, scale: f32, causal: bool, diag: i32): void {
   const dp = (d + 3) & ~3, dvp = (dv + 3) & ~3;
   zeroRun(dq, tq * d);
   const sv = f32x4.splat(scale);
@@ -260,7 +168,14 @@ function backwardUnit(dq: usize, dk: usize, dvo: usize, q: usize, k: usize, v: u
         for (let c = 0; c < wp; c += 4) {
           const p = exp4(f32x4.sub(v128.load(at(row, c)), lv));
           v128.store(at(row, c), p);
-          v128.store(at(drow, c), f32x4.mul(f32x4.mul(p, f32x4.sub(v128.load(at(drow, c)), dvec)), sv));
+          if (!drop) v128.store(at(drow, c), f32x4.mul(f32x4.mul(p, f32x4.sub(v128.load(at(drow, c)), dvec)), sv));
+        }
+        // With dropout the P^T dO product takes P * Z; columns past w keep P = 0 and dP = 0.
+        const ds = <f32>dsum, z = drop ? at(drop, (i0 + r) * tk + j0) : 0;
+        if (drop) for (let c = 0; c < w; c++) {
+          const p = load<f32>(at(row, c)), zc = load<f32>(at(z, c));
+          store<f32>(at(drow, c), p * (zc * load<f32>(at(drow, c)) - ds) * scale);
+          store<f32>(at(row, c), p * zc);
         }
       }
       transposeTile(PT, S, h, w);
@@ -280,19 +195,20 @@ function backwardUnit(dq: usize, dk: usize, dvo: usize, q: usize, k: usize, v: u
   }
 }
 
-/** (o, lse|0, q, k, v, mask|0, bh, tq, tk, d, dv, scale, causal, diag): the forward of bh units. */
-export function attention_f32(o: usize, lse: usize, q: usize, k: usize, v: usize, mask: usize, bh: i32, tq: i32, tk: i32, d: i32, dv: i32, scale: f32, causal: i32, diag: i32): void {
+/** (o, lse|0, q, k, v, mask|0, drop|0, bh, tq, tk, d, dv, scale, causal, diag): the forward of bh units. */
+export function attention_f32(o: usize, lse: usize, q: usize, k: usize, v: usize, mask: usize, drop: usize, bh: i32, tq: i32, tk: i32, d: i32, dv: i32, scale: f32, causal: i32, diag: i32): void {
   if (d > ATTN_DMAX || dv > ATTN_DMAX) unreachable();
   for (let u = 0; u < bh; u++) {
-    forwardUnit(at(o, u * tq * dv), lse ? at(lse, u * tq) : 0, at(q, u * tq * d), at(k, u * tk * d), at(v, u * tk * dv), mask, tq, tk, d, dv, scale, causal != 0, diag);
+    const uq = u * tq;
+    forwardUnit(at(o, uq * dv), lse ? at(lse, uq) : 0, at(q, uq * d), at(k, u * tk * d), at(v, u * tk * dv), mask, drop ? at(drop, uq * tk) : 0, tq, tk, d, dv, scale, causal != 0, diag);
   }
 }
 
-/** (dq, dk, dv, q, k, v, o, dO, lse, mask|0, bh, tq, tk, d, dv, scale, causal, diag): the gradients of bh units, lse from the forward. */
-export function attention_backward_f32(dq: usize, dk: usize, dvo: usize, q: usize, k: usize, v: usize, o: usize, dout: usize, lse: usize, mask: usize, bh: i32, tq: i32, tk: i32, d: i32, dv: i32, scale: f32, causal: i32, diag: i32): void {
+/** (dq, dk, dv, q, k, v, o, dO, lse, mask|0, drop|0, bh, tq, tk, d, dv, scale, causal, diag): the gradients of bh units, lse from the forward. */
+export function attention_backward_f32(dq: usize, dk: usize, dvo: usize, q: usize, k: usize, v: usize, o: usize, dout: usize, lse: usize, mask: usize, drop: usize, bh: i32, tq: i32, tk: i32, d: i32, dv: i32, scale: f32, causal: i32, diag: i32): void {
   if (d > ATTN_DMAX || dv > ATTN_DMAX) unreachable();
   for (let u = 0; u < bh; u++) {
     const uq = u * tq, uk = u * tk;
-    backwardUnit(at(dq, uq * d), at(dk, uk * d), at(dvo, uk * dv), at(q, uq * d), at(k, uk * d), at(v, uk * dv), at(o, uq * dv), at(dout, uq * dv), at(lse, uq), mask, tq, tk, d, dv, scale, causal != 0, diag);
+    backwardUnit(at(dq, uq * d), at(dk, uk * d), at(dvo, uk * dv), at(q, uq * d), at(k, uk * d), at(v, uk * dv), at(o, uq * dv), at(dout, uq * dv), at(lse, uq), mask, drop ? at(drop, uq * tk) : 0, tq, tk, d, dv, scale, causal != 0, diag);
   }
 }

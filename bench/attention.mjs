@@ -37,8 +37,8 @@ for (const t of [64, 256]) {
     const dq = wasm.put(new Float32Array(n)), dk = wasm.put(new Float32Array(n)), dv = wasm.put(new Float32Array(n));
     const s = wasm.put(new Float32Array(bh * t * t));
     const scale = 1 / Math.sqrt(d), flops = 4 * bh * t * t * d;
-    const fused = () => k.attention_f32(o, lse, q, kk, v, 0, bh, t, t, d, d, scale, causal, 0);
-    const backward = () => k.attention_backward_f32(dq, dk, dv, q, kk, v, o, dO, lse, 0, bh, t, t, d, d, scale, causal, 0);
+    const fused = () => k.attention_f32(o, lse, q, kk, v, 0, 0, bh, t, t, d, d, scale, causal, 0);
+    const backward = () => k.attention_backward_f32(dq, dk, dv, q, kk, v, o, dO, lse, 0, 0, bh, t, t, d, d, scale, causal, 0);
     const unfused = () => {
       for (let u = 0; u < bh; u++) {
         const off = u * t * d * 4, so = s + u * t * t * 4;

@@ -245,6 +245,8 @@ export interface DotProductAttentionOptions {
   scale?: number;
   /** A constant [tq, tk], added to the scores (numbers) or selecting the keys (booleans, true: attend). */
   mask?: AttentionMask;
+  /** Dropout on the attention weights in training (PyTorch's dropout_p), from the program's dropout stream. Default 0. */
+  dropout?: number;
 }
 
 /**
@@ -253,6 +255,6 @@ export interface DotProductAttentionOptions {
  * layout; head dimensions up to 128).
  */
 export function dotProductAttention(q: Operand, k: Operand, v: Operand, options: DotProductAttentionOptions = {}): SymbolicTensor {
-  checkOptions('ops.dotProductAttention', options, ['causal', 'scale', 'mask']);
+  checkOptions('ops.dotProductAttention', options, ['causal', 'scale', 'mask', 'dropout'], { dropout_p: { use: 'dropout' } });
   return attentionOp(toTensor(q, 'the queries'), toTensor(k, 'the keys'), toTensor(v, 'the values'), options);
 }

@@ -10,7 +10,9 @@
 // Keras keeps [wq, heads, keyDim] (the same numbers in the same order). Initialisation is
 // PyTorch's: xavier-uniform projections (over the stacked in_proj when q, k and v have one width
 // and keyDim = valueDim, as PyTorch's single in_proj_weight), Wo U(+-1/sqrt(heads*valueDim)),
-// zero biases. Not in: dropout on the attention weights, an attention mask at call time.
+// zero biases. dropout (Keras's name, nn.MultiheadAttention's dropout): on the attention weights,
+// softmax(...) * Z with Z = 1/(1-p) or 0 per weight, in training only (ops.dotProductAttention's
+// dropout, inside the fused kernel). Not in: an attention mask at call time.
 import { Layer, type ParamSpec } from './layer.js';
 import { SymbolicTensor, BATCH, showShape } from '../graph/symbolic.js';
 import { ShapeError } from '../graph/op.js';
@@ -30,6 +32,8 @@ export interface MultiHeadAttentionOptions {
   valueDim?: number;
   /** Query i attends to keys j <= i. Default false. */
   causal?: boolean;
+  /** Dropout rate on the attention weights in training; default 0. */
+  dropout?: number;
   useBias?: boolean;
   /** Width of the output; default the query's width. */
   outputShape?: number;
@@ -38,7 +42,7 @@ export interface MultiHeadAttentionOptions {
   name?: string;
 }
 
-const KEYS = optionKeys<MultiHeadAttentionOptions>({ numHeads: true, keyDim: true, valueDim: true, causal: true, useBias: true, outputShape: true, inputShape: true, name: true });
+const KEYS = optionKeys<MultiHeadAttentionOptions>({ numHeads: true, keyDim: true, valueDim: true, causal: true, dropout: true, useBias: true, outputShape: true, inputShape: true, name: true });
 const PARTS = ['query', 'key', 'value', 'attention_output'] as const;
 
 export class MultiHeadAttention extends Layer {
@@ -47,6 +51,7 @@ export class MultiHeadAttention extends Layer {
   readonly numHeads: number;
   readonly keyDim: number;
   readonly valueDim: number;
+  readonly rate: number;
   protected override readonly maxInputs = 3;
   /** One sample's key and value shapes [tk, width], fixed by the first call (the query's for self-attention). */
   private keyShape: number[] | undefined;
@@ -65,6 +70,9 @@ export class MultiHeadAttention extends Layer {
     if (options.outputShape !== undefined) positive(options.outputShape, 'outputShape');
     if (this.keyDim > MAX_HEAD_DIM || this.valueDim > MAX_HEAD_DIM) throw new RangeError(`wasmnn: multiHeadAttention: keyDim and valueDim up to ${MAX_HEAD_DIM}, got ${this.keyDim} and ${this.valueDim}`);
     if (options.causal !== undefined && typeof options.causal !== 'boolean') throw new TypeError(`wasmnn: multiHeadAttention: causal must be true or false, got ${String(options.causal)}`);
+    const rate = options.dropout ?? 0;
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new RangeError(`wasmnn: multiHeadAttention: dropout must be in [0, 1), got ${String(rate)}`);
+    this.rate = rate;
     this.options = options;
   }
 
@@ -125,7 +133,7 @@ export class MultiHeadAttention extends Layer {
 
   lower(query: SymbolicTensor, value: SymbolicTensor = query, key: SymbolicTensor = value): SymbolicTensor {
     const q = this.project(query, 0, this.keyDim), k = this.project(key, 1, this.keyDim), v = this.project(value, 2, this.valueDim);
-    const heads = dotProductAttention(q, k, v, { causal: this.options.causal === true, scale: 1 / Math.sqrt(this.keyDim) });
+    const heads = dotProductAttention(q, k, v, { causal: this.options.causal === true, scale: 1 / Math.sqrt(this.keyDim), dropout: this.rate });
     const joined = reshape(transpose(heads, [0, 2, 1, 3]), [query.shape[0], query.shape[1], this.numHeads * this.valueDim]);
     const bias = this.options.useBias !== false;
     const y = matmul(joined, this.weight(bias ? 6 : 3));
@@ -141,7 +149,7 @@ export class MultiHeadAttention extends Layer {
 
   getConfig(): Record<string, unknown> {
     return {
-      kind: this.kind, name: this.name, numHeads: this.numHeads, keyDim: this.keyDim, valueDim: this.valueDim, causal: this.options.causal === true,
+      kind: this.kind, name: this.name, numHeads: this.numHeads, keyDim: this.keyDim, valueDim: this.valueDim, causal: this.options.causal === true, dropout: this.rate,
       useBias: this.options.useBias !== false, outputShape: this.outputUnits, inputShape: this.inputShape,
     };
   }

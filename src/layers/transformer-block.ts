@@ -12,8 +12,9 @@
 //   {name}/mlp/c_proj/kernel [r w, w]    h.N.mlp.c_proj.weight^T, and its bias
 // GELU is the exact one (nn.GELU(), as nanoGPT). Initialisation is PyTorch's nn.Linear and
 // nn.LayerNorm defaults (kernels and biases U(+-1/sqrt(fan_in)), gamma 1, beta 0).
-// NOTE: dropout (training only) is on the two residual branches (nanoGPT's resid_dropout and the
-// MLP's dropout), not on the attention weights: the fused attention kernel keeps no probabilities.
+// dropout (training only) is nanoGPT's config.dropout, used at its three places: the attention
+// weights (attn_dropout, inside the fused kernel: ops.dotProductAttention's dropout) and the two
+// residual branches (resid_dropout and the MLP's dropout).
 import { Layer, type ParamSpec } from './layer.js';
 import { BATCH, showShape, type SymbolicTensor } from '../graph/symbolic.js';
 import { ShapeError } from '../graph/op.js';
@@ -35,7 +36,7 @@ export interface TransformerBlockOptions {
   keyDim?: number;
   /** The MLP's hidden width over the block's width; default 4. */
   mlpRatio?: number;
-  /** Dropout rate on the residual branches in training; default 0. */
+  /** Dropout rate on the attention weights and the residual branches in training (nanoGPT's); default 0. */
   dropout?: number;
   /** Query i attends to keys j <= i; default true (a GPT). */
   causal?: boolean;
@@ -132,7 +133,7 @@ export class TransformerBlock extends Layer {
     // [batch, t, 3, heads, d] -> [batch, 3, heads, t, d]: q, k and v are its three [batch, heads, t, d] boxes.
     const qkv = transpose(reshape(this.linear(ln(x, 0), 2), [b, t, 3, heads, d]), [0, 2, 3, 1, 4]);
     const [q, k, v] = [0, 1, 2].map((i) => reshape(cropBox(qkv, [0, i, 0, 0, 0], [b, 1, heads, t, d]), [b, heads, t, d]));
-    const att = dotProductAttention(q, k, v, { causal: this.causal, scale: 1 / Math.sqrt(d) });
+    const att = dotProductAttention(q, k, v, { causal: this.causal, scale: 1 / Math.sqrt(d), dropout: this.rate });
     const joined = reshape(transpose(att, [0, 2, 1, 3]), [b, t, hk]);
     const x1 = binary('add', x, dropout(this.linear(joined, 4), this.rate));
     const hidden = activation(this.linear(ln(x1, 6), 8), 'gelu');

@@ -2,7 +2,7 @@
 // the columns each takes, y with as many rows and the columns (or class indices) the output and the
 // loss need, its values possible for the loss and the metrics, and fit's class weights.
 import { Matrix, type MatrixLike } from '../data/matrix.js';
-import type { SymbolicTensor } from '../graph/symbolic.js';
+import { collect, type SymbolicTensor } from '../graph/symbolic.js';
 import { checkSample } from '../graph/feed.js';
 import type { Compilation } from './compiled.js';
 
@@ -12,7 +12,25 @@ export class DataChecks {
   // checkShapes for one input without building a list (trainOnBatch allocates nothing).
   private readonly one: { rows: number; cols: number; dims: readonly number[] | undefined }[] = [{ rows: 0, cols: 0, dims: undefined }];
 
+  // Per int32 input, the smallest index range an op reading it takes (gather's table rows, oneHot's
+  // depth) and who says so; found in the lowered graph on first use.
+  private limits: ({ size: number; who: string; what: string } | undefined)[] | undefined;
+
   constructor(private readonly inputs: readonly SymbolicTensor[], private readonly compiled: Compilation) {}
+
+  private limitOf(i: number): { size: number; who: string; what: string } | undefined {
+    if (!this.limits) {
+      this.limits = this.inputs.map(() => undefined);
+      for (const e of collect(this.compiled.lowered)) {
+        const at = e.op.name === 'gather' ? 1 : e.op.name === 'oneHot' ? 0 : -1;
+        const j = at < 0 ? -1 : this.inputs.indexOf(e.inputs[at]);
+        if (j < 0) continue;
+        const size = at === 1 ? e.inputs[0].shape[0] : (e.attrs.depth as number), who = at === 1 ? (e.attrs.who as string) : 'oneHot';
+        if (!this.limits[j] || size < this.limits[j]!.size) this.limits[j] = { size, who, what: at === 1 ? 'the vocabulary size' : 'the depth' };
+      }
+    }
+    return this.limits[i];
+  }
 
   /** fit, evaluate, trainOnBatch and lossAndGradients need targets. */
   requireTargets(y: unknown, what: string): void {
@@ -33,8 +51,13 @@ export class DataChecks {
     const x = this.inputList(xIn, 'x').map((v, i) => Matrix.from(v, this.inputs.length === 1 ? `${this.label}x` : `${this.label}x[${i}]`));
     x.forEach((m, i) => {
       if (this.inputs[i].dtype !== 'int32') return;
-      const bad = m.data.findIndex((v) => !Number.isInteger(v));
-      if (bad >= 0) throw new RangeError(`wasmnn: ${this.label}${this.inputs.length === 1 ? 'x' : `x[${i}]`} row ${Math.floor(bad / m.cols)}: ${m.data[bad]} is not an integer (the model's input is int32 ids)`);
+      const name = `${this.label}${this.inputs.length === 1 ? 'x' : `x[${i}]`}`;
+      const bad = m.data.findIndex((v) => !Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31);
+      if (bad >= 0) throw new RangeError(`wasmnn: ${name} row ${Math.floor(bad / m.cols)}: ${m.data[bad]} is not an int32 id (the model's input is int32 ids)`);
+      // Here, before fit shuffles, so that the position is the user's row and column.
+      const limit = this.limitOf(i);
+      const out = limit ? m.data.findIndex((v) => v < 0 || v >= limit.size) : -1;
+      if (out >= 0) throw new RangeError(`wasmnn: ${limit!.who}: index ${m.data[out]} at ${name} row ${Math.floor(out / m.cols)}, column ${out % m.cols} is outside [0, ${limit!.size}) (${limit!.what} is ${limit!.size})`);
     });
     if (yIn === undefined) {
       this.checkShapes(x);

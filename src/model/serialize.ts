@@ -132,7 +132,7 @@ function layerFrom(c: Record<string, unknown>, i: number, functional: boolean): 
       case 'activation':
         return layers.activation({ activation: (c.alpha ? { name: c.activation, alpha: c.alpha } : c.activation) as never, name: c.name as string });
       case 'multiHeadAttention':
-        return layers.multiHeadAttention({ numHeads: c.numHeads as number, keyDim: c.keyDim as number, valueDim: c.valueDim as number, causal: c.causal === true, useBias: c.useBias !== false, outputShape: c.outputShape as number, inputShape: first ? (c.inputShape as number[]) : undefined, name: c.name as string });
+        return layers.multiHeadAttention({ numHeads: c.numHeads as number, keyDim: c.keyDim as number, valueDim: c.valueDim as number, causal: c.causal === true, dropout: (c.dropout as number) ?? 0, useBias: c.useBias !== false, outputShape: c.outputShape as number, inputShape: first ? (c.inputShape as number[]) : undefined, name: c.name as string });
       default:
         return spatialFrom(c, first, where);
     }

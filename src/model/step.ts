@@ -111,11 +111,11 @@ export class TrainStep {
   }
 }
 
-/** int32 ids into the heap, each checked to be a whole number (the range is the gather's check). */
+/** int32 ids into the heap, each checked to be a whole number in int32's range (the vocabulary is the gather's check). */
 function writeIds(heap: Int32Array, at: number, values: Float32Array | Int32Array, cols: number): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!Number.isInteger(v)) throw new RangeError(`wasmnn: x row ${Math.floor(i / cols)}: ${v} is not an integer (the model's input is int32 ids)`);
+    if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new RangeError(`wasmnn: x row ${Math.floor(i / cols)}: ${v} is not an int32 id (the model's input is int32 ids)`);
     heap[at + i] = v;
   }
 }

@@ -5,6 +5,8 @@
 // Per unit of bh (a (batch, head) pair): q [tq, d], k [tk, d], v [tk, dv], o and dO [tq, dv];
 // units stored one after another; mask [tq, tk] shared by every unit. A row that sees no key has
 // o = NaN (0/0) and lse = -inf; the backward takes its P as 0 (the formula's gradient is NaN).
+// With dropout factors Z [bh, tq, tk] (0 or 1/(1-p)), P becomes P * Z before P v: o = (P * Z) v,
+// dv = (P * Z)^T dO, and ds = P * (Z * dP - rowsum(P * Z * dP)) (the chain rule through P * Z).
 
 export interface AttentionGeometry {
   bh: number;
@@ -18,6 +20,8 @@ export interface AttentionGeometry {
   diag?: number;
   /** An additive [tq, tk] mask, or none. */
   mask?: ArrayLike<number>;
+  /** Dropout factors [bh, tq, tk] multiplying P, or none. */
+  drop?: ArrayLike<number>;
 }
 
 /** The kernel's arguments after its pointers: bh, tq, tk, d, dv, scale, causal, diag. */
@@ -54,6 +58,7 @@ export function attention(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLi
   for (let u = 0; u < bh; u++) {
     const r = probabilities(q, k, u, g);
     lse.set(r.lse, u * tq);
+    if (g.drop) for (let i = 0; i < tq * tk; i++) r.p[i] *= g.drop[u * tq * tk + i];
     for (let i = 0; i < tq; i++) {
       for (let e = 0; e < dv; e++) {
         let s = 0;
@@ -72,20 +77,20 @@ export function attentionBackward(q: ArrayLike<number>, k: ArrayLike<number>, v:
   for (let u = 0; u < bh; u++) {
     const { p, lse } = probabilities(q, k, u, g);
     for (let i = 0; i < tq; i++) if (lse[i] === -Infinity) p.fill(0, i * tk, (i + 1) * tk); // as the kernel: no gradient through a row that sees no key
-    const ds = new Float64Array(tq * tk);
+    const ds = new Float64Array(tq * tk), z = (i: number) => (g.drop ? g.drop[u * tq * tk + i] : 1);
     for (let i = 0; i < tq; i++) {
       let rowDot = 0;
       for (let j = 0; j < tk; j++) {
         let dp = 0;
         for (let e = 0; e < dv; e++) dp += dO[(u * tq + i) * dv + e] * v[(u * tk + j) * dv + e];
-        ds[i * tk + j] = dp;
-        rowDot += p[i * tk + j] * dp;
+        ds[i * tk + j] = z(i * tk + j) * dp;
+        rowDot += p[i * tk + j] * ds[i * tk + j];
       }
       for (let j = 0; j < tk; j++) ds[i * tk + j] = p[i * tk + j] * (ds[i * tk + j] - rowDot) * g.scale;
     }
     for (let i = 0; i < tq; i++) {
       for (let j = 0; j < tk; j++) {
-        const s = ds[i * tk + j], pij = p[i * tk + j];
+        const s = ds[i * tk + j], pij = p[i * tk + j] * z(i * tk + j);
         for (let e = 0; e < d; e++) {
           dq[(u * tq + i) * d + e] += s * k[(u * tk + j) * d + e];
           dk[(u * tk + j) * d + e] += s * q[(u * tq + i) * d + e];

@@ -164,11 +164,12 @@ const table: Partial<Record<KernelName, Split>> = {
   global_avgpool_f32: images(5, 2, [times(4), times(3, 4)], [2, 3, 4]),
   global_avgpool_backward_f32: images(5, 2, [times(3, 4), times(4)], [2, 3, 4]),
 
-  // Attention by (batch, head) pairs: a unit is one pair, its blocks of q, k, v, o and lse (and of
-  // dq, dk, dv, dO) advanced together, the mask shared; each pair is computed from its own blocks
-  // alone, in the same order as in one call. Work: tq*tk*d, twice (QK^T, PV) forward, five times back.
-  attention_f32: { ...images(14, 6, [times(7, 10), times(7), times(7, 9), times(8, 9), times(8, 10)], [6, 7, 8, 9]), weight: 2 },
-  attention_backward_f32: { ...images(18, 10, [times(11, 13), times(12, 13), times(12, 14), times(11, 13), times(12, 13), times(12, 14), times(11, 14), times(11, 14), times(11)], [10, 11, 12, 13]), weight: 5 },
+  // Attention by (batch, head) pairs: a unit is one pair, its blocks of q, k, v, o, lse and the
+  // dropout factors (and of dq, dk, dv, dO) advanced together, the mask shared; each pair is computed
+  // from its own blocks alone, in the same order as in one call. Work: tq*tk*d, twice (QK^T, PV)
+  // forward, five times back.
+  attention_f32: { ...images(15, 7, [times(8, 11), times(8), times(8, 10), times(9, 10), times(9, 11), FIXED, times(8, 9)], [7, 8, 9, 10]), weight: 2 },
+  attention_backward_f32: { ...images(19, 11, [times(12, 14), times(13, 14), times(13, 15), times(12, 14), times(13, 14), times(13, 15), times(12, 15), times(12, 15), times(12), FIXED, times(12, 13)], [11, 12, 13, 14]), weight: 5 },
 };
 
 // y = f(x) (n at 2) and dx = dy * f'(x) given x and y (n at 4); leaky_relu and elu take alpha after n.

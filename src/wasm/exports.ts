@@ -137,9 +137,9 @@ export const KERNEL_ARITY = {
   norm_param_grad_f32: 10, // (dgamma, dbeta, dy, x, mean, rstd, rows, cols, ld, rms): column sums over rows ld floats apart; rms != 0: no dbeta, no mean
   // attention.ts — fused scaled dot-product attention over bh (batch, head) units, each q [tq, d], k [tk, d],
   // v [tk, dv], o [tq, dv], lse [tq], one after another; mask [tq, tk] additive, shared, or 0; causal
-  // keeps key j <= i + diag; d, dv <= 128. No output may overlap an input.
-  attention_f32: 14, // (o, lse|0, q, k, v, mask|0, bh, tq, tk, d, dv, scale, causal, diag): o = softmax(scale q k^T + mask) v, lse its log-sum-exp
-  attention_backward_f32: 18, // (dq, dk, dv, q, k, v, o, dO, lse, mask|0, bh, tq, tk, d, dv, scale, causal, diag): recomputes the scores tile by tile
+  // keeps key j <= i + diag; d, dv <= 128; drop [tq, tk] per unit (0 or 1/(1-p) on P: dropout), or 0. No output may overlap an input.
+  attention_f32: 15, // (o, lse|0, q, k, v, mask|0, drop|0, bh, tq, tk, d, dv, scale, causal, diag): o = (softmax(scale q k^T + mask) * drop) v, lse its log-sum-exp
+  attention_backward_f32: 19, // (dq, dk, dv, q, k, v, o, dO, lse, mask|0, drop|0, bh, tq, tk, d, dv, scale, causal, diag): recomputes the scores tile by tile
 
   // optim.ts — fused updates over one flat region of n parameters.
   sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g

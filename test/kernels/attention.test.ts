@@ -2,7 +2,8 @@
 // the inputs rounded to float32 first, over sequence lengths t = 1, 3, 4, 5, 17, 64 (one query
 // tile of 32 and a tail, one key tile of 64), lengths past a tile (70, 130), head sizes
 // d = 1, 4, 7, 16, 32 (dv = d and not), causal and not, tq != tk, an additive mask (with -inf
-// entries, a boolean mask's form), both causal diagonals, unaligned offsets.
+// entries, a boolean mask's form), both causal diagonals, unaligned offsets, dropout factors on P
+// (p 0.3 and 0.9, with and without causal and mask, at tile tails).
 // Tolerance: |got - want| <= 2e-5 * max |want| + 1e-5 * |want| per output (float32 sums of up to 130
 // terms and exp4's 1-2 ulp; the worst seen is MEASURED below); a kernel with a row, a tile edge or a
 // rescale broken misses it by orders of magnitude.
@@ -63,6 +64,14 @@ function cases(): Case[] {
     out.push({ name: `tq ${tq}, tk ${tk}, mask`, bh: 3, tq, tk, d: 8, dv: 8, scale: 0.35, causal: false, mask: Float32Array.from(m) });
     out.push({ name: `tq ${tq}, tk ${tk}, mask and causal`, bh: 1, tq, tk, d: 6, dv: 5, scale: 0.4, causal: true, mask: Float32Array.from(m) });
   }
+  // Dropout factors Z [bh, tq, tk]: 0 or 1/(1-p), as dropout_f32 draws them.
+  const drop = (bh: number, tq: number, tk: number, p: number, seed: number) => Float32Array.from(randn(bh * tq * tk, seed), (x) => (Math.abs(x) > 1 - p ? 0 : 1 / (1 - p)));
+  for (const [tq, tk, d, dv, causal, p] of [[1, 1, 4, 4, 0, 0.3], [5, 5, 3, 4, 1, 0.3], [17, 70, 8, 5, 0, 0.3], [70, 33, 16, 16, 1, 0.9], [33, 65, 7, 12, 1, 0.3], [64, 64, 32, 32, 0, 0.5]]) {
+    const g = { bh: 2, tq, tk, d, dv, scale: 1 / Math.sqrt(d), causal: causal === 1, drop: drop(2, tq, tk, p, tq * 7 + tk) };
+    out.push({ name: `tq ${tq}, tk ${tk}, d ${d}, dv ${dv}${causal ? ', causal' : ''}, dropout ${p}`, ...g });
+  }
+  const m = Float32Array.from(randn(17 * 70, 3), (x, i) => (i % 70 !== 0 && i % 5 === 2 ? -Infinity : 0.5 * x));
+  out.push({ name: 'tq 17, tk 70, mask and causal, dropout 0.3', bh: 3, tq: 17, tk: 70, d: 6, dv: 5, scale: 0.4, causal: true, mask: m, drop: drop(3, 17, 70, 0.3, 9) });
   return out;
 }
 
@@ -72,14 +81,14 @@ function runCase(g: Case, skew: number) {
   const seed = tq * 131 + tk * 17 + d * 7 + dv + (g.causal ? 5000 : 0);
   const q = f32(bh * tq * d, seed), k = f32(bh * tk * d, seed + 1), v = f32(bh * tk * dv, seed + 2), dO = f32(bh * tq * dv, seed + 3);
   const pq = w.put(q, skew), pk = w.put(k, (skew + 1) % 4), pv = w.put(v, (skew + 2) % 4), pdo = w.put(dO, (skew + 3) % 4);
-  const pm = g.mask ? w.put(g.mask, (skew + 1) % 4) : 0;
+  const pm = g.mask ? w.put(g.mask, (skew + 1) % 4) : 0, pz = g.drop ? w.put(Float32Array.from(g.drop), (skew + 3) % 4) : 0;
   const [po, co] = outBlock(bh * tq * dv, skew), [pl, cl] = outBlock(bh * tq, (skew + 2) % 4);
-  w.k.attention_f32(po, pl, pq, pk, pv, pm, ...attentionArgs(g));
+  w.k.attention_f32(po, pl, pq, pk, pv, pm, pz, ...attentionArgs(g));
   const [pdq, cdq] = outBlock(bh * tq * d, (skew + 1) % 4), [pdk, cdk] = outBlock(bh * tk * d, (skew + 3) % 4), [pdv, cdv] = outBlock(bh * tk * dv, skew);
-  w.k.attention_backward_f32(pdq, pdk, pdv, pq, pk, pv, po, pdo, pl, pm, ...attentionArgs(g));
+  w.k.attention_backward_f32(pdq, pdk, pdv, pq, pk, pv, po, pdo, pl, pm, pz, ...attentionArgs(g));
   [co, cl, cdq, cdk, cdv].forEach((c) => c());
   const want = attention(q, k, v, g), grads = attentionBackward(q, k, v, dO, g);
-  return { got: { o: read(po, bh * tq * dv), lse: read(pl, bh * tq), dq: read(pdq, bh * tq * d), dk: read(pdk, bh * tk * d), dv: read(pdv, bh * tk * dv) }, want: { ...want, ...grads }, ptrs: { po, pq, pk, pv, pm } };
+  return { got: { o: read(po, bh * tq * dv), lse: read(pl, bh * tq), dq: read(pdq, bh * tq * d), dk: read(pdk, bh * tk * d), dv: read(pdv, bh * tk * dv) }, want: { ...want, ...grads }, ptrs: { po, pq, pk, pv, pm, pz } };
 }
 
 describe('attention kernels against the float64 twin', () => {
@@ -105,16 +114,25 @@ describe('attention kernels: edges', () => {
     const g: Case = { name: '', bh: 2, tq: 37, tk: 70, d: 7, dv: 5, scale: 0.4, causal: true };
     const { got, ptrs } = runCase(g, 1);
     const [po] = outBlock(2 * 37 * 5, 3);
-    w.k.attention_f32(po, 0, ptrs.pq, ptrs.pk, ptrs.pv, 0, ...attentionArgs(g));
+    w.k.attention_f32(po, 0, ptrs.pq, ptrs.pk, ptrs.pv, 0, 0, ...attentionArgs(g));
     expect(Buffer.from(read(po, 2 * 37 * 5).buffer).equals(Buffer.from(got.o.buffer))).toBe(true);
+  });
+
+  it('dropout factors of all ones give the bits of no dropout; all 1/(1-p) give those outputs scaled (to rounding)', () => {
+    const g: Case = { name: '', bh: 2, tq: 37, tk: 70, d: 7, dv: 5, scale: 0.4, causal: true };
+    const plain = runCase(g, 1).got, ones = runCase({ ...g, drop: new Float32Array(2 * 37 * 70).fill(1) }, 1).got;
+    for (const key of ['o', 'lse', 'dq', 'dk', 'dv'] as const) expect(Buffer.from(ones[key].buffer).equals(Buffer.from(plain[key].buffer)), key).toBe(true);
+    // Z = 2 everywhere: o doubles; so does dv, and dq, dk follow from dS = P (2 dP - 2 D) (D of the doubled o).
+    const twice = runCase({ ...g, drop: new Float32Array(2 * 37 * 70).fill(2) }, 1).got;
+    for (const key of ['o', 'dv', 'dq', 'dk'] as const) twice[key].forEach((x, i) => expect(Math.abs(x - 2 * plain[key][i])).toBeLessThan(1e-5 * (1 + Math.abs(x))));
   });
 
   it('bh 0 or tq 0 writes nothing', () => {
     const [po, co] = outBlock(0, 1);
     const [pq] = outBlock(0, 2);
-    w.k.attention_f32(po, po, pq, pq, pq, 0, 0, 5, 5, 4, 4, 0.5, 0, 0);
-    w.k.attention_f32(po, po, pq, pq, pq, 0, 3, 0, 5, 4, 4, 0.5, 0, 0);
-    w.k.attention_backward_f32(po, po, po, pq, pq, pq, pq, pq, pq, 0, 0, 5, 5, 4, 4, 0.5, 0, 0);
+    w.k.attention_f32(po, po, pq, pq, pq, 0, 0, 0, 5, 5, 4, 4, 0.5, 0, 0);
+    w.k.attention_f32(po, po, pq, pq, pq, 0, pq, 3, 0, 5, 4, 4, 0.5, 0, 0);
+    w.k.attention_backward_f32(po, po, po, pq, pq, pq, pq, pq, pq, 0, pq, 0, 5, 5, 4, 4, 0.5, 0, 0);
     co();
   });
 
@@ -128,7 +146,7 @@ describe('attention kernels: edges', () => {
 
   it('a head dimension over 128 traps', () => {
     const p = w.out(4);
-    expect(() => w.k.attention_f32(p, 0, p, p, p, 0, 1, 1, 1, 129, 4, 1, 0, 0)).toThrow(WebAssembly.RuntimeError);
-    expect(() => w.k.attention_backward_f32(p, p, p, p, p, p, p, p, p, 0, 1, 1, 1, 4, 129, 1, 0, 0)).toThrow(WebAssembly.RuntimeError);
+    expect(() => w.k.attention_f32(p, 0, p, p, p, 0, 0, 1, 1, 1, 129, 4, 1, 0, 0)).toThrow(WebAssembly.RuntimeError);
+    expect(() => w.k.attention_backward_f32(p, p, p, p, p, p, p, p, p, 0, 0, 1, 1, 1, 4, 129, 1, 0, 0)).toThrow(WebAssembly.RuntimeError);
   });
 });

@@ -58,9 +58,9 @@ function task(n: number, t = 6, w = 8, seed = 5) {
   return { x: { data: x, shape: [n, t, w] }, y: { data: y, shape: [n, 1] } };
 }
 
-function tiny(t = 6, w = 8, heads = 2, keyDim = 4, seed = 1): Sequential {
+function tiny(t = 6, w = 8, heads = 2, keyDim = 4, seed = 1, dropout = 0): Sequential {
   return new Sequential([
-    layers.multiHeadAttention({ numHeads: heads, keyDim, causal: true, inputShape: [t, w] }),
+    layers.multiHeadAttention({ numHeads: heads, keyDim, causal: true, dropout, inputShape: [t, w] }),
     layers.flatten(),
     layers.dense({ units: 16, activation: 'relu' }),
     layers.dense({ units: 1 }),
@@ -91,6 +91,22 @@ describe('multiHeadAttention in models', () => {
     expect(text).toMatch(/multiHeadAttention_0 \(multiHeadAttention\)\s+\[batch, 6, 8\]\s+288\s+2,112/);
   });
 
+  it('dropout on the attention weights acts in training only: predict and evaluate give the bits of dropout 0; save keeps it', async () => {
+    await init(undefined, { simd: 'plain', threads: 1 });
+    const { x, y } = task(8);
+    const [a, b] = [0.5, 0].map((p) => {
+      const m = tiny(6, 8, 2, 4, 3, p);
+      m.compile({ loss: 'mse', optimizer: optimizers.sgd({ lr: 0.01 }) });
+      return m;
+    });
+    expect(Array.from(a.predict(x).data)).toEqual(Array.from(b.predict(x).data));
+    expect(a.evaluate(x, y)).toEqual(b.evaluate(x, y));
+    // The first training step's loss (before its update, on the same weights) sees masked attention weights.
+    const l1 = a.trainOnBatch(x, y), l0 = b.trainOnBatch(x, y);
+    expect(Math.abs(l1 - l0)).toBeGreaterThan(1e-4 * l0);
+    expect(Sequential.load(a.save()).layers[0].getConfig()).toMatchObject({ dropout: 0.5 });
+  });
+
   it('cross-attention in a functional model: apply(query, value, key) with other widths and lengths', async () => {
     await init(undefined, { simd: 'plain', threads: 1 });
     const q = input({ shape: [4, 6] }), v = input({ shape: [7, 3] }), k = input({ shape: [7, 5] });
@@ -108,7 +124,7 @@ describe('multiHeadAttention in models', () => {
     expect(() => layers.multiHeadAttention({ numHeads: 0, keyDim: 4 })).toThrow(/numHeads must be a positive integer, got 0/);
     expect(() => layers.multiHeadAttention({ numHeads: 1.5, keyDim: 4 })).toThrow(/numHeads must be a positive integer, got 1.5/);
     expect(() => layers.multiHeadAttention({ numHeads: 2, keyDim: 200 })).toThrow(/keyDim and valueDim up to 128/);
-    expect(() => layers.multiHeadAttention({ numHeads: 2, keyDim: 4, dropout: 0.1 } as never)).toThrow(/dropout/);
+    expect(() => layers.multiHeadAttention({ numHeads: 2, keyDim: 4, dropout: 1 })).toThrow('wasmnn: multiHeadAttention: dropout must be in [0, 1), got 1');
     const mha = layers.multiHeadAttention({ numHeads: 2, keyDim: 4, name: 'att' });
     expect(() => mha.apply(input([8]))).toThrow(/att takes \[batch, positions, width\] queries, got \[batch, 8\]/);
     const x = input({ shape: [6, 8] });
@@ -132,15 +148,17 @@ function hash(arrays: Float32Array[]): string {
 
 describe('multiHeadAttention on threads', () => {
   it('trains to the same bits on 1 and 2 threads, the attention calls split by (batch, head)', async () => {
-    const run = async () => {
+    // Without and with dropout on the attention weights (its factors drawn on one thread, read by each pair's share).
+    const run = async () => Promise.all([0, 0.3].map(async (p) => {
       const { x, y } = task(128, 16, 16, 9);
-      const m = tiny(16, 16, 2, 8, 4);
+      const m = tiny(16, 16, 2, 8, 4, p);
       m.compile({ loss: 'mse', optimizer: optimizers.adam({ lr: 1e-3 }), batchSize: 64 });
       await m.fit(x, y, { epochs: 2, shuffle: true });
       return { weights: hash(m.getWeights()), predictions: hash([m.predict(x).data]) };
-    };
+    }));
     await init({ simd: 'plain', threads: 1 });
     const want = await run();
+    expect(want[1].weights).not.toBe(want[0].weights);
     const rt = await init({ simd: 'plain', threads: 2, minWork: 0 }); // every call that can be split is, whatever the machine's threshold
     opened.push(rt);
     expect(rt.threads).toBe(2);

@@ -116,15 +116,60 @@ describe('embedding -> layerNormalization -> dense, cross-entropy per position, 
   });
 });
 
-describe('sequence layers refuse bad input, naming the layer and the numbers', () => {
-  it('an id outside the vocabulary (predict and trainOnBatch), a non-integer id, a label outside the classes', () => {
+describe('a held-out split of [batch, t] ids with [batch, t] targets', () => {
+  const rows = (a: { data: Float32Array; shape: number[] }, lo: number, hi: number) => ({ data: a.data.slice(lo * m.time, hi * m.time), shape: [hi - lo, m.time] });
+  // Mean over every position of -log softmax(logits)[label], in float64 from predict's logits.
+  const crossEntropy = (model: Model, xs: ReturnType<typeof rows>, ys: ReturnType<typeof rows>) => {
+    const p = model.predict(xs).data, V = m.vocab;
+    let sum = 0;
+    for (let r = 0; r < ys.data.length; r++) {
+      const row = Array.from(p.subarray(r * V, (r + 1) * V)), top = Math.max(...row);
+      sum += top + Math.log(row.reduce((s, v) => s + Math.exp(v - top), 0)) - row[ys.data[r]];
+    }
+    return sum / ys.data.length;
+  };
+
+  it('evaluate is the mean cross-entropy per position and changes no weight; fit validationData records it each epoch', async () => {
     const model = compiled(new Sequential(stack(), { seed: 0 }));
-    const bad = { data: Float32Array.from(x.data, (v, i) => (i === 13 ? 11 : v)), shape: x.shape };
-    expect(() => model.predict(bad)).toThrow('wasmnn: embedding_0: index 11 at position [1, 5] is outside [0, 11) (the vocabulary size is 11)');
+    const [xt, yt, xv, yv] = [rows(x, 0, 3), rows(y, 0, 3), rows(x, 3, 4), rows(y, 3, 4)];
+    const before = model.getWeights();
+    const ev = model.evaluate(xv, yv);
+    expect(Math.abs(ev.loss - crossEntropy(model, xv, yv))).toBeLessThan(1e-5 * ev.loss);
+    expect(model.getWeights()).toEqual(before);
+    const h = await model.fit(xt, yt, { epochs: 4, batchSize: 3, validationData: [xv, yv] });
+    expect(h.valLoss).toHaveLength(4);
+    // The last epoch's validation loss is evaluate at the weights fit ends with, bit for bit; it is not the training loss.
+    expect(h.valLoss!.at(-1)).toBe(model.evaluate(xv, yv).loss);
+    expect(h.valLoss!.at(-1)).not.toBe(h.loss.at(-1));
+    expect(Math.abs(h.valLoss![3] - crossEntropy(model, xv, yv))).toBeLessThan(1e-5 * h.valLoss![3]);
+    // validationSplit 0.25 holds out the last of the 4 rows: the same validation set.
+    const again = compiled(new Sequential(stack(), { seed: 0 }));
+    const h2 = await again.fit(x, y, { epochs: 1, batchSize: 3, shuffle: false, validationSplit: 0.25 });
+    expect(h2.valLoss![0]).toBe(again.evaluate(xv, yv).loss);
+    model.dispose();
+    again.dispose();
+  });
+});
+
+describe('sequence layers refuse bad input, naming the layer and the numbers', () => {
+  it('an id outside the vocabulary (every entry point, at the user\'s row: fit checks before it shuffles), a non-integer id, a label outside the classes', async () => {
+    const model = compiled(new Sequential(stack(), { seed: 0 }));
+    const at13 = (id: number) => ({ data: Float32Array.from(x.data, (v, i) => (i === 13 ? id : v)), shape: x.shape });
+    const bad = at13(11), cols = x.shape[1];
+    expect(cols).toBe(8); // element 13 is row 1, column 5
+    expect(() => model.predict(bad)).toThrow('wasmnn: embedding_0: index 11 at x row 1, column 5 is outside [0, 11) (the vocabulary size is 11)');
+    expect(() => model.evaluate(at13(-1), y)).toThrow('wasmnn: embedding_0: index -1 at x row 1, column 5 is outside [0, 11) (the vocabulary size is 11)');
+    await expect(model.fit(bad, y, { epochs: 1, shuffle: true })).rejects.toThrow('wasmnn: embedding_0: index 11 at x row 1, column 5 is outside [0, 11)');
+    await expect(model.fit(x, y, { epochs: 1, validationData: [at13(-3), y] })).rejects.toThrow('wasmnn: embedding_0: index -3 at validationData x row 1, column 5 is outside [0, 11)');
+    // trainOnBatch checks in the step (its batch is the user's rows, in order).
     expect(() => model.trainOnBatch(bad, y)).toThrow('wasmnn: embedding_0: index 11 at position [1, 5] is outside [0, 11)');
+    expect(() => model.trainOnBatch(at13(-1), y)).toThrow('wasmnn: embedding_0: index -1 at position [1, 5] is outside [0, 11)');
+    // Past int32: refused as such, not wrapped (1e10 would become 1410065408).
+    expect(() => model.predict(at13(1e10))).toThrow("wasmnn: x row 1: 10000000000 is not an int32 id (the model's input is int32 ids)");
+    expect(() => model.trainOnBatch(at13(1e10), y)).toThrow("wasmnn: x row 1: 10000000000 is not an int32 id");
     const half = { data: Float32Array.from(x.data, (v, i) => (i === 3 ? 2.5 : v)), shape: x.shape };
-    expect(() => model.trainOnBatch(half, y)).toThrow("wasmnn: x row 0: 2.5 is not an integer (the model's input is int32 ids)");
-    expect(() => model.predict(half)).toThrow("wasmnn: x row 0: 2.5 is not an integer (the model's input is int32 ids)");
+    expect(() => model.trainOnBatch(half, y)).toThrow("wasmnn: x row 0: 2.5 is not an int32 id (the model's input is int32 ids)");
+    expect(() => model.predict(half)).toThrow("wasmnn: x row 0: 2.5 is not an int32 id (the model's input is int32 ids)");
     const badY = { data: Float32Array.from(y.data, (v, i) => (i === 9 ? 11 : v)), shape: y.shape };
     expect(() => model.evaluate(x, badY)).toThrow('wasmnn: y row 1 position 1: label 11 is not a class index in [0, 10]');
     model.dispose();

@@ -76,6 +76,32 @@ describe('summary', () => {
     expect(text).toMatch(/batch_norm_3 \(batchNorm\)\s+\[batch, 3, 2, 1\]\s+2\s+6\s+12\s+24\n/); // 3*2*1 elements
   });
 
+  it('a tiny GPT at its sequence length t (8, then 4): embeddings 0 MACs, attention t*t*d twice per head, worked by hand', () => {
+    const gpt = (t: number) => new Sequential([
+      layers.embedding({ inputDim: 12, outputDim: 16, inputShape: [t] }), layers.positionalEmbedding({ maxLength: 8, outputDim: 16 }),
+      layers.transformerBlock({ numHeads: 2 }), layers.transformerBlock({ numHeads: 2 }), layers.layerNormalization(), layers.dense({ units: 12, useBias: false }),
+    ]);
+    // Width w 16, 2 heads of d 8 (h*d = 16), MLP 64, vocabulary 12. Params: tables 12*16 = 192 and 8*16 = 128;
+    // a block ln_1 32 + c_attn 16*48+48 = 816 + c_proj 16*16+16 = 272 + ln_2 32 + c_fc 16*64+64 = 1 088
+    // + c_proj 64*16+16 = 1 040 = 3 280; the last norm 32, the head 16*12 = 192: 7 104 in all.
+    // MACs per block at t: norms 2*t*16, qkv t*16*48, q k^T and p v t*t*16 each (causal counted dense),
+    // c_proj t*16*16, MLP 2*t*16*64. t 8: 256 + 6 144 + 2*1 024 + 2 048 + 16 384 = 26 880;
+    // the norm 8*16 = 128, the head 8*16*12 = 1 536: 2*26 880 + 128 + 1 536 = 55 424.
+    const text = gpt(8).summary(false);
+    for (const [name, shape, params, macs] of [['embedding_0 (embedding)', '8, 16', '192', '0'], ['positional_embedding_1 (positionalEmbedding)', '8, 16', '128', '0'],
+      ['transformer_block_2 (transformerBlock)', '8, 16', '3,280', '26,880'], ['transformer_block_3 (transformerBlock)', '8, 16', '3,280', '26,880'],
+      ['layer_normalization_4 (layerNormalization)', '8, 16', '32', '128'], ['dense_5 (dense)', '8, 12', '192', '1,536']]) {
+      expect(text).toMatch(new RegExp(`${name.replace(/[()]/g, '\\$&')}\\s+\\[batch, ${shape}\\]\\s+${params}\\s+${macs}\\s`));
+    }
+    expect(text).toContain('Total params: 7,104 (trainable 7,104, non-trainable 0)');
+    expect(text).toContain('MACs per sample: 55,424; FLOPs per sample: 110,848');
+    // t 4: 128 + 3 072 + 2*256 + 1 024 + 8 192 = 12 928 a block (the t*t terms a quarter, the rest a half);
+    // 2*12 928 + 64 + 768 = 26 688.
+    const short = gpt(4).summary(false);
+    expect(short).toMatch(/transformer_block_2 \(transformerBlock\)\s+\[batch, 4, 16\]\s+3,280\s+12,928\s/);
+    expect(short).toContain('MACs per sample: 26,688;');
+  });
+
   it('counts batchNorm running statistics as non-trainable', () => {
     const m = new Sequential([layers.dense({ inputDim: 4, units: 8 }), layers.batchNorm()]);
     expect(m.summary(false)).toContain('Total params: 72 (trainable 56, non-trainable 16)');

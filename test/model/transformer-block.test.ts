@@ -4,6 +4,7 @@
 // Their numerics against PyTorch are test/model/tiny-gpt.test.ts's.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, input, layers, Model, optimizers, Sequential, type Layer } from 'wasmnn';
+import { collect } from '../../src/graph/symbolic.js';
 
 const V = 12, T = 8, E = 16;
 const gpt = (t = T, o: { causal?: boolean } = {}): Layer[] => [
@@ -98,6 +99,25 @@ describe('positionalEmbedding and transformerBlock', () => {
     expect(h.loss).toHaveLength(2);
     seq.dispose();
     fn.dispose();
+  });
+
+  it("dropout is nanoGPT's config.dropout at its three places (the attention weights, both residuals), in training only", () => {
+    const block = layers.transformerBlock({ numHeads: 2, dropout: 0.3 }), x = input({ shape: [T, E] });
+    block.apply(x);
+    const eqns = collect([block.lower(x)]);
+    expect(eqns.filter((e) => e.op.name === 'dropout').map((e) => e.attrs.rate)).toEqual([0.3, 0.3]);
+    expect(eqns.filter((e) => e.op.name === 'dotProductAttention').map((e) => e.attrs.rate)).toEqual([0.3]);
+    const [a, b] = [0.3, 0].map((dropout) => {
+      const m = new Sequential([...gpt().slice(0, 2), layers.transformerBlock({ numHeads: 2, dropout }), ...gpt().slice(3)], { seed: 6 });
+      m.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.sgd({ lr: 0.01 }) });
+      return m;
+    });
+    const xs = ids(3), ys = next(xs);
+    expect(Array.from(a.predict(xs).data)).toEqual(Array.from(b.predict(xs).data));
+    expect(a.evaluate(xs, ys)).toEqual(b.evaluate(xs, ys));
+    expect(Math.abs(a.trainOnBatch(xs, ys) - b.trainOnBatch(xs, ys))).toBeGreaterThan(1e-4);
+    a.dispose();
+    b.dispose();
   });
 
   it('summary: per-layer parameters and MACs at the input length', () => {

@@ -170,22 +170,23 @@ const SEQUENCE: Record<string, () => Call[]> = {
     { buffers: [buf('f32', cols, 1), buf('f32', cols, 2), buf('f32', rows * cols, 3), buf('f32', rows * cols, 0), buf('f32', rows, 1), buf('pos', rows, 2)], args: [B(0), B(1), B(2), B(3), B(4), B(5), rows, cols, cols, rms] }))),
 };
 // Attention, split by (batch, head) pairs: 1 (one thread) to 7 pairs, tile tails, causal with
-// both diagonals, a shared mask; the backward's lse and o need not come from the forward here.
-const ATTENTION: [number, number, number, number, number, number, number, boolean][] = [
-  // bh, tq, tk, d, dv, causal, diag, mask
-  [1, 5, 5, 4, 4, 0, 0, false],
-  [2, 17, 70, 7, 5, 1, 0, true],
-  [3, 70, 33, 16, 16, 1, -37, false],
-  [5, 33, 65, 32, 8, 0, 0, true],
-  [7, 3, 4, 1, 3, 1, 0, false],
+// both diagonals, a shared mask, dropout factors per pair (any numbers: each pair reads its own);
+// the backward's lse and o need not come from the forward here.
+const ATTENTION: [number, number, number, number, number, number, number, boolean, boolean][] = [
+  // bh, tq, tk, d, dv, causal, diag, mask, drop
+  [1, 5, 5, 4, 4, 0, 0, false, false],
+  [2, 17, 70, 7, 5, 1, 0, true, true],
+  [3, 70, 33, 16, 16, 1, -37, false, true],
+  [5, 33, 65, 32, 8, 0, 0, true, false],
+  [7, 3, 4, 1, 3, 1, 0, false, true],
 ];
 const attentionCalls = (backward: boolean): Call[] =>
-  ATTENTION.map(([bh, tq, tk, d, dv, causal, diag, mask]) => {
+  ATTENTION.map(([bh, tq, tk, d, dv, causal, diag, mask, drop]) => {
     const scalars = [bh, tq, tk, d, dv, 1 / Math.sqrt(d), causal, diag];
-    const m = mask ? B(backward ? 9 : 5) : 0;
-    if (!backward) return { buffers: [buf('f32', bh * tq * dv, 1), buf('f32', bh * tq, 2), buf('f32', bh * tq * d, 3), buf('f32', bh * tk * d, 0), buf('f32', bh * tk * dv, 1), buf('f32', tq * tk, 2)], args: [B(0), B(1), B(2), B(3), B(4), m, ...scalars] };
-    const sizes = [bh * tq * d, bh * tk * d, bh * tk * dv, bh * tq * d, bh * tk * d, bh * tk * dv, bh * tq * dv, bh * tq * dv, bh * tq, tq * tk];
-    return { buffers: sizes.map((n, i) => buf(i === 8 ? 'pos' : 'f32', n, i % 4)), args: [...sizes.slice(0, 9).map((_, i) => B(i)), m, ...scalars] };
+    const m = mask ? B(backward ? 9 : 5) : 0, z = drop ? B(backward ? 10 : 6) : 0;
+    if (!backward) return { buffers: [buf('f32', bh * tq * dv, 1), buf('f32', bh * tq, 2), buf('f32', bh * tq * d, 3), buf('f32', bh * tk * d, 0), buf('f32', bh * tk * dv, 1), buf('f32', tq * tk, 2), buf('f32', bh * tq * tk, 3)], args: [B(0), B(1), B(2), B(3), B(4), m, z, ...scalars] };
+    const sizes = [bh * tq * d, bh * tk * d, bh * tk * dv, bh * tq * d, bh * tk * d, bh * tk * dv, bh * tq * dv, bh * tq * dv, bh * tq, tq * tk, bh * tq * tk];
+    return { buffers: sizes.map((n, i) => buf(i === 8 ? 'pos' : 'f32', n, i % 4)), args: [...sizes.slice(0, 9).map((_, i) => B(i)), m, z, ...scalars] };
   });
 BY_IMAGES.attention_f32 = () => attentionCalls(false);
 BY_IMAGES.attention_backward_f32 = () => attentionCalls(true);
