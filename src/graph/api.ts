@@ -9,6 +9,7 @@ import { concat as concatOp, slice as sliceOp } from './ops/shape.js';
 import { activation } from './ops/activation.js';
 import { lossOf } from './ops/loss.js';
 import * as conv from './ops/conv.js';
+import * as pool1d from './ops/pool1d.js';
 import * as shaping from './ops/reshape.js';
 import { transpose as transposeOp } from './ops/transpose.js';
 // N-d ops (issue #20): reductions over axes, softmax along an axis, slices and pads of boxes.
@@ -209,6 +210,21 @@ export const maxPool2d = (x: Operand, options: Pool2dOpOptions): SymbolicTensor 
 export const avgPool2d = (x: Operand, options: Pool2dOpOptions): SymbolicTensor => conv.avgPool2d(toTensor(x, "avgPool2d's input"), poolAttrs('ops.avgPool2d', options));
 /** [batch, h, w, c] -> [batch, c], the mean over every position. */
 export const globalAvgPool2d = (x: Operand): SymbolicTensor => conv.globalAvgPool2d(toTensor(x, "globalAvgPool2d's input"));
+
+export interface Pool1dOpOptions {
+  poolSize: number;
+  strides?: number;
+  padding?: 'valid' | 'same';
+}
+const pool1dAttrs = (op: string, o: Pool1dOpOptions) => (checkOptions(op, o, ['poolSize', 'strides', 'padding'], { stride: { use: 'strides' } }), o);
+/** The maximum of each window of steps of each channel: x [batch, steps, c] (2-D pooling over a height of 1). */
+export const maxPool1d = (x: Operand, options: Pool1dOpOptions): SymbolicTensor => pool1d.maxPool1d(toTensor(x, "maxPool1d's input"), pool1dAttrs('ops.maxPool1d', options), 'ops.maxPool1d');
+/** The mean of each window of steps of each channel (padding not counted). */
+export const avgPool1d = (x: Operand, options: Pool1dOpOptions): SymbolicTensor => pool1d.avgPool1d(toTensor(x, "avgPool1d's input"), pool1dAttrs('ops.avgPool1d', options), 'ops.avgPool1d');
+/** [batch, steps, c] -> [batch, c], the maximum over every step. */
+export const globalMaxPool1d = (x: Operand): SymbolicTensor => pool1d.globalMaxPool1d(toTensor(x, "globalMaxPool1d's input"));
+/** [batch, steps, c] -> [batch, c], the mean over every step. */
+export const globalAvgPool1d = (x: Operand): SymbolicTensor => pool1d.globalAvgPool1d(toTensor(x, "globalAvgPool1d's input"));
 
 // ---- sequence models: index lookups, normalisation over the last axis, masks ---------------
 
