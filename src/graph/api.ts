@@ -14,6 +14,7 @@ import * as shaping from './ops/reshape.js';
 import { transpose as transposeOp } from './ops/transpose.js';
 // N-d ops (issue #20): reductions over axes, softmax along an axis, slices and pads of boxes.
 import { reduceAxes } from './ops/reduce-axes.js';
+import { reduceExtreme } from './ops/reduce-max.js';
 import { softmaxAlong } from './ops/softmax-axis.js';
 import { sliceAxes } from './ops/shape.js';
 import { pad as padOp } from './ops/pad.js';
@@ -94,6 +95,20 @@ export function sum(x: Operand, axis?: number | readonly number[], keepDims = fa
 /** The mean, as sum. */
 export function mean(x: Operand, axis?: number | readonly number[], keepDims = false): SymbolicTensor {
   return reduceAxes(toTensor(x, "mean's operand"), axis, keepDims, true);
+}
+
+/**
+ * The maximum over `axis` (as sum: a number or a list, negative from the end; left out: every
+ * axis), the reduced axes dropped unless keepDims (tfjs' max). NOTE: the gradient is torch.amax's,
+ * split evenly among the elements equal to the maximum (torch.max(x, dim) gives it to one).
+ */
+export function max(x: Operand, axis?: number | readonly number[], keepDims = false): SymbolicTensor {
+  return reduceExtreme(toTensor(x, "max's operand"), axis, keepDims, false);
+}
+
+/** The minimum, as max (torch.amin's gradient). */
+export function min(x: Operand, axis?: number | readonly number[], keepDims = false): SymbolicTensor {
+  return reduceExtreme(toTensor(x, "min's operand"), axis, keepDims, true);
 }
 
 /** Joins tensors along `axis` (default the last, -1; negative from the end; not the batch). */
