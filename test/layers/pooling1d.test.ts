@@ -4,6 +4,7 @@
 // layers against the ops, Sequential and functional models, save/load bit for bit, the summary,
 // and refusals. Tolerance (float32 against float64): |got - want| <= 1e-6 |want| + 1e-6; a max
 // is exact, an average a sum of at most 4 terms.
+import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, input, layers, Model, ops, optimizers, parameter, Sequential, valueAndGrad } from 'wasmnn';
 import { golden } from '../helpers/fixtures.js';
@@ -133,5 +134,12 @@ describe('layers.maxPooling1d, averagePooling1d, globalMaxPooling1d, globalAvera
     expect(() => new Sequential([layers.maxPooling1d({ inputShape: [5, 5, 1] })])).toThrow(/layer 0 \(maxPooling1d_0\) takes sequences \[batch, steps, channels\], got \[batch, 5, 5, 1\]/);
     expect(() => new Sequential([layers.globalAveragePooling1d({ inputShape: [5] })])).toThrow(/layer 0 \(globalAveragePooling1d_0\) takes sequences/);
     expect(() => new Sequential([layers.averagePooling1d({ poolSize: 7, inputShape: [5, 1] })])).toThrow(/averagePooling1d_0.*7.*larger than the padded input width 5/);
+  });
+});
+
+describe('a training step with the 1-D pools and ops.max / ops.min allocates nothing', () => {
+  it('500 000 trainOnBatch steps cause no minor GC and no wasm memory growth, in a clean process (test/layers/zero-garbage-pool1d.mjs)', () => {
+    const out = execFileSync(process.execPath, ['--expose-gc', 'test/layers/zero-garbage-pool1d.mjs'], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ steps: 500_000, scavenges: 0, finite: true, wasmGrowth: 0 });
   });
 });
