@@ -16,3 +16,4 @@ export * from './permute';
 export * from './lookup';
 export * from './layernorm';
 export * from './attention';
+export * from './extrema';

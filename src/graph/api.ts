@@ -9,10 +9,12 @@ import { concat as concatOp, slice as sliceOp } from './ops/shape.js';
 import { activation } from './ops/activation.js';
 import { lossOf } from './ops/loss.js';
 import * as conv from './ops/conv.js';
+import * as pool1d from './ops/pool1d.js';
 import * as shaping from './ops/reshape.js';
 import { transpose as transposeOp } from './ops/transpose.js';
 // N-d ops (issue #20): reductions over axes, softmax along an axis, slices and pads of boxes.
 import { reduceAxes } from './ops/reduce-axes.js';
+import { reduceExtreme } from './ops/reduce-max.js';
 import { softmaxAlong } from './ops/softmax-axis.js';
 import { sliceAxes } from './ops/shape.js';
 import { pad as padOp } from './ops/pad.js';
@@ -93,6 +95,20 @@ export function sum(x: Operand, axis?: number | readonly number[], keepDims = fa
 /** The mean, as sum. */
 export function mean(x: Operand, axis?: number | readonly number[], keepDims = false): SymbolicTensor {
   return reduceAxes(toTensor(x, "mean's operand"), axis, keepDims, true);
+}
+
+/**
+ * The maximum over `axis` (as sum: a number or a list, negative from the end; left out: every
+ * axis), the reduced axes dropped unless keepDims (tfjs' max). NOTE: the gradient is torch.amax's,
+ * split evenly among the elements equal to the maximum (torch.max(x, dim) gives it to one).
+ */
+export function max(x: Operand, axis?: number | readonly number[], keepDims = false): SymbolicTensor {
+  return reduceExtreme(toTensor(x, "max's operand"), axis, keepDims, false);
+}
+
+/** The minimum, as max (torch.amin's gradient). */
+export function min(x: Operand, axis?: number | readonly number[], keepDims = false): SymbolicTensor {
+  return reduceExtreme(toTensor(x, "min's operand"), axis, keepDims, true);
 }
 
 /** Joins tensors along `axis` (default the last, -1; negative from the end; not the batch). */
@@ -209,6 +225,21 @@ export const maxPool2d = (x: Operand, options: Pool2dOpOptions): SymbolicTensor 
 export const avgPool2d = (x: Operand, options: Pool2dOpOptions): SymbolicTensor => conv.avgPool2d(toTensor(x, "avgPool2d's input"), poolAttrs('ops.avgPool2d', options));
 /** [batch, h, w, c] -> [batch, c], the mean over every position. */
 export const globalAvgPool2d = (x: Operand): SymbolicTensor => conv.globalAvgPool2d(toTensor(x, "globalAvgPool2d's input"));
+
+export interface Pool1dOpOptions {
+  poolSize: number;
+  strides?: number;
+  padding?: 'valid' | 'same';
+}
+const pool1dAttrs = (op: string, o: Pool1dOpOptions) => (checkOptions(op, o, ['poolSize', 'strides', 'padding'], { stride: { use: 'strides' } }), o);
+/** The maximum of each window of steps of each channel: x [batch, steps, c] (2-D pooling over a height of 1). */
+export const maxPool1d = (x: Operand, options: Pool1dOpOptions): SymbolicTensor => pool1d.maxPool1d(toTensor(x, "maxPool1d's input"), pool1dAttrs('ops.maxPool1d', options), 'ops.maxPool1d');
+/** The mean of each window of steps of each channel (padding not counted). */
+export const avgPool1d = (x: Operand, options: Pool1dOpOptions): SymbolicTensor => pool1d.avgPool1d(toTensor(x, "avgPool1d's input"), pool1dAttrs('ops.avgPool1d', options), 'ops.avgPool1d');
+/** [batch, steps, c] -> [batch, c], the maximum over every step. */
+export const globalMaxPool1d = (x: Operand): SymbolicTensor => pool1d.globalMaxPool1d(toTensor(x, "globalMaxPool1d's input"));
+/** [batch, steps, c] -> [batch, c], the mean over every step. */
+export const globalAvgPool1d = (x: Operand): SymbolicTensor => pool1d.globalAvgPool1d(toTensor(x, "globalAvgPool1d's input"));
 
 // ---- sequence models: index lookups, normalisation over the last axis, masks ---------------
 

@@ -7,10 +7,14 @@
 // norm of a 4-D input -> BatchNormalization on NCHW (onnx-export.ts); each reads and writes NCHW
 // (onnx-build.ts inserts the Transposes). flatten and reshape read NHWC, so that the order of the
 // elements is wasmnn's: a Transpose back to NHWC, then Flatten (axis 1) or Reshape. zeroPadding2d
-// -> Pad (constant 0) on NCHW, inside the run.
+// -> Pad (constant 0) on NCHW, inside the run. The 1-D pools read and write sequences as [batch,
+// c, steps]: maxPooling1d -> MaxPool and averagePooling1d -> AveragePool (count_include_pad 0)
+// with a 1-D kernel_shape, globalMaxPooling1d -> GlobalMaxPool and globalAveragePooling1d ->
+// GlobalAveragePool, each then Flatten ([batch, c, 1] -> [batch, c]).
 import type { Layer } from '../layers/layer.js';
 import type { Conv2D } from '../layers/conv.js';
 import type { Pooling2D } from '../layers/spatial.js';
+import type { Pooling1D } from '../layers/pooling1d.js';
 import type { ZeroPadding2D } from '../layers/padding.js';
 import type { Activation } from '../layers/activations.js';
 import type { Parameter } from '../optimizers/parameter.js';
@@ -49,6 +53,13 @@ function pool(b: GraphBuilder, l: Pooling2D, x: string): string {
   return node(b, l.name, 'AveragePool', [x], [intAttr('count_include_pad', 0), ...attrs]);
 }
 
+function pool1d(b: GraphBuilder, l: Pooling1D, x: string): string {
+  const [pl, pr] = explicitPads(l.padding, [1, l.inputShape[0]], [1, l.poolSize], [1, l.strides])[1];
+  const attrs = [intsAttr('kernel_shape', [l.poolSize]), intsAttr('pads', [pl, pr]), intsAttr('strides', [l.strides])];
+  if (l.kind === 'maxPooling1d') return node(b, l.name, 'MaxPool', [x], attrs);
+  return node(b, l.name, 'AveragePool', [x], [intAttr('count_include_pad', 0), ...attrs]);
+}
+
 /** The nodes of an image layer from x to y, or false when l is none; `intoMaxPool`: a max pooling reads y. */
 export function imageLayerNodes(b: GraphBuilder, names: TensorNames, l: Layer, ps: Parameter[], x: SymbolicTensor, y: SymbolicTensor, act: ActivationWriter, intoMaxPool = false): boolean {
   switch (l.kind) {
@@ -62,7 +73,15 @@ export function imageLayerNodes(b: GraphBuilder, names: TensorNames, l: Layer, p
       names.set(y, 'nchw', pool(b, l as Pooling2D, names.get(x, 'nchw')));
       return true;
     case 'globalAveragePooling2d':
+    case 'globalAveragePooling1d':
       names.set(y, 'nhwc', node(b, l.name, 'Flatten', [node(b, l.name, 'GlobalAveragePool', [names.get(x, 'nchw')])], [intAttr('axis', 1)]));
+      return true;
+    case 'maxPooling1d':
+    case 'averagePooling1d':
+      names.set(y, 'nchw', pool1d(b, l as Pooling1D, names.get(x, 'nchw')));
+      return true;
+    case 'globalMaxPooling1d':
+      names.set(y, 'nhwc', node(b, l.name, 'Flatten', [node(b, l.name, 'GlobalMaxPool', [names.get(x, 'nchw')])], [intAttr('axis', 1)]));
       return true;
     case 'flatten':
       names.set(y, 'nhwc', x.rank === 2 ? names.get(x) : node(b, l.name, 'Flatten', [names.get(x)], [intAttr('axis', 1)]));

@@ -1,4 +1,4 @@
-// The image layers an ONNX import builds (from onnx-recognise-image.ts's items), and the row order
+// The image layers an ONNX import builds (from onnx-recognise-image.ts's items; a 1-D Conv a conv1d), and the row order
 // of a dense layer that reads the Flatten of NCHW images (onnx-layout.ts).
 import * as layers from '../layers/index.js';
 import type { Layer } from '../layers/layer.js';
@@ -10,6 +10,10 @@ export function imageLayer(p: Pending, inputShape: number[] | undefined): Layer 
   const common = { inputShape };
   switch (p.kind) {
     case 'conv': {
+      if (p.oneD) {
+        const padding = typeof p.padding === 'string' ? p.padding : ([p.padding[1][0], p.padding[1][1]] as [number, number]);
+        return layers.conv1d({ ...common, filters: p.filters, groups: p.groups, kernelSize: p.kernelSize[1], strides: p.strides[1], dilationRate: p.dilations[1], padding, activation: p.activation, useBias: p.b !== undefined });
+      }
       const conv = { ...common, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding, dilationRate: p.dilations, activation: p.activation, useBias: p.b !== undefined };
       if (p.depthwise) return layers.depthwiseConv2d({ ...conv, depthMultiplier: p.filters / p.cin });
       return layers.conv2d({ ...conv, filters: p.filters, groups: p.groups });
@@ -24,9 +28,10 @@ export function imageLayer(p: Pending, inputShape: number[] | undefined): Layer 
 
 /**
  * W [h*w*c, units] with rows in NCHW flatten order (c, y, x) reordered to wasmnn's NHWC flatten
- * order (y, x, c), for the images [h, w, c] flattened before it.
+ * order (y, x, c), for the images [h, w, c] (or sequences [w, c]) flattened before it.
  */
-export function nhwcRows(W: Float32Array, units: number, [h, w, c]: readonly number[]): Float32Array {
+export function nhwcRows(W: Float32Array, units: number, shape: readonly number[]): Float32Array {
+  const [h, w, c] = shape.length === 2 ? [1, ...shape] : shape;
   const out = new Float32Array(W.length);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) {
     const from = (ch * h + y) * w + x, to = (y * w + x) * c + ch;

@@ -12,8 +12,8 @@ export type Pending = { input: string; output: string; where: string } & (
   | { kind: 'dropout'; rate: number }
   /** axis: a softmax's (ONNX's) axis. */
   | { kind: 'activation'; activation: ActivationSpec; axis?: number }
-  /** W: HWIO. */
-  | { kind: 'conv'; filters: number; cin: number; groups: number; depthwise: boolean; kernelSize: [number, number]; strides: [number, number]; dilations: [number, number]; padding: Padding; activation: ActivationSpec; W: Float32Array; b?: Float32Array }
+  /** W: HWIO (conv1d's [kw, cin/groups, cout] when oneD; its sizes then with a height of 1). */
+  | { kind: 'conv'; oneD?: boolean; filters: number; cin: number; groups: number; depthwise: boolean; kernelSize: [number, number]; strides: [number, number]; dilations: [number, number]; padding: Padding; activation: ActivationSpec; W: Float32Array; b?: Float32Array }
   | { kind: 'pool'; max: boolean; poolSize: [number, number]; strides: [number, number]; padding: Padding }
   | { kind: 'gap' }
   | { kind: 'flatten' }

@@ -9,7 +9,8 @@
 // Flatten (what follows it in PyTorch and in toOnnx) reads as it is.
 // NOTE: a 4-D graph input is NCHW images, taken by the model channels-last ([h, w, c]), unless
 // every node reading it is a Transpose (toOnnx's NHWC input, transposed to NCHW for the image ops):
-// then it is taken as it is. The Flatten of NCHW images orders elements (c, h, w), ours (h, w, c):
+// then it is taken as it is. The Flatten of NCHW images orders elements (c, h, w), ours (h, w, c)
+// (and NCW sequences (c, w), ours (w, c)):
 // when one dense layer alone reads it, its weight rows are reordered instead (nchwRows), so that a
 // PyTorch CNN comes in as a chain of layers; otherwise a transpose op comes before the flatten.
 import { BATCH } from '../graph/symbolic.js';
@@ -43,7 +44,9 @@ export function layOut(items: Item[], inputs: { name: string; rank: number }[], 
   const inputRel = new Map<string, readonly number[]>();
   for (const gi of inputs) {
     const readers = items.filter((it) => operands(it).includes(gi.name));
-    const rel = gi.rank === 4 && !readers.every((it) => it.kind === 'transpose') ? channelsLast(4) : identity(gi.rank);
+    // A 3-D input that only 1-D convolutions read is sequences [batch, c, width] (PyTorch's).
+    const sequences = gi.rank === 3 && readers.length > 0 && readers.every((it) => it.kind === 'conv' && it.oneD);
+    const rel = (gi.rank === 4 && !readers.every((it) => it.kind === 'transpose')) || sequences ? channelsLast(gi.rank) : identity(gi.rank);
     held.set(gi.name, { src: gi.name, rel });
     inputRel.set(gi.name, rel);
   }
@@ -95,6 +98,12 @@ export function layOut(items: Item[], inputs: { name: string; rank: number }[], 
         return void held.set(it.output, { src: held.get(src)!.src, rel: perm.map((a) => rel[a]) });
       }
       case 'conv':
+        if (it.oneD) {
+          if (r !== 3) bad(`${w}: a 1-D Conv takes sequences [batch, c, width], got a rank-${r} tensor`);
+          it.input = view(it.input, channelsLast(3), w);
+          return writes(it, channelsLast(3));
+        }
+      // falls through: a 2-D Conv
       case 'pool':
       case 'gap':
         if (r !== 4) bad(`${w}: takes NCHW images, got a rank-${r} tensor`);
@@ -122,7 +131,7 @@ export function layOut(items: Item[], inputs: { name: string; rank: number }[], 
         const flat = it.kind === 'flatten' || it.shape.length === 2; // a Reshape to [batch, n] is a Flatten
         if (r === 2 && it.kind === 'flatten') return void alias(it, h.rel);
         if (h.rel === 'squeezed' && flat) return void alias(it, identity(2));
-        if (flat && r === 4 && same(h.rel, channelsLast(4))) {
+        if (flat && (r === 4 || r === 3) && same(h.rel, channelsLast(r))) {
           const reader = items.slice(k + 1).find((n) => operands(n).includes(it.output));
           if (uses.get(it.output) === 1 && reader?.kind === 'dense') {
             reader.nchwRows = it as Pending;

@@ -5,6 +5,8 @@
 // GlobalAveragePool -> globalAveragePooling2d, Flatten (axis 1) -> flatten, Reshape (a constant
 // shape whose first entry is the batch, 0 or -1) -> reshape, Transpose -> a change of layout.
 // pads [top, left, bottom, right] are explicit padding, auto_pad SAME_UPPER TensorFlow's 'same'.
+// A Conv with a 1-D filter [cout, cin/groups, kw] on [batch, c, width] -> conv1d (pads [left,
+// right]), held as a height of 1 until it is built.
 import type { onnx as P } from 'onnx-proto';
 import type { Padding } from '../reference/conv.js';
 import { bad, attr, attrInt, int } from './onnx-schema.js';
@@ -20,15 +22,16 @@ const ints = (n: P.INodeProto, name: string, dflt: number[]): number[] => {
 };
 const pairOf = (v: number[], what: string, w: string): [number, number] => (v.length === 2 ? [v[0], v[1]] : bad(`${w}: ${what} [${v}] is not 2-D (only 2-D images are supported)`));
 
-/** auto_pad and pads as a padding. */
-function padding(n: P.INodeProto, w: string): Padding {
+/** auto_pad and pads as a padding (`oneD`: pads [left, right] as a height of 1). */
+function padding(n: P.INodeProto, w: string, oneD = false): Padding {
   const a = attr(n, 'auto_pad');
   const auto = a?.s ? new TextDecoder().decode(a.s) : 'NOTSET';
   if (auto === 'SAME_UPPER') return 'same';
   if (auto === 'VALID') return 'valid';
   if (auto !== 'NOTSET') bad(`${w}: auto_pad ${auto} is not supported (SAME_UPPER, VALID or explicit pads)`);
-  const p = ints(n, 'pads', [0, 0, 0, 0]);
-  if (p.length !== 4) bad(`${w}: pads [${p}] are not those of a 2-D image`);
+  const p1 = ints(n, 'pads', oneD ? [0, 0] : [0, 0, 0, 0]);
+  if (p1.length !== (oneD ? 2 : 4)) bad(`${w}: pads [${p1}] are not those of a ${oneD ? '1-D sequence' : '2-D image'}`);
+  const p = oneD ? [0, p1[0], 0, p1[1]] : p1;
   return p.every((d) => d === 0) ? 'valid' : [[p[0], p[2]], [p[1], p[3]]];
 }
 
@@ -39,17 +42,19 @@ export function imageItem(n: P.INodeProto, constOf: (name: string | undefined) =
   switch (op) {
     case 'Conv': {
       const W = constOf(n.input![1]) ?? bad(`${w}: the filter must be a constant (initialiser)`);
-      if (W.dims.length !== 4) bad(`${w}: a filter of dims [${W.dims}] is not 2-D (only 2-D convolutions are supported)`);
-      const [cout, cg, kh, kw] = W.dims;
-      const k = ints(n, 'kernel_shape', [kh, kw]);
-      if (k.join() !== [kh, kw].join()) bad(`${w}: kernel_shape [${k}] does not match the filter's [${kh}, ${kw}]`);
+      if (W.dims.length !== 4 && W.dims.length !== 3) bad(`${w}: a filter of dims [${W.dims}] is not 1-D or 2-D (only 1-D and 2-D convolutions are supported)`);
+      const oneD = W.dims.length === 3;
+      const [cout, cg, kh, kw] = oneD ? [W.dims[0], W.dims[1], 1, W.dims[2]] : W.dims;
+      const k = ints(n, 'kernel_shape', oneD ? [kw] : [kh, kw]);
+      if (k.join() !== (oneD ? [kw] : [kh, kw]).join()) bad(`${w}: kernel_shape [${k}] does not match the filter's [${oneD ? kw : [kh, kw]}]`);
+      const two = (name: string) => (oneD ? [1, ...ints(n, name, [1])] : ints(n, name, [1, 1]));
       const groups = attrInt(n, 'group', 1);
       if (cout % groups !== 0) bad(`${w}: ${cout} filters are not divisible by group ${groups}`);
       const B = n.input![2] ? constOf(n.input![2]) ?? bad(`${w}: the bias must be a constant (initialiser)`) : undefined;
       if (B && B.values.length !== cout) bad(`${w}: the bias has ${B.values.length} values, expected ${cout}`);
       return {
-        ...io, kind: 'conv', filters: cout, cin: cg * groups, groups, depthwise: groups > 1 && cg === 1, kernelSize: [kh, kw],
-        strides: pairOf(ints(n, 'strides', [1, 1]), 'strides', w), dilations: pairOf(ints(n, 'dilations', [1, 1]), 'dilations', w), padding: padding(n, w),
+        ...io, kind: 'conv', oneD, filters: cout, cin: cg * groups, groups, depthwise: !oneD && groups > 1 && cg === 1, kernelSize: [kh, kw],
+        strides: pairOf(two('strides'), 'strides', w), dilations: pairOf(two('dilations'), 'dilations', w), padding: padding(n, w, oneD),
         activation: 'linear', W: fromOihw(W.values, W.dims), b: B ? Float32Array.from(B.values) : undefined,
       };
     }

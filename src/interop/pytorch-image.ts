@@ -10,11 +10,16 @@
 // ChannelsLast() (a permute to NHWC) then nn.Flatten(), so a Linear after it has our weights;
 // reshape is ChannelsLast() if it reads images, the helper Reshape(...), and ChannelsFirst() if it
 // writes images. conv1d -> nn.Conv1d on sequences [n, c, width] (pytorch.ts moves a sequence
-// between that and our [n, width, c] where a module needs the other). The helpers' Python is
+// between that and our [n, width, c] where a module needs the other), and so the 1-D pools:
+// maxPooling1d -> nn.MaxPool1d (uneven pads as nn.ConstantPad1d(..., -inf)), averagePooling1d ->
+// nn.AvgPool1d(count_include_pad=False) (uneven pads: the helper AvgPool1dSame),
+// globalMaxPooling1d / globalAveragePooling1d -> nn.AdaptiveMaxPool1d(1) / nn.AdaptiveAvgPool1d(1)
+// then nn.Flatten(). The helpers' Python is
 // HELPERS below; toPytorchModule writes the ones it uses.
 import type { Layer } from '../layers/layer.js';
 import type { Conv2D } from '../layers/conv.js';
 import type { Pooling2D, Reshape } from '../layers/spatial.js';
+import type { Pooling1D } from '../layers/pooling1d.js';
 import type { ZeroPadding2D } from '../layers/padding.js';
 import type { Activation } from '../layers/activations.js';
 import type { Parameter } from '../optimizers/parameter.js';
@@ -48,6 +53,17 @@ export const HELPERS: Record<string, string> = {
         f = nn.functional
         total = f.avg_pool2d(f.pad(x, self.pads), self.kernel_size, self.stride)
         count = f.avg_pool2d(f.pad(torch.ones_like(x[:1, :1]), self.pads), self.kernel_size, self.stride)
+        return total / count`,
+  AvgPool1dSame: `class AvgPool1dSame(nn.Module):
+    """The mean over the input elements of each window of steps, padded (left, right) unevenly (TensorFlow's 'same')."""
+    def __init__(self, kernel_size, stride, pads):
+        super().__init__()
+        self.kernel_size, self.stride, self.pads = kernel_size, stride, pads
+
+    def forward(self, x):
+        f = nn.functional
+        total = f.avg_pool1d(f.pad(x, self.pads), self.kernel_size, self.stride)
+        count = f.avg_pool1d(f.pad(torch.ones_like(x[:1, :1]), self.pads), self.kernel_size, self.stride)
         return total / count`,
 };
 
@@ -104,6 +120,16 @@ function pool(l: Pooling2D, layer: number): TorchModule[] {
   return [m(`nn.AvgPool2d(${window}${padding}, count_include_pad=False)`)];
 }
 
+function pool1d(l: Pooling1D, layer: number): TorchModule[] {
+  const [pl, pr] = explicitPads(l.padding, [1, l.inputShape[0]], [1, l.poolSize], [1, l.strides])[1];
+  const even = pl === pr && 2 * pl <= l.poolSize; // PyTorch pads evenly, at most half the window
+  const window = `kernel_size=${l.poolSize}, stride=${l.strides}${even && pl > 0 ? `, padding=${pl}` : ''}`;
+  const m = (text: string, helpers?: string[]): TorchModule => ({ text, state: [], layer, helpers });
+  if (l.kind === 'maxPooling1d') return [...(even ? [] : [m(`nn.ConstantPad1d((${pl}, ${pr}), float('-inf'))`)]), m(`nn.MaxPool1d(${window})`)];
+  if (!even) return [m(`AvgPool1dSame(${l.poolSize}, ${l.strides}, (${pl}, ${pr}))`, ['AvgPool1dSame'])];
+  return [m(`nn.AvgPool1d(${window}, count_include_pad=False)`)];
+}
+
 /** The modules of an image layer, or undefined when l is none. */
 export function torchImageModules(l: Layer, ps: Parameter[], layer: number, act: ActWriter): TorchModule[] | undefined {
   const images = l.inputShape.length === 3;
@@ -115,6 +141,10 @@ export function torchImageModules(l: Layer, ps: Parameter[], layer: number, act:
     case 'maxPooling2d':
     case 'averagePooling2d': return pool(l as Pooling2D, layer);
     case 'globalAveragePooling2d': return [m('nn.AdaptiveAvgPool2d(1)'), m('nn.Flatten()')];
+    case 'maxPooling1d':
+    case 'averagePooling1d': return pool1d(l as Pooling1D, layer);
+    case 'globalMaxPooling1d': return [m('nn.AdaptiveMaxPool1d(1)'), m('nn.Flatten()')];
+    case 'globalAveragePooling1d': return [m('nn.AdaptiveAvgPool1d(1)'), m('nn.Flatten()')];
     case 'zeroPadding2d': {
       const [[t, b], [left, r]] = (l as ZeroPadding2D).padding;
       return [m(`nn.ZeroPad2d(${pyPads(left, r, t, b)})`)];

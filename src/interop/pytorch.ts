@@ -129,6 +129,10 @@ export function torchModules(model: ModelView): TorchModule[] {
 function sequenceWants(l: Layer): 'first' | 'last' | undefined {
   switch (l.kind) {
     case 'conv1d':
+    case 'maxPooling1d':
+    case 'averagePooling1d':
+    case 'globalMaxPooling1d':
+    case 'globalAveragePooling1d':
     case 'batchNorm': return 'first';
     case 'activation':
     case 'dropout':

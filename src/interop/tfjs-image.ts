@@ -4,7 +4,9 @@
 // 'causal' read), depthwiseConv2d <-> DepthwiseConv2D (depthwise_kernel [kh, kw, cin, multiplier]: our
 // [kh, kw, 1, cin*multiplier], the same numbers), maxPooling2d <-> MaxPooling2D, averagePooling2d
 // <-> AveragePooling2D (tfjs' 'same' divides by the input elements of a window, as ours),
-// globalAveragePooling2d <-> GlobalAveragePooling2D, flatten <-> Flatten, reshape <-> Reshape.
+// globalAveragePooling2d <-> GlobalAveragePooling2D, flatten <-> Flatten, reshape <-> Reshape;
+// maxPooling1d, averagePooling1d, globalMaxPooling1d and globalAveragePooling1d <-> Keras' 1-D
+// pools of the same names (pool_size [k], strides [s], 'valid' or 'same', as ours).
 // Keras pads only 'valid' or 'same' (TensorFlow's, as ours): a convolution with other explicit
 // pads is written as ZeroPadding2D then a 'valid' one, and read back as one layer; zeroPadding2d
 // <-> ZeroPadding2D (read as the pads of a 'valid' convolution right after it).
@@ -14,6 +16,7 @@ import * as layers from '../layers/index.js';
 import type { Layer } from '../layers/layer.js';
 import type { Conv2D, DepthwiseConv2D } from '../layers/conv.js';
 import type { Pooling2D, Reshape } from '../layers/spatial.js';
+import type { Pooling1D } from '../layers/pooling1d.js';
 import type { ZeroPadding2D } from '../layers/padding.js';
 import type { Parameter } from '../optimizers/parameter.js';
 import { explicitPads, type Pads2 } from '../reference/conv.js';
@@ -69,6 +72,13 @@ export function exportImageLayer(l: Layer, ps: Parameter[], first: Record<string
       return one(l.kind === 'maxPooling2d' ? 'MaxPooling2D' : 'AveragePooling2D', { pool_size: [...p.poolSize], strides: [...p.strides], padding, ...CHANNELS_LAST });
     }
     case 'globalAveragePooling2d': return one('GlobalAveragePooling2D', CHANNELS_LAST);
+    case 'maxPooling1d':
+    case 'averagePooling1d': {
+      const p = l as Pooling1D;
+      return one(p.kind === 'maxPooling1d' ? 'MaxPooling1D' : 'AveragePooling1D', { pool_size: [p.poolSize], strides: [p.strides], padding: p.padding });
+    }
+    case 'globalMaxPooling1d': return one('GlobalMaxPooling1D', {});
+    case 'globalAveragePooling1d': return one('GlobalAveragePooling1D', {});
     case 'flatten': return one('Flatten', CHANNELS_LAST);
     case 'reshape': return one('Reshape', { target_shape: [...(l as Reshape).options.targetShape] });
     case 'zeroPadding2d': return one('ZeroPadding2D', { padding: (l as ZeroPadding2D).padding.map((p) => [...p]), ...CHANNELS_LAST });
@@ -141,6 +151,10 @@ export const IMAGE_IMPORTERS: Record<string, Importer> = {
     if (c.keepdims === true) bad(`${where}: keepdims true is not supported`);
     return { layers: [layers.globalAveragePooling2d({ name: String(c.name), inputShape: first })], params: [] };
   },
+  MaxPooling1D: (c, where, { first }) => pooling1d(c, where, first, 'maxPooling1d'),
+  AveragePooling1D: (c, where, { first }) => pooling1d(c, where, first, 'averagePooling1d'),
+  GlobalMaxPooling1D: (c, where, { first }) => globalPooling1d(c, where, first, 'globalMaxPooling1d'),
+  GlobalAveragePooling1D: (c, where, { first }) => globalPooling1d(c, where, first, 'globalAveragePooling1d'),
   Flatten(c, where, { first }) {
     channelsLast(c, where);
     return { layers: [layers.flatten({ name: String(c.name), inputShape: first })], params: [] };
@@ -157,4 +171,17 @@ function pooling(c: Record<string, unknown>, where: string, inputShape: number[]
   channelsLast(c, where);
   const o = { name: String(c.name), inputShape, poolSize: c.pool_size as never, strides: (c.strides ?? undefined) as never, padding: paddingFrom(c, where, undefined) };
   return { layers: [max ? layers.maxPooling2d(o) : layers.averagePooling2d(o)], params: [] as string[] };
+}
+
+function pooling1d(c: Record<string, unknown>, where: string, inputShape: number[] | undefined, kind: 'maxPooling1d' | 'averagePooling1d') {
+  channelsLast(c, where);
+  const o = { name: String(c.name), inputShape, poolSize: c.pool_size as never, strides: (c.strides ?? undefined) as never, padding: paddingFrom(c, where, undefined) as 'same' | 'valid' };
+  return { layers: [kind === 'maxPooling1d' ? layers.maxPooling1d(o) : layers.averagePooling1d(o)], params: [] as string[] };
+}
+
+function globalPooling1d(c: Record<string, unknown>, where: string, inputShape: number[] | undefined, kind: 'globalMaxPooling1d' | 'globalAveragePooling1d') {
+  channelsLast(c, where);
+  if (c.keepdims === true) bad(`${where}: keepdims true is not supported`);
+  const o = { name: String(c.name), inputShape };
+  return { layers: [kind === 'globalMaxPooling1d' ? layers.globalMaxPooling1d(o) : layers.globalAveragePooling1d(o)], params: [] as string[] };
 }

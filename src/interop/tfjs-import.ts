@@ -11,7 +11,7 @@ import { IMAGE_IMPORTERS } from './tfjs-image.js';
 import type { Imported } from './tfjs-format.js';
 
 /** The Keras layers that may come first: they declare the input's width or shape. */
-const DECLARES_INPUT = ['Dense', 'BatchNormalization', 'Conv2D', 'Conv1D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Flatten', 'Reshape', 'ZeroPadding2D'];
+const DECLARES_INPUT = ['Dense', 'BatchNormalization', 'Conv2D', 'Conv1D', 'DepthwiseConv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'MaxPooling1D', 'AveragePooling1D', 'GlobalMaxPooling1D', 'GlobalAveragePooling1D', 'Flatten', 'Reshape', 'ZeroPadding2D'];
 
 /** A width for a layer that works on features (dense, batch norm) when it is the model's first. */
 function featuresFrom(first: number[] | undefined): number | undefined {

@@ -53,6 +53,16 @@ export { Conv1D, type Conv1dLayerOptions };
 /** Drops whole channels of each sample of channels-last images in training (Keras' SpatialDropout2D); the identity in evaluation. */
 export const spatialDropout2d = (options: SpatialDropout2dOptions): SpatialDropout2D => new SpatialDropout2D(options);
 export { SpatialDropout2D, type SpatialDropout2dOptions };
+import { GlobalPooling1D, Pooling1D, type Pooling1dOptions } from './pooling1d.js';
+/** The maximum over windows of steps of each channel of sequences [batch, steps, c] (poolSize 2, strides poolSize, padding 'valid'; Keras' MaxPooling1D). */
+export const maxPooling1d = (options: Pooling1dOptions = {}): Pooling1D => new Pooling1D('maxPooling1d', options);
+/** The mean over windows of steps of each channel; 'same' padding divides by the steps inside the sequence, as Keras. */
+export const averagePooling1d = (options: Pooling1dOptions = {}): Pooling1D => new Pooling1D('averagePooling1d', options);
+/** The maximum of each channel over every step: [batch, steps, c] -> [batch, c]. */
+export const globalMaxPooling1d = (options: { inputShape?: readonly number[]; name?: string } = {}): GlobalPooling1D => new GlobalPooling1D('globalMaxPooling1d', options);
+/** The mean of each channel over every step: [batch, steps, c] -> [batch, c]. */
+export const globalAveragePooling1d = (options: { inputShape?: readonly number[]; name?: string } = {}): GlobalPooling1D => new GlobalPooling1D('globalAveragePooling1d', options);
+export { Pooling1D, GlobalPooling1D, type Pooling1dOptions };
 
 /**
  * Multi-head attention (Keras names, PyTorch nn.MultiheadAttention numerics): apply(x) is

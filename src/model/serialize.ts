@@ -21,6 +21,7 @@ import { fromConfig as scheduleFromConfig, type Schedule } from '../schedules/in
 import { checksums, swappedCrc, type Checksums } from './checksum.js';
 import { CharTokenizer } from '../data/tokenizer.js';
 import { ModelFileError, bad, bytesOf, decodeModel, type SavedModel, type ModelSource, type Topology } from './model-file.js';
+import { pooling1dFrom } from '../layers/pooling1d.js';
 
 export { encodeModel, decodeModel, type SavedModel, type ModelSource, type Topology } from './model-file.js';
 
@@ -166,7 +167,7 @@ function spatialFrom(c: Record<string, unknown>, first: boolean, where: string):
       if (c.rngState !== undefined) l.resumeStream(o.rngState);
       return l;
     }
-    default: return bad(`${where} has unknown type '${String(c.kind)}'`);
+    default: return pooling1dFrom(c, common) ?? bad(`${where} has unknown type '${String(c.kind)}'`);
   }
 }
 

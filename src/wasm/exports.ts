@@ -121,6 +121,10 @@ export const KERNEL_ARITY = {
   global_avgpool_f32: 5, // (y, x, n, hw, c): y[b,ch] = mean over hw pixels of x[b,:,ch], summed in f64
   global_avgpool_backward_f32: 5, // (dx, dy, n, hw, c): dx[b,p,ch] = dy[b,ch] / hw
 
+  // extrema.ts — over the middle axis of x [outer, r, inner]; y [outer, inner].
+  reduce_max_f32: 6, // (y, x, outer, r, inner, isMin): y[o,j] = max (min) over i of x[o,i,j], NaN propagated; y may alias x
+  reduce_max_backward_f32: 7, // (dx, dy, x, y, outer, r, inner): dy[o,j] split evenly among the i with x[o,i,j] == y[o,j] (torch.amax); dx may alias x
+
   // permute.ts — y = x with its axes reordered (NumPy's transpose), up to 6 axes.
   permute_f32: 14, // (y, x, d0..d5, p0..p5): axis j of y is axis p_j of x, x's dims [d0..d5] (trailing 1s for unused axes); no overlap
 

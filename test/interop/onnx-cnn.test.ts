@@ -220,7 +220,7 @@ describe('fromOnnx of hand-built NCHW graphs', () => {
 
   const refusals: [string, object[], RegExp][] = [
     ['auto_pad SAME_LOWER', [conv([str('auto_pad', 'SAME_LOWER')])], /node 'conv' \(Conv\): auto_pad SAME_LOWER is not supported/],
-    ['a 1-D filter', [{ ...conv(), input: ['x', 'F1'] }], /node 'conv' \(Conv\): a filter of dims \[3,2,2\] is not 2-D/],
+    ['a 1-D filter with 2-D pads', [{ ...conv(), input: ['x', 'F1'] }], /node 'conv' \(Conv\): pads \[1,0,0,0\] are not those of a 1-D sequence/],
     ['ceil_mode 1', [{ opType: 'MaxPool', input: ['x'], output: ['c'], name: 'mp', attribute: [ints('kernel_shape', [2, 2]), int('ceil_mode', 1)] }], /node 'mp' \(MaxPool\): ceil_mode 1 is not supported/],
     ['count_include_pad 1 with padding', [{ opType: 'AveragePool', input: ['x'], output: ['c'], name: 'ap', attribute: [ints('kernel_shape', [2, 2]), ints('pads', [1, 1, 1, 1]), int('count_include_pad', 1)] }], /node 'ap' \(AveragePool\): count_include_pad 1 with padding is not supported/],
     ['a Reshape to a fixed batch', [conv(), { opType: 'Reshape', input: ['c', 'shape6'], output: ['r'], name: 'rs' }], /node 'rs' \(Reshape\): the shape \[6,-1\] must keep the batch first/],

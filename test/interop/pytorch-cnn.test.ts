@@ -1,4 +1,4 @@
-// The image layers in PyTorch: two seeded CNNs, a 1-D one, a zero-padded one and one with batch norm of sequences (tools/golden/wasmnn_cnn.mjs) export the committed
+// The image layers in PyTorch: two seeded CNNs, a 1-D one, a zero-padded one, one with batch norm of sequences and two with 1-D pools (tools/golden/wasmnn_cnn.mjs) export the committed
 // safetensors ('pytorch' layout, OIHW kernels) and nn.Sequential source byte for byte, and
 // PyTorch 1.13 loading those files (tools/golden/wasmnn_cnn_check.py, strict load_state_dict)
 // recorded outputs that predict() reproduces within 1e-5; the pytorch layout loads back.
@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
-const ref = JSON.parse(fixture('wasmnn_cnn.json').toString('utf8')) as Record<'a' | 'b' | 'c' | 'd' | 'e', { modules: number; x: number[][] | number[][][] | number[][][][]; y: number[][] }>;
+const ref = JSON.parse(fixture('wasmnn_cnn.json').toString('utf8')) as Record<'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g', { modules: number; x: number[][] | number[][][] | number[][][][]; y: number[][] }>;
 
 /** max |a - b| / max(1, |b|) */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -36,10 +36,10 @@ function nwc(x: number[][][]) {
   for (let a = 0; a < n; a++) for (let ch = 0; ch < c; ch++) for (let j = 0; j < w; j++) data[(a * w + j) * c + ch] = x[a][ch][j];
   return { data, shape: [n, w, c] };
 }
-const inputOf = (k: 'a' | 'b' | 'c' | 'd' | 'e') => (k === 'a' || k === 'd' ? nhwc(ref[k].x as number[][][][]) : k === 'c' ? nwc(ref.c.x as number[][][]) : (ref[k].x as number[][]));
+const inputOf = (k: keyof typeof ref) => (k === 'a' || k === 'd' ? nhwc(ref[k].x as number[][][][]) : k === 'c' || k === 'f' || k === 'g' ? nwc(ref[k].x as number[][][]) : (ref[k].x as number[][]));
 
 describe('toSafetensors pytorch layout and toPytorchModule of CNNs, checked by PyTorch', () => {
-  for (const k of ['a', 'b', 'c', 'd', 'e'] as const) {
+  for (const k of ['a', 'b', 'c', 'd', 'e', 'f', 'g'] as const) {
     it(`model ${k}: the committed files byte for byte; PyTorch's outputs within 1e-5 of predict`, () => {
       const m = cnnModels()[k];
       expect(Buffer.from(toSafetensors(m, { layout: 'pytorch' })).equals(fixture(`wasmnn_cnn_${k}.safetensors`))).toBe(true);
@@ -66,7 +66,7 @@ describe('toSafetensors pytorch layout and toPytorchModule of CNNs, checked by P
   });
 
   it('fromSafetensors reads the pytorch layout back into a CNN: kernels, biases, batch norm statistics, predictions', () => {
-    for (const k of ['a', 'b', 'c', 'd', 'e'] as const) {
+    for (const k of ['a', 'b', 'c', 'd', 'e', 'f', 'g'] as const) {
       const want = cnnModels()[k];
       const m = cnnModels()[k];
       m.setWeights(m.getWeights().map((w) => new Float32Array(w.length)));

@@ -1,6 +1,6 @@
 // The wasmnn half of the PyTorch check of the image layers (see test/fixtures/README.md): two
-// seeded CNNs, a 1-D one, one with zero padding and one with batch norm of sequences, exported as toSafetensors(m, { layout: 'pytorch' }) and
-// toPytorchModule(m) to test/fixtures/wasmnn_cnn_{a,b,c,d,e}.safetensors and .py. tools/golden/wasmnn_cnn_check.py loads them in
+// seeded CNNs, a 1-D one, one with zero padding, one with batch norm of sequences and two with 1-D pools, exported as toSafetensors(m, { layout: 'pytorch' }) and
+// toPytorchModule(m) to test/fixtures/wasmnn_cnn_{a,...,g}.safetensors and .py. tools/golden/wasmnn_cnn_check.py loads them in
 // PyTorch and records its outputs; test/interop/pytorch-cnn.test.ts rebuilds the same models and
 // checks the files and the outputs. Run from the repository root after `npm run build`:
 //   node tools/golden/wasmnn_cnn.mjs
@@ -23,7 +23,7 @@ function setNorm(m) {
   return m;
 }
 
-/** a: [9, 8, 3] images; b: rows of 48 reshaped to [6, 4, 2]; c: sequences [11, 3] (conv1d); d: [5, 4, 2] images, zero padded; e: rows of 12 as [4, 3] sequences. */
+/** a: [9, 8, 3] images; b: rows of 48 reshaped to [6, 4, 2]; c: sequences [11, 3] (conv1d); d: [5, 4, 2] images, zero padded; e: rows of 12 as [4, 3] sequences; f, g: 1-D pools of sequences [13, 3], [10, 2]. */
 export function cnnModels() {
   const a = new Sequential([
     layers.conv2d({ inputShape: [9, 8, 3], filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), // pads [1, 1] x [0, 1]: ZeroPad2d
@@ -76,7 +76,23 @@ export function cnnModels() {
     layers.flatten(), // ChannelsLast before
     layers.dense({ units: 1 }),
   ], { seed: 11 });
-  return { a: setNorm(a), b: setNorm(b), c, d, e: setNorm(e) };
+  // f: 1-D pools, channels first [n, 3, 13] from the input on; g: average pools around a Linear.
+  const f = new Sequential([
+    layers.conv1d({ inputShape: [13, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    layers.maxPooling1d({ poolSize: 3, strides: 2, padding: 'same' }), // 13 -> 7, pads [1, 1]: padding=1
+    layers.averagePooling1d({ padding: 'same' }), // 7 -> 4, pads [0, 1]: AvgPool1dSame
+    layers.conv1d({ filters: 3, kernelSize: 2 }), // 4 -> 3
+    layers.maxPooling1d({ poolSize: 2, strides: 1, padding: 'same' }), // pads [0, 1]: ConstantPad1d(-inf)
+    layers.globalMaxPooling1d(), // AdaptiveMaxPool1d(1), Flatten
+    layers.dense({ units: 2 }),
+  ], { seed: 12 });
+  const g = new Sequential([
+    layers.averagePooling1d({ inputShape: [10, 2], poolSize: 3, strides: 1, padding: 'same' }), // pads [1, 1]: padding=1, count_include_pad=False
+    layers.dense({ units: 3, activation: 'tanh' }), // on the last axis: ChannelsLast before
+    layers.globalAveragePooling1d(), // ChannelsFirst before, AdaptiveAvgPool1d(1), Flatten
+    layers.dense({ units: 2 }),
+  ], { seed: 13 });
+  return { a: setNorm(a), b: setNorm(b), c, d, e: setNorm(e), f, g };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,5 +1,5 @@
 # The PyTorch half of the check of the image layers' PyTorch export (see test/fixtures/README.md):
-# loads test/fixtures/wasmnn_cnn_{a,b,c,d,e}.py (toPytorchModule's source: helper classes, then the
+# loads test/fixtures/wasmnn_cnn_{a,...,g}.py (toPytorchModule's source: helper classes, then the
 # nn.Sequential expression) and .safetensors (toSafetensors' 'pytorch' layout, read here with a
 # small reader of the format, as the safetensors package is not installed), load_state_dict(strict)
 # in PyTorch 1.13, and writes its outputs in evaluation mode for seeded inputs to
@@ -34,9 +34,11 @@ torch.manual_seed(0)
 inputs = {'a': torch.randn(5, 3, 9, 8), 'b': torch.randn(5, 48)}  # NCHW images for a, rows for b
 inputs['c'] = torch.randn(5, 3, 11)  # sequences channels first (NCW) for c, drawn after a's and b's
 inputs['d'] = torch.randn(5, 2, 5, 4)  # NCHW images for d
-inputs['e'] = torch.randn(5, 12)  # rows for e, drawn last
-out = {'torch': torch.__version__, 'layout': 'a: x NCHW [5, 3, 9, 8]; b: x rows [5, 48]; c: x NCW [5, 3, 11]; d: x NCHW [5, 2, 5, 4]; e: x rows [5, 12]'}
-for k in ['a', 'b', 'c', 'd', 'e']:
+inputs['e'] = torch.randn(5, 12)  # rows for e
+inputs['f'] = torch.randn(5, 3, 13)  # NCW sequences for f and g, drawn last
+inputs['g'] = torch.randn(5, 2, 10)
+out = {'torch': torch.__version__, 'layout': 'a: x NCHW [5, 3, 9, 8]; b: x rows [5, 48]; c: x NCW [5, 3, 11]; d: x NCHW [5, 2, 5, 4]; e: x rows [5, 12]; f: x NCW [5, 3, 13]; g: x NCW [5, 2, 10]'}
+for k in ['a', 'b', 'c', 'd', 'e', 'f', 'g']:
     m = module(f'test/fixtures/wasmnn_cnn_{k}.py')
     m.load_state_dict(load_safetensors(f'test/fixtures/wasmnn_cnn_{k}.safetensors'), strict=True)
     m.eval()
@@ -45,4 +47,4 @@ for k in ['a', 'b', 'c', 'd', 'e']:
     out[k] = {'modules': len(m), 'x': inputs[k].tolist(), 'y': y.tolist()}
 with open('test/fixtures/wasmnn_cnn.json', 'w') as f:
     json.dump(out, f)
-print({k: out[k]['y'][0] for k in ['a', 'b', 'c', 'd', 'e']})
+print({k: out[k]['y'][0] for k in ['a', 'b', 'c', 'd', 'e', 'f', 'g']})

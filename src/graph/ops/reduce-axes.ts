@@ -23,8 +23,24 @@ function span(s: Shape, from: number, to: number): { fixed: number; batch: boole
   return { fixed, batch };
 }
 
+/** Runs [from, to) of reduced axes, axes of 1 joining their neighbours (reducing them changes nothing). */
+export function runsOf(s: Shape, axes: readonly number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (!axes.includes(i)) continue;
+    let from = i, to = i + 1;
+    while (from > 0 && s[from - 1] === 1) from--;
+    while (to < s.length && (axes.includes(to) || s[to] === 1)) to++;
+    const last = runs[runs.length - 1];
+    if (last && last[1] >= from) last[1] = to;
+    else runs.push([from, to]);
+    i = to - 1;
+  }
+  return runs;
+}
+
 /** x's run [from, to) as [outer, r, inner] in this run (the batch resolved to `rows`). */
-function geometry(s: Shape, from: number, to: number) {
+export function runGeometry(s: Shape, from: number, to: number) {
   const o = span(s, 0, from), r = span(s, from, to), inner = span(s, to, s.length).fixed;
   return { outer: (rows: number) => (o.batch ? rows * o.fixed : o.fixed), r: (rows: number) => (r.batch ? rows * r.fixed : r.fixed), inner };
 }
@@ -35,7 +51,7 @@ const reduceRunOp: PrimitiveOp = {
     const x = e.inputs[0], y = e.outputs[0];
     const P = c.run.ptrs, run = c.run, k = c.k;
     const sx = c.slot(x), sy = c.slot(y), mean = e.attrs.mean as boolean;
-    const g = geometry(x.shape, e.attrs.from as number, e.attrs.to as number), inner = g.inner;
+    const g = runGeometry(x.shape, e.attrs.from as number, e.attrs.to as number), inner = g.inner;
     if (inner === 1) {
       return () => {
         const r = g.r(run.rows);
@@ -61,7 +77,7 @@ const spreadRunOp: PrimitiveOp = {
     const dy = e.inputs[0], dx = e.outputs[0];
     const P = c.run.ptrs, run = c.run, k = c.k;
     const sy = c.slot(dy), sx = c.slot(dx), mean = e.attrs.mean as boolean;
-    const g = geometry(dx.shape, e.attrs.from as number, e.attrs.to as number), inner = g.inner;
+    const g = runGeometry(dx.shape, e.attrs.from as number, e.attrs.to as number), inner = g.inner;
     if (inner === 1) {
       return () => {
         const r = g.r(run.rows);
@@ -95,18 +111,7 @@ export function reduceAxes(x: SymbolicTensor, axis: number | readonly number[] |
     const one = reduce(x, axes[0] as 0 | 1, mean);
     return keepDims ? one : reshape(one, dropped, op);
   }
-  // Runs of reduced axes, axes of 1 joining their neighbours (reducing them changes nothing).
-  const runs: [number, number][] = [];
-  for (let i = 0; i < x.rank; i++) {
-    if (!axes.includes(i)) continue;
-    let from = i, to = i + 1;
-    while (from > 0 && x.shape[from - 1] === 1) from--;
-    while (to < x.rank && (axes.includes(to) || x.shape[to] === 1)) to++;
-    const last = runs[runs.length - 1];
-    if (last && last[1] >= from) last[1] = to;
-    else runs.push([from, to]);
-    i = to - 1;
-  }
+  const runs = runsOf(x.shape, axes);
   let t = x;
   for (let j = runs.length - 1; j >= 0; j--) t = reduceRun(t, runs[j][0], runs[j][1], mean);
   return reshape(t, keepDims ? kept : dropped, op);

@@ -52,7 +52,8 @@ export function concat(xs: readonly SymbolicTensor[], axis = -1): SymbolicTensor
   const shapes = () => xs.map((t) => showShape(t.shape)).join(', ');
   if (r < 1) throw new ShapeError(`wasmnn: concat joins tensors of rank 1 or more, got ${xs[0]}`);
   const a = axisOf('concat', axis, xs[0]);
-  if (hasBatch(xs[0]) && a === 0) throw new ShapeError(`wasmnn: concat: axis ${axis} of ${xs[0]} is the batch, whose size is known only when the graph runs; concat along another axis`);
+  const batched = xs.find(hasBatch); // any of them: [1, 3] and [batch, 3] along 0 would be [0, 3]
+  if (batched && a === 0) throw new ShapeError(`wasmnn: concat: axis ${axis} of ${batched} is the batch, whose size is known only when the graph runs; concat along another axis`);
   for (const x of xs) {
     if (x.rank !== r || !x.shape.every((d: number, i: number) => i === a || d === xs[0].shape[i])) throw new ShapeError(`wasmnn: concat along axis ${axis}: every tensor needs the same rank and the same dimensions but axis ${a}, got ${shapes()}`);
   }
