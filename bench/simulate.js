@@ -7,12 +7,16 @@
 // and each worker's decrement of one shared counter, a cache line passed between cores (C0 0.3 us
 // measured here on 2 threads, bench/README "Threads"; C1 0.15 us a thread on paper). Every other
 // call keeps its one-thread time.
+// A product on the packed path also pays each thread's copies of its rows of A and columns of B
+// (PACK_MS a float), split in the grid dispatch.ts picks; the table shows rows alone beside it.
 // What it leaves out, and so where a real machine does worse: memory bandwidth shared by the
-// cores (the optimizer and element-wise kernels stream, and would not scale like this), each
-// thread packing its own B for a GEMM split by rows, wake-ups of sleeping workers, other processes.
+// cores (the optimizer and element-wise kernels stream, and would not scale like this), caches,
+// wake-ups of sleeping workers, other processes.
 // `node bench/simulate.js [mlp|seed|cnn ...]`; BENCH_STEPS steps are recorded (the median call time).
 import { init } from '../dist/node.js';
 import { SPLITS, MIN_WORK } from '../dist/threads/split.js';
+import { GRID_WORK } from '../dist/threads/pool-options.js';
+import { runtime } from '../dist/wasm/init.js';
 import { nets, wrapKernels } from './profile.js';
 
 const C0 = 0.3e-3, C1 = 0.15e-3; // ms
@@ -37,8 +41,43 @@ function record(net) {
   return steps[steps.length >> 1];
 }
 
-/** One call's time on p threads by the pool's rules. */
-function onThreads(call, p) {
+// The packed path (products from GRID_WORK multiply-adds) copies op(A) and op(B) into panels; a
+// thread copies its rows of A and its columns of B. PACK_MS: ms a float copied, measured below on
+// this machine's one thread from the packed NN product at 4 and 64 rows (the intercept is B's copy).
+let PACK_MS = 0;
+function measurePacking() {
+  const k = runtime().kernels;
+  const n = 512, kk = 1024;
+  const a = runtime().arena.alloc(64 * kk * 4), b = runtime().arena.alloc(kk * n * 4), c = runtime().arena.alloc(64 * n * 4);
+  const time = (m) => {
+    const t = [];
+    for (let r = 0; r < 15; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 10; i++) k.gemm_packed_f32(c, a, b, m, n, kk, 1, 0, 0);
+      t.push((performance.now() - t0) / 10);
+    }
+    return t.sort((x, y) => x - y)[7];
+  };
+  time(4);
+  const t4 = time(4), t64 = time(64);
+  PACK_MS = Math.max(0, t4 - (4 * (t64 - t4)) / 60) / (kk * n);
+}
+
+/** The grid dispatch.ts picks for a product of m rows and n columns on p threads: [pr, pc]. */
+function grid(s, m, n, p, work, grids) {
+  let pr = p, pc = 1;
+  if (!grids || !s.cols || work < GRID_WORK) return [pr, pc];
+  let best = Math.ceil(m / pr) + n;
+  for (let q = 2; q <= p; q++) {
+    if (p % q !== 0 || n < q * 2 * s.cols.align) continue;
+    const cost = Math.ceil(m / (p / q)) + Math.ceil(n / q);
+    if (cost < best) [best, pr, pc] = [cost, p / q, q];
+  }
+  return [pr, pc];
+}
+
+/** One call's time on p threads by the pool's rules (grids false: GEMM by rows alone, as before). */
+function onThreads(call, p, grids = true) {
   const s = SPLITS[call.name];
   if (!s || p === 1) return call.ms;
   const a = call.args;
@@ -46,23 +85,35 @@ function onThreads(call, p) {
   for (const i of s.work) work *= a[i];
   const units = a[s.count];
   if (work < MIN_WORK || units < 2 * s.align || (s.serial && s.serial(Float64Array.from(a)))) return call.ms;
-  const chunk = Math.ceil(units / p / s.align) * s.align;
-  return (call.ms * Math.min(chunk, units)) / units + C0 + C1 * (p - 1);
+  if (!s.cols) {
+    const chunk = Math.ceil(units / p / s.align) * s.align;
+    return (call.ms * Math.min(chunk, units)) / units + C0 + C1 * (p - 1);
+  }
+  const m = units, n = a[s.cols.count], kk = a[5];
+  const [pr, pc] = grid(s, m, n, p, work, grids);
+  const rows = Math.min(m, Math.ceil(m / pr / s.align) * s.align), cols = Math.min(n, Math.ceil(n / pc / s.cols.align) * s.cols.align);
+  const packed = work >= GRID_WORK;
+  const copy = (r, c) => (packed ? PACK_MS * kk * (r + c) : 0);
+  const compute = Math.max(0, call.ms - copy(m, n));
+  return (compute * rows * cols) / (m * n) + copy(rows, cols) + C0 + C1 * (p - 1);
 }
 
 await init(undefined, { simd: 'plain', threads: 1 });
+measurePacking();
+console.log(`copying into the packed panels: ${(PACK_MS * 1e6).toFixed(2)} ns a float (measured here, one thread)`);
 for (const net of process.argv.slice(2).length ? process.argv.slice(2) : ['mlp', 'seed', 'cnn']) {
   const step = record(net);
   const kernels = step.calls.reduce((t, c) => t + c.ms, 0);
   const host = step.wall - kernels;
   const serial = step.calls.filter((c) => onThreads(c, 2) === c.ms).reduce((t, c) => t + c.ms, 0);
   console.log(`\n${net}: a step ${step.wall.toFixed(3)} ms on 1 thread, ${step.calls.length} kernel calls; host (JS) ${host.toFixed(3)} ms and unsplit kernels ${serial.toFixed(3)} ms stay serial`);
-  console.log('| threads | step ms | speed-up | limit with no split cost and perfect balance |');
-  console.log('|---:|---:|---:|---:|');
+  console.log('| threads | step ms | speed-up | GEMM by rows alone | limit with no split cost, no copies and perfect balance |');
+  console.log('|---:|---:|---:|---:|---:|');
   for (const p of THREADS) {
     const t = host + step.calls.reduce((s, c) => s + onThreads(c, p), 0);
+    const rowsOnly = host + step.calls.reduce((s, c) => s + onThreads(c, p, false), 0);
     const ideal = host + serial + (kernels - serial) / p;
-    console.log(`| ${p} | ${t.toFixed(3)} | ${(step.wall / t).toFixed(2)}x | ${(step.wall / ideal).toFixed(2)}x |`);
+    console.log(`| ${p} | ${t.toFixed(3)} | ${(step.wall / t).toFixed(2)}x | ${(step.wall / rowsOnly).toFixed(2)}x | ${(step.wall / ideal).toFixed(2)}x |`);
   }
 }
 process.exit(0);
