@@ -147,6 +147,8 @@ const table: Partial<Record<KernelName, Split>> = {
   // dq, dk, dv, dO) advanced together, the mask shared; each pair is computed from its own blocks
   // alone, in the same order as in one call. Work: tq*tk*d, twice (QK^T, PV) forward, five times back.
   attention_f32: { ...images(14, 6, [times(7, 10), times(7), times(7, 9), times(8, 9), times(8, 10)], [6, 7, 8, 9]), weight: 2 },
+  // The cached form by heads: o and q move by tq rows a unit, the caches by ld rows.
+  attention_decode_f32: { ...images(11, 4, [times(5, 9), times(5, 8), times(7, 8), times(7, 9)], [4, 5, 6, 8]), weight: 2 },
   attention_backward_f32: { ...images(18, 10, [times(11, 13), times(12, 13), times(12, 14), times(11, 13), times(12, 13), times(12, 14), times(11, 14), times(11, 14), times(11)], [10, 11, 12, 13]), weight: 5 },
 };
 

@@ -136,7 +136,8 @@ export const KERNEL_ARITY = {
   // v [tk, dv], o [tq, dv], lse [tq], one after another; mask [tq, tk] additive, shared, or 0; causal
   // keeps key j <= i + diag; d, dv <= 128. No output may overlap an input.
   attention_f32: 14, // (o, lse|0, q, k, v, mask|0, bh, tq, tk, d, dv, scale, causal, diag): o = softmax(scale q k^T + mask) v, lse its log-sum-exp
-  attention_backward_f32: 18, // (dq, dk, dv, q, k, v, o, dO, lse, mask|0, bh, tq, tk, d, dv, scale, causal, diag): recomputes the scores tile by tile
+  attention_backward_f32: 18,
+  attention_decode_f32: 11, // (o, q, k, v, bh, tq, len, ld, d, dv, scale): the last tq of len positions, causal, over keys and values cached ld rows apart a unit // (dq, dk, dv, q, k, v, o, dO, lse, mask|0, bh, tq, tk, d, dv, scale, causal, diag): recomputes the scores tile by tile
 
   // optim.ts — fused updates over one flat region of n parameters.
   sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g
