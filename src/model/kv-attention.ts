@@ -39,13 +39,13 @@ export function attentionWidths(l: Layer): { scratch: number; cache: number } {
 }
 
 /** The step of an attention layer whose caches start at `cache` (keys [heads, t, keyDim], then values [heads, t, valueDim]). */
-export function attentionStep(l: TransformerBlock | MultiHeadAttention, s: Scratch, cache: number): Step {
-  return l.kind === 'transformerBlock' ? blockStep(l, s, cache) : mhaStep(l, s, cache);
+export function attentionStep(l: TransformerBlock | MultiHeadAttention, s: Scratch, cache: number, weights: readonly number[]): Step {
+  return l.kind === 'transformerBlock' ? blockStep(l, s, cache, weights) : mhaStep(l, s, cache, weights);
 }
 
-function blockStep(l: TransformerBlock, s: Scratch, cache: number): Step {
+function blockStep(l: TransformerBlock, s: Scratch, cache: number, weights: readonly number[]): Step {
   const { k, t, mean, rstd, eps } = s, [s0, s1, s2] = s.s;
-  const [g1, b1, wa, ba, wp, bp, g2, b2, wf, bf, w2, bo] = l.weights.map((p) => p.valuePtr);
+  const [g1, b1, wa, ba, wp, bp, g2, b2, wf, bf, w2, bo] = weights;
   const heads = l.numHeads, d = l.keyDim, hk = heads * d, w = l.inputUnits, m = l.mlpRatio * w, scale = 1 / Math.sqrt(d);
   const kc = cache, vc = cache + 4 * t * hk;
   return (x, y, p0, n) => {
@@ -71,9 +71,9 @@ function blockStep(l: TransformerBlock, s: Scratch, cache: number): Step {
   };
 }
 
-function mhaStep(l: MultiHeadAttention, s: Scratch, cache: number): Step {
+function mhaStep(l: MultiHeadAttention, s: Scratch, cache: number, ws: readonly number[]): Step {
   const { k, t } = s, [s0, s1, s2] = s.s;
-  const ws = l.weights.map((p) => p.valuePtr), bias = ws.length === 8;
+  const bias = ws.length === 8;
   const part = (i: number) => (bias ? [ws[2 * i], ws[2 * i + 1]] : [ws[i], 0]);
   const [[wq, bq], [wk, bk], [wv, bv], [wo, bo]] = [0, 1, 2, 3].map(part);
   const heads = l.numHeads, d = l.keyDim, dv = l.valueDim, hk = heads * d, hv = heads * dv, win = l.inputUnits, out = l.outputUnits, scale = 1 / Math.sqrt(d);

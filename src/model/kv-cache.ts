@@ -18,7 +18,6 @@ import type { Embedding } from '../layers/embedding.js';
 import type { PositionalEmbedding } from '../layers/positional-embedding.js';
 import type { TransformerBlock } from '../layers/transformer-block.js';
 import type { MultiHeadAttention } from '../layers/attention.js';
-import type { LayerNormalization } from '../layers/layer-normalization.js';
 import { attentionStep, attentionWidths, type Scratch, type Step } from './kv-attention.js';
 
 const KNOWN = ['embedding', 'positionalEmbedding', 'transformerBlock', 'multiHeadAttention', 'layerNormalization', 'dense', 'dropout', 'activation'];
@@ -74,13 +73,11 @@ export function makeDecoder(rt: Runtime, layers: readonly Layer[], t: number, id
   };
 }
 
-const ptr = (l: Layer, i: number) => l.weights[i].valuePtr;
-
 function stepOf(rt: Runtime, l: Layer, s: Scratch, cache: number, ids: number): Step {
-  const k = s.k;
+  const k = s.k, ws = l.weights.map((p) => p.valuePtr);
   switch (l.kind) {
     case 'embedding': {
-      const table = ptr(l, 0), { inputDim, outputDim } = (l as Embedding).options;
+      const table = ws[0], { inputDim, outputDim } = (l as Embedding).options;
       return (_x, y, p0, n) => {
         const bad = k.index_check_i32(ids + 4 * p0, n, inputDim);
         if (bad >= 0) {
@@ -92,21 +89,21 @@ function stepOf(rt: Runtime, l: Layer, s: Scratch, cache: number, ids: number): 
       };
     }
     case 'positionalEmbedding': {
-      const table = ptr(l, 0), dim = (l as PositionalEmbedding).options.outputDim;
+      const table = ws[0], dim = (l as PositionalEmbedding).options.outputDim;
       return (x, _y, p0, n) => {
         k.binary_f32(x, x, table + 4 * p0 * dim, n, dim, 0, 0);
         return x;
       };
     }
     case 'layerNormalization': {
-      const [gamma, beta] = [ptr(l as LayerNormalization, 0), ptr(l, 1)], w = l.inputUnits;
+      const [gamma, beta] = [ws[0], ws[1]], w = l.inputUnits;
       return (x, _y, _p0, n) => {
         k.layer_norm_f32(x, s.mean, s.rstd, x, gamma, beta, s.eps, n, w);
         return x;
       };
     }
     case 'dense': {
-      const kernel = ptr(l, 0), bias = l.weights.length > 1 ? ptr(l, 1) : 0, act = (l as unknown as { activation: Activation }).activation;
+      const kernel = ws[0], bias = ws.length > 1 ? ws[1] : 0, act = (l as unknown as { activation: Activation }).activation;
       const win = l.inputUnits, units = l.outputUnits;
       return (x, y, _p0, n) => {
         k.gemm_nn_f32(y, x, kernel, n, units, win, 1, 0);
@@ -125,6 +122,6 @@ function stepOf(rt: Runtime, l: Layer, s: Scratch, cache: number, ids: number): 
     case 'dropout':
       return (x) => x; // the identity at inference
     default:
-      return attentionStep(l as TransformerBlock | MultiHeadAttention, s, cache);
+      return attentionStep(l as TransformerBlock | MultiHeadAttention, s, cache, ws);
   }
 }
