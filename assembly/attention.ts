@@ -92,7 +92,7 @@ function transposeTile(dst: usize, src: usize, h: i32, w: i32): void {
   return (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
 }
 
-function forwardUnit(o: usize, lse: usize, q: usize, k: usize, v: usize, mask: usize, drop: usize, tq: i32, tk: i32, d: i32, dv: i32, scale: f32, causal: bool, diag: i32): void {
+export function forwardUnit(o: usize, lse: usize, q: usize, k: usize, v: usize, mask: usize, drop: usize, tq: i32, tk: i32, d: i32, dv: i32, scale: f32, causal: bool, diag: i32): void {
   const dvp = (dv + 3) & ~3;
   const acc = QP;
   for (let i0 = 0; i0 < tq; i0 += BQ) {

@@ -15,5 +15,6 @@ export * from './pool';
 export * from './permute';
 export * from './lookup';
 export * from './layernorm';
-export * from './attention';
+export { attention_f32, attention_backward_f32 } from './attention'; // not its forwardUnit, which attention-decode shares
+export * from './attention-decode';
 export * from './extrema';

@@ -137,7 +137,7 @@ export abstract class Layer {
   /** The layer's parameters once bound (by its model, or by valueAndGrad), in paramSpecs() order. */
   get weights(): Parameter[] {
     const out: Parameter[] = [];
-    for (let i = 0; i < this.paramSpecs().length; i++) {
+    for (let i = 0, n = this.paramSpecs().length; i < n; i++) {
       const p = this.weight(i).slot!.param;
       if (p) out.push(p);
     }

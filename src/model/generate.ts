@@ -1,21 +1,30 @@
 // Autoregressive sampling from a causal language model (nanoGPT's generate): a model whose one
 // input is int32 ids [t] and whose output is logits [t, vocab]. Each new token:
-//   window = the last t tokens (cropped as nanoGPT crops to block_size), run once,
+//   window = the last t tokens (cropped as nanoGPT crops to block_size),
 //   logits of the window's last position / temperature, all but the topK largest set to -inf,
 //   p = softmax (the wasm kernel, in f64), token = the first i with u * sum(p) < p_0 + ... + p_i,
 //   u uniform in [0, 1) from a xoshiro128** stream seeded by `seed` (the kernels' own RNG).
-// temperature 0 takes the argmax (the first largest). A window shorter than t sits at positions
-// 0..n-1 with zeros after it: in a causal model position n-1 never sees them, so its logits are
-// those of a run at length n (nanoGPT's), from the one predict program planned for t.
+// temperature 0 takes the argmax (the first largest).
+// With the key/value cache (cache: true, the default for a chain of the layers kv-cache.ts knows):
+// a prefill runs the prompt once, keeping each attention layer's keys and values; each new token
+// then runs one position through the net, its query attending over the cached keys (nanoGPT
+// re-runs the window). Once the sequence outgrows t, every position of the window moves (learned
+// positions), so each token re-prefills the last t tokens, as the re-run does: the cache saves the
+// work only up to t tokens. Its logits are the re-run's bit for bit (see kv-cache.ts for when
+// they may differ in the last place), so the tokens are the same.
+// Without it (cache: false, or a model the cache does not know): each token re-runs the window
+// through the predict program planned for t; a window shorter than t sits at positions 0..n-1
+// with zeros after it: in a causal model position n-1 never sees them, so its logits are those
+// of a run at length n (nanoGPT's).
 // Every number on the way is computed in wasm or in IEEE float64 in JS (no Math.exp), so the
 // same seed gives the same tokens on every JS runtime and thread count (for one wasm build: the
 // relaxed-SIMD build's fused multiply-adds may round logits differently).
-// NOTE: each token re-runs the whole window (t positions); there is no key/value cache yet.
-// A call allocates its output, the window and scratch once; the loop over tokens allocates nothing.
+// A call allocates its output, the window, the caches and scratch once; the loop over tokens allocates nothing.
 import { BATCH } from '../graph/symbolic.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
 import type { Layer } from '../layers/layer.js';
 import type { Rooms } from './rooms.js';
+import { cacheRefusal, makeDecoder } from './kv-cache.js';
 
 export interface GenerateOptions {
   /** How many tokens to append. */
@@ -28,12 +37,14 @@ export interface GenerateOptions {
   seed?: number;
   /** Crop the window to the model's last t tokens (nanoGPT); false refuses a sequence that would outgrow t. Default true. */
   crop?: boolean;
+  /** Generate from a key/value cache (one position a token); default true when the model allows it, false re-runs the window. */
+  cache?: boolean;
 }
 
-const KEYS = optionKeys<GenerateOptions>({ maxNewTokens: true, temperature: true, topK: true, seed: true, crop: true });
+const KEYS = optionKeys<GenerateOptions>({ maxNewTokens: true, temperature: true, topK: true, seed: true, crop: true, cache: true });
 
 /** The prompt followed by maxNewTokens sampled tokens. */
-export function generate(r: Rooms, layers: readonly Layer[], prompt: Int32Array | readonly number[], options: GenerateOptions): Int32Array {
+export function generate(r: Rooms, layers: readonly Layer[], prompt: Int32Array | readonly number[], options: GenerateOptions, chain: boolean): Int32Array {
   checkOptions('generate', options, KEYS, { max_new_tokens: { use: 'maxNewTokens' }, top_k: { use: 'topK' }, numTokens: { use: 'maxNewTokens' } });
   const c = r.compiled, x = r.inputs[0], out = c.lowered[0];
   if (r.inputs.length !== 1 || x.dtype !== 'int32' || x.rank !== 2 || out.rank !== 3 || out.shape[0] !== BATCH || out.shape[1] !== x.shape[1]) {
@@ -42,13 +53,16 @@ export function generate(r: Rooms, layers: readonly Layer[], prompt: Int32Array 
   const acausal = layers.find((l) => (l.kind === 'multiHeadAttention' || l.kind === 'transformerBlock') && (l.getConfig() as { causal: boolean }).causal !== true);
   if (acausal) throw new TypeError(`wasmnn: generate needs a causal model, but ${acausal.name} (${acausal.kind}) is not causal: its positions see later ones`);
   const T = x.shape[1], vocab = out.shape[2];
-  const { maxNewTokens, temperature = 1, topK, seed = 0, crop = true } = options ?? ({} as GenerateOptions);
+  const { maxNewTokens, temperature = 1, topK, seed = 0, crop = true, cache } = options ?? ({} as GenerateOptions);
   const fail = (what: string, v: unknown) => new RangeError(`wasmnn: generate: ${what}, got ${String(v)}`);
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw fail('maxNewTokens must be a whole number >= 0', maxNewTokens);
   if (typeof temperature !== 'number' || !(temperature >= 0) || !Number.isFinite(temperature)) throw fail('temperature must be a finite number >= 0', temperature);
   if (topK !== undefined && (!Number.isInteger(topK) || topK < 1 || topK > vocab)) throw fail(`topK must be an integer in [1, ${vocab}] (the vocabulary)`, topK);
   if (!Number.isSafeInteger(seed) || seed < 0) throw fail('seed must be a non-negative integer', seed);
   if (typeof crop !== 'boolean') throw fail('crop must be true or false', crop);
+  if (cache !== undefined && typeof cache !== 'boolean') throw fail('cache must be true or false', cache);
+  const refusal = cacheRefusal(layers, chain);
+  if (cache === true && refusal) throw new TypeError(`wasmnn: generate: cache: true, but ${refusal} (cache: false re-runs the window)`);
   if (!(prompt instanceof Int32Array) && !Array.isArray(prompt)) throw new TypeError(`wasmnn: generate: the prompt must be an Int32Array or an array of token ids, got ${typeof prompt}`);
   const n0 = prompt.length;
   if (n0 === 0) throw new RangeError('wasmnn: generate: the prompt is empty (give at least one token id)');
@@ -58,31 +72,69 @@ export function generate(r: Rooms, layers: readonly Layer[], prompt: Int32Array 
   r.weights.alive();
   const tokens = new Int32Array(n0 + maxNewTokens);
   tokens.set(prompt);
-  if (c.maxRows === 0) c.maxRows = 1;
-  const { prog } = c.program('predict', false);
   const { arena, kernels: k } = r.rt;
   // One block: the window [T] int32, scaled logits and probabilities [vocab] each, the RNG state, u.
   const ids = arena.alloc(4 * (T + 2 * vocab + 5)), scaled = ids + 4 * T, probs = scaled + 4 * vocab, state = probs + 4 * vocab, u = state + 16;
   const sorted = topK === undefined ? undefined : new Float32Array(vocab);
   k.rng_seed(state, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
   const heap = r.heap;
+  const model = cache === false || refusal ? rerun(r, T, ids) : cached(r, layers, T, ids);
   try {
-    prog.bind(x, ids);
     for (let len = n0; len < tokens.length; len++) {
+      const row = model.logits(tokens, len) >>> 2;
+      heap.refresh();
+      tokens[len] = temperature === 0 ? argmax(heap.f32, row, vocab) : sample(r, heap.f32, row, vocab, temperature, sorted, topK ?? vocab, scaled, probs, state, u);
+    }
+  } finally {
+    model.release();
+    arena.release(ids);
+  }
+  return tokens;
+}
+
+/** The logits' pointer of the window's last position for tokens 0 .. len - 1, the window's ids at `ids`. */
+interface Window {
+  logits(tokens: Int32Array, len: number): number;
+  release(): void;
+}
+
+// The whole window through the predict program, every token.
+function rerun(r: Rooms, T: number, ids: number): Window {
+  const c = r.compiled, x = r.inputs[0], out = c.lowered[0], heap = r.heap, vocab = out.shape[2];
+  if (c.maxRows === 0) c.maxRows = 1;
+  const { prog } = c.program('predict', false);
+  prog.bind(x, ids);
+  return {
+    logits(tokens, len) {
       const n = Math.min(len, T), from = len - n;
       heap.refresh();
       const i32 = heap.i32, at = ids >>> 2;
       for (let i = 0; i < T; i++) i32[at + i] = i < n ? tokens[from + i] : 0;
       prog.exec(1);
+      return prog.ptr(out) + 4 * (n - 1) * vocab;
+    },
+    release: () => prog.unbind(x),
+  };
+}
+
+// New positions only: the window's first `ready` positions are in the caches while it starts at
+// the same token; once it moves (past T tokens) its positions all change and it runs again whole.
+function cached(r: Rooms, layers: readonly Layer[], T: number, ids: number): Window {
+  const dec = makeDecoder(r.rt, layers, T, ids), heap = r.heap, vocab = r.compiled.lowered[0].shape[2];
+  let start = 0, ready = 0;
+  return {
+    logits(tokens, len) {
+      const n = Math.min(len, T), from = len - n;
+      if (from !== start) [start, ready] = [from, 0];
       heap.refresh();
-      const row = (prog.ptr(out) >>> 2) + (n - 1) * vocab;
-      tokens[len] = temperature === 0 ? argmax(heap.f32, row, vocab) : sample(r, heap.f32, row, vocab, temperature, sorted, topK ?? vocab, scaled, probs, state, u);
-    }
-  } finally {
-    prog.unbind(x);
-    arena.release(ids);
-  }
-  return tokens;
+      const i32 = heap.i32, at = ids >>> 2;
+      for (let i = ready; i < n; i++) i32[at + i] = tokens[from + i];
+      const p0 = ready;
+      ready = n;
+      return dec.run(p0, n - p0) + 4 * (n - p0 - 1) * vocab;
+    },
+    release: () => dec.release(),
+  };
 }
 
 function argmax(f32: Float32Array, row: number, vocab: number): number {

@@ -232,7 +232,7 @@ export class Model implements ModelView {
 
   /** A causal language model's prompt and maxNewTokens more ids, sampled (temperature, topK) from a seeded stream; the window cropped to the input's length as nanoGPT. */
   generate(prompt: Int32Array | readonly number[], options: GenerateOptions): Int32Array {
-    return generate(this.rooms, this.layers, prompt, options);
+    return generate(this.rooms, this.layers, prompt, options, this.isChain());
   }
 
   /** Copies of every parameter, kernel then bias per layer (W is [in, out]). */

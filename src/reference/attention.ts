@@ -101,3 +101,27 @@ export function attentionBackward(q: ArrayLike<number>, k: ArrayLike<number>, v:
   }
   return { dq, dk, dv: dvOut };
 }
+
+export interface DecodeGeometry {
+  bh: number;
+  /** Queries: the last tq of the len positions. */
+  tq: number;
+  len: number;
+  /** Rows of each unit's cache (>= len). */
+  ld: number;
+  d: number;
+  dv: number;
+  scale: number;
+}
+
+/** attention_decode_f32's twin: o [bh, tq, dv], causal, over caches k [bh, ld, d] and v [bh, ld, dv] (their first len rows). */
+export function attentionDecode(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, g: DecodeGeometry): Float64Array {
+  const { bh, tq, len, ld, d, dv } = g;
+  const o = new Float64Array(bh * tq * dv);
+  const rows = (x: ArrayLike<number>, from: number, n: number) => Float64Array.from({ length: n }, (_, i) => x[from + i]);
+  for (let u = 0; u < bh; u++) {
+    const one = attention(rows(q, u * tq * d, tq * d), rows(k, u * ld * d, len * d), rows(v, u * ld * dv, len * dv), { bh: 1, tq, tk: len, d, dv, scale: g.scale, causal: true, diag: len - tq });
+    o.set(one.o, u * tq * dv);
+  }
+  return o;
+}

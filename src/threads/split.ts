@@ -170,6 +170,8 @@ const table: Partial<Record<KernelName, Split>> = {
   // forward, five times back.
   attention_f32: { ...images(15, 7, [times(8, 11), times(8), times(8, 10), times(9, 10), times(9, 11), FIXED, times(8, 9)], [7, 8, 9, 10]), weight: 2 },
   attention_backward_f32: { ...images(19, 11, [times(12, 14), times(13, 14), times(13, 15), times(12, 14), times(13, 14), times(13, 15), times(12, 15), times(12, 15), times(12), FIXED, times(12, 13)], [11, 12, 13, 14]), weight: 5 },
+  // The cached form by heads: o and q move by tq rows a unit, the caches by ld rows.
+  attention_decode_f32: { ...images(11, 4, [times(5, 9), times(5, 8), times(7, 8), times(7, 9)], [4, 5, 6, 8]), weight: 2 },
 };
 
 // y = f(x) (n at 2) and dx = dy * f'(x) given x and y (n at 4); leaky_relu and elu take alpha after n.

@@ -144,6 +144,7 @@ export const KERNEL_ARITY = {
   // keeps key j <= i + diag; d, dv <= 128; drop [tq, tk] per unit (0 or 1/(1-p) on P: dropout), or 0. No output may overlap an input.
   attention_f32: 15, // (o, lse|0, q, k, v, mask|0, drop|0, bh, tq, tk, d, dv, scale, causal, diag): o = (softmax(scale q k^T + mask) * drop) v, lse its log-sum-exp
   attention_backward_f32: 19, // (dq, dk, dv, q, k, v, o, dO, lse, mask|0, drop|0, bh, tq, tk, d, dv, scale, causal, diag): recomputes the scores tile by tile
+  attention_decode_f32: 11, // (o, q, k, v, bh, tq, len, ld, d, dv, scale): the last tq of len positions, causal, over keys and values cached ld rows apart a unit
 
   // optim.ts — fused updates over one flat region of n parameters.
   sgd_f32: 5, // (w, g, n, lr, decay): w = (1-decay)*w - lr*g

@@ -190,6 +190,12 @@ const attentionCalls = (backward: boolean): Call[] =>
   });
 BY_IMAGES.attention_f32 = () => attentionCalls(false);
 BY_IMAGES.attention_backward_f32 = () => attentionCalls(true);
+// The cached form (a generating model's step): 1 to 7 heads, one query or several, caches of ld >= len rows.
+BY_IMAGES.attention_decode_f32 = () =>
+  [[1, 1, 5, 5, 4, 4], [2, 1, 70, 73, 7, 5], [3, 17, 33, 40, 16, 16], [4, 1, 65, 65, 32, 32], [7, 3, 4, 9, 1, 3]].map(([bh, tq, len, ld, d, dv]) => ({
+    buffers: [buf('f32', bh * tq * dv, 1), buf('f32', bh * tq * d, 2), buf('f32', bh * ld * d, 3), buf('f32', bh * ld * dv, 0)],
+    args: [B(0), B(1), B(2), B(3), bh, tq, len, ld, d, dv, 1 / Math.sqrt(d)],
+  }));
 // adam_f32's scalars, in memory: stepSize, beta1, beta2, eps, invSqrtBc2, wd, keep.
 const ADAM_HYPER = [0.001, 0.9, 0.999, 1e-8, 1.2, 0.01, 0.999];
 
