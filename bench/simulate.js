@@ -16,6 +16,7 @@
 import { init } from '../dist/node.js';
 import { SPLITS, MIN_WORK } from '../dist/threads/split.js';
 import { GRID_WORK } from '../dist/threads/pool-options.js';
+import { blockCost } from '../dist/threads/dispatch.js';
 import { runtime } from '../dist/wasm/init.js';
 import { nets, wrapKernels } from './profile.js';
 
@@ -67,10 +68,10 @@ function measurePacking() {
 function grid(s, m, n, p, work, grids) {
   let pr = p, pc = 1;
   if (!grids || !s.cols || work < GRID_WORK) return [pr, pc];
-  let best = Math.ceil(m / pr) + n;
+  let best = blockCost(m, n, p, 1, s.align, s.cols.align);
   for (let q = 2; q <= p; q++) {
-    if (p % q !== 0 || n < q * 2 * s.cols.align) continue;
-    const cost = Math.ceil(m / (p / q)) + Math.ceil(n / q);
+    if (p % q !== 0 || n < q * s.cols.align) continue;
+    const cost = blockCost(m, n, p / q, q, s.align, s.cols.align);
     if (cost < best) [best, pr, pc] = [cost, p / q, q];
   }
   return [pr, pc];

@@ -25,6 +25,18 @@ function loadsPerMicrosecond(ctl: Int32Array): number {
   return best;
 }
 
+/**
+ * Copying a float into the packed panels against a multiply-add, at the 4x8 kernel's rate on
+ * one thread: 0.07 ns a float (bench/simulate.js measures it) against ~0.04 ns a multiply-add.
+ */
+const COPY = 2;
+
+/** The largest block of m x n split pr x pc (blocks rounded up to the alignments), per step of k: its multiply-adds plus COPY a copied float. */
+export function blockCost(m: number, n: number, pr: number, pc: number, rowAlign: number, colAlign: number): number {
+  const rows = Math.min(m, Math.ceil(m / pr / rowAlign) * rowAlign), cols = Math.min(n, Math.ceil(n / pc / colAlign) * colAlign);
+  return rows * cols + COPY * (rows + cols);
+}
+
 export class Pool {
   private readonly ctl: Int32Array;
   readonly args: Float64Array;
@@ -89,17 +101,19 @@ export class Pool {
     const ctl = this.ctl;
     const t = this.threads;
     // A grid of pr row blocks x pc column blocks (thread r * pc + c), for a product that may go by
-    // columns too (Split.cols) and is big enough to take the packed path: the one whose blocks
-    // copy the least, ceil(m / pr) rows of A and ceil(n / pc) columns of B (each thread packs
-    // those), with rows winning ties; at least 2 column blocks of `align` a thread.
+    // columns too (Split.cols) and is big enough to take the packed path: the one whose largest
+    // block costs least, its multiply-adds (rows x columns x k) plus COPY a float of the rows of A
+    // and columns of B it copies into panels ((rows + columns) x k); rows win ties; a column
+    // block at least `align` wide. Blocks are rounded up to the alignments, so a product of 9
+    // rows goes 8 + 1 by rows, and by columns instead when it has 16 or more.
     let pr = this.active, pc = 1;
     const cols = s.cols;
     const n = cols === undefined ? 0 : a[cols.count];
     if (cols !== undefined && work >= this.gridWork) {
-      let best = Math.ceil(units / pr) + n;
+      let best = blockCost(units, n, pr, 1, s.align, cols.align);
       for (let q = 2; q <= this.active; q++) {
-        if (this.active % q !== 0 || n < q * 2 * cols.align) continue;
-        const cost = Math.ceil(units / (this.active / q)) + Math.ceil(n / q);
+        if (this.active % q !== 0 || n < q * cols.align) continue;
+        const cost = blockCost(units, n, this.active / q, q, s.align, cols.align);
         if (cost < best) {
           best = cost;
           pr = this.active / q;

@@ -276,9 +276,10 @@ describe('gemm_tn_lda_f32', () => {
   });
 });
 
-// Products big enough (gridWork 0 here) go in a grid of row and column blocks when that copies
-// less: each thread copies its rows of A and its columns of B. Shapes chosen so that 2, 3 and 4
-// threads take 1 x 2, 1 x 3, 2 x 2 and 1 x 4 grids, with ragged last blocks in both dimensions.
+// Products big enough (gridWork 0 here) go in a grid of row and column blocks when the largest
+// block costs less (its multiply-adds and the rows of A and columns of B it copies; dispatch.ts).
+// Shapes chosen so that 2, 3 and 4 threads take 1 x 2, 1 x 3, 2 x 2 and 1 x 4 grids, with ragged
+// last blocks in both dimensions.
 describe('GEMM split by rows and columns', () => {
   const grids: ThreadedParts[] = [];
   beforeAll(async () => {
@@ -288,10 +289,11 @@ describe('GEMM split by rows and columns', () => {
   // [m, n, k] and the grid each pool (2, 3, 4 threads) takes: 'r' rows alone, else pr x pc.
   const SHAPES: [number, number, number, string[]][] = [
     [20, 64, 9, ['1x2', '1x3', '1x4']],
-    [64, 40, 30, ['r', 'r', '2x2']],
-    [30, 100, 17, ['1x2', '1x3', '1x4']],
-    [40, 72, 33, ['1x2', '1x3', '2x2']],
+    [64, 40, 30, ['r', 'r', 'r']],
+    [30, 100, 17, ['r', '1x3', 'r']],
+    [40, 72, 33, ['r', '1x3', '2x2']],
     [13, 130, 5, ['1x2', '1x3', '1x4']],
+    [9, 16, 300, ['1x2', 'r', '2x2']], // 9 rows go 8 + 1 by rows: 2 x 8 columns balance
     [128, 256, 784, ['1x2', '1x3', '2x2']],
   ];
   for (const name of ['gemm_nn_f32', 'gemm_nt_f32', 'gemm_tn_f32', 'gemm_tn_lda_f32']) {
