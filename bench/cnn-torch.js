@@ -9,11 +9,12 @@ import { spawn, execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const script = fileURLToPath(new URL('cnn_torch.py', import.meta.url));
+const cnnScript = fileURLToPath(new URL('cnn_torch.py', import.meta.url));
+const script = cnnScript;
 
-function start(python, threads) {
+function start(python, threads, { script = cnnScript, env } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(python, [script, '--serve', '--threads', String(threads)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(python, [script, '--serve', '--threads', String(threads)], { stdio: ['pipe', 'pipe', 'pipe'], env: env ?? process.env });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const waiting = [];
@@ -40,11 +41,12 @@ function start(python, threads) {
 }
 
 // { call(what) -> Promise, python, pid, info: { torch, threads }, close() } or { error }.
-export async function torchServer(threads) {
+// options: { script } another server of the same protocol (bench/gpt_torch.py), { env } its environment.
+export async function torchServer(threads, options = {}) {
   const pythons = process.env.BENCH_PYTHON ? [process.env.BENCH_PYTHON] : ['python3', '/usr/bin/python3'];
   const errors = [];
   for (const python of pythons) {
-    const s = await start(python, threads);
+    const s = await start(python, threads, options);
     if (!s.error) {
       if (s.info.threads !== threads) {
         s.close();

@@ -5,6 +5,7 @@ import { benchThreads } from './threads.js';
 import { benchLayers } from './layers.js';
 import { benchRss } from './rss.js';
 import { benchCnn } from './cnn.js';
+import { benchGpt } from './gpt.js';
 import { gflopsChart } from './chart.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -33,6 +34,7 @@ if (!only) {
   fresh('threads');
   fresh('layers');
   fresh('cnn');
+  fresh('gpt');
 }
 if (only === 'threads') {
   console.log('\nThreads: the threaded build on 2 threads against itself on 1, median; (Nx) = speed-up; the per-round ratios show the spread\n');
@@ -45,6 +47,10 @@ if (only === 'layers') {
 if (only === 'cnn') {
   console.log('\nThe tfjs MNIST CNN (conv 16-pool-conv 32-pool-conv 32-dense 64-10, batch 128, Adam): training and forward samples/s against tfjs-layers, jax-js, onnxruntime-web and PyTorch CPU\n');
   await benchCnn();
+}
+if (only === 'gpt') {
+  console.log('\nnanoGPT small (4 layers, 4 heads, n_embd 128, block 64, batch 12, AdamW, clip 1): training tokens/s against PyTorch CPU and jax-js\n');
+  await benchGpt();
 }
 if (!only || only === 'rss') {
   console.log('\nPeak RSS of the MLP training benchmark (300 steps), wasmnn on 1 and 2 threads and tfjs-layers on wasm\n');

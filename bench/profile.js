@@ -3,13 +3,15 @@
 // step's wall time is split among the families (the rest -- JS between the calls -- is "host").
 // The clock reads cost ~0.1 us a call, so a family of many tiny calls reads a little high.
 // Models: the MLP 784-256-128-10 (Adam, batch 128), the seed net 2-20-3-1 (SGD, batch 200) and
-// the CNN of bench/cnn.js (Adam, batch 128). `node bench/profile.js [mlp|seed|cnn ...]`.
+// the CNN of bench/cnn.js (Adam, batch 128), nanoGPT small of bench/gpt.js (AdamW, batch 12 x 64).
+// `node bench/profile.js [mlp|seed|cnn|gpt ...]`.
 // The N-thread run uses one runtime on N threads; the 1-thread run the same build on 1 thread.
 import { fileURLToPath } from 'node:url';
 import { init, Sequential, layers, optimizers } from '../dist/node.js';
 import { runtime } from '../dist/wasm/init.js';
 import { rand } from './data.js';
 import { mnistCnn } from './cnn.js';
+import { gptModel, benchTokens, SMALL } from './gpt.js';
 
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const STEPS = Number(process.env.BENCH_STEPS ?? 60);
@@ -17,6 +19,7 @@ const STEPS = Number(process.env.BENCH_STEPS ?? 60);
 // A kernel's family: what a reader of a profile wants to see together.
 export function family(name) {
   if (name.startsWith('gemm')) return 'gemm';
+  if (name.startsWith('attention')) return 'attention';
   if (/^(im2col|col2im)/.test(name)) return 'im2col/col2im';
   if (/pool/.test(name)) return 'pooling';
   if (/^(sgd|adam|adagrad|rmsprop|adamax|nadam|adadelta)/.test(name)) return 'optimizer';
@@ -38,6 +41,10 @@ export const nets = {
     const m = new Sequential([layers.dense({ inputDim: 2, units: 20, activation: 'relu' }), layers.dense({ units: 3, activation: 'relu' }), layers.dense({ units: 1 })], { seed: 0 });
     m.compile({ loss: 'bceWithLogits', optimizer: optimizers.sgd({ lr: 0.2 }), batchSize: 200 });
     return { m, xs: { data: rand(200 * 2, 1), shape: [200, 2] }, ys: { data: Float32Array.from({ length: 200 }, (_, i) => i % 2), shape: [200, 1] } };
+  },
+  gpt: () => {
+    const { x, y } = benchTokens(SMALL);
+    return { m: gptModel(SMALL), xs: x, ys: y };
   },
   cnn: () => {
     const m = mnistCnn();
