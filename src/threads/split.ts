@@ -163,6 +163,9 @@ const table: Partial<Record<KernelName, Split>> = {
   avgpool2d_backward_f32: images(15, 2, [times(3, 4, 5), times(8, 9, 5)], [2, 8, 9, 5, 6, 7]),
   global_avgpool_f32: images(5, 2, [times(4), times(3, 4)], [2, 3, 4]),
   global_avgpool_backward_f32: images(5, 2, [times(3, 4), times(4)], [2, 3, 4]),
+  // Permuted copies whose first output axis is x's first (p0 = 0: [b, t, h, d] -> [b, h, t, d]):
+  // by that axis, both pointers moving by d1 * ... * d5 a unit; any other order on one thread.
+  permute_f32: { ...images(14, 2, [times(3, 4, 5, 6, 7), times(3, 4, 5, 6, 7)], [2, 3, 4, 5, 6, 7]), serial: (a) => a[8] !== 0 },
 
   // Attention by (batch, head) pairs: a unit is one pair, its blocks of q, k, v, o, lse and the
   // dropout factors (and of dq, dk, dv, dO) advanced together, the mask shared; each pair is computed

@@ -196,6 +196,12 @@ BY_IMAGES.attention_decode_f32 = () =>
     buffers: [buf('f32', bh * tq * dv, 1), buf('f32', bh * tq * d, 2), buf('f32', bh * ld * d, 3), buf('f32', bh * ld * dv, 0)],
     args: [B(0), B(1), B(2), B(3), bh, tq, len, ld, d, dv, 1 / Math.sqrt(d)],
   }));
+// Permuted copies: [d0..d5] and p; those that keep axis 0 first split by it, the others stay on one thread.
+BY_IMAGES.permute_f32 = () =>
+  ([[[5, 7, 3, 4, 1, 1], [0, 2, 1, 3, 4, 5]], [[12, 6, 4, 8, 1, 1], [0, 2, 1, 3, 4, 5]], [[3, 5, 2, 3, 2, 3], [0, 5, 3, 1, 4, 2]], [[1, 9, 9, 1, 1, 1], [0, 2, 1, 3, 4, 5]], [[4, 6, 5, 1, 1, 1], [1, 0, 2, 3, 4, 5]]] as const).map(([d, p]) => {
+    const n = d.reduce((a, b) => a * b, 1);
+    return { buffers: [buf('f32', n, 1), buf('holes', n, 2)], args: [B(0), B(1), ...d, ...p] };
+  });
 // adam_f32's scalars, in memory: stepSize, beta1, beta2, eps, invSqrtBc2, wd, keep.
 const ADAM_HYPER = [0.001, 0.9, 0.999, 1e-8, 1.2, 0.01, 0.999];
 
