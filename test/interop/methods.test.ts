@@ -5,13 +5,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { init, Model, Sequential, input, ops, layers, toSafetensors, toTfjs, toPytorchModule } from 'wasmnn';
 import { toOnnx } from 'wasmnn/onnx';
 import { randn } from '../helpers/wasm.js';
+import { bits } from '../helpers/compare.js';
 
 beforeAll(async () => {
   await init();
 });
 
 const X = Array.from({ length: 9 }, (_, r) => Array.from(randn(4, 40 + r, 1.2)));
-const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 const mlp = (seed: number) => new Sequential([layers.dense({ inputDim: 4, units: 5, activation: 'tanh' }), layers.batchNorm(), layers.dense({ units: 2 })], { seed });
 function residual(seed: number): Model {
   const x = input([4]);

@@ -9,6 +9,7 @@ import onnxProto from 'onnx-proto';
 import { init, Model, Sequential, input, ops, layers, optimizers } from 'wasmnn';
 import { toOnnx, fromOnnx } from 'wasmnn/onnx';
 import { randn } from '../helpers/wasm.js';
+import { relErr, bits } from '../helpers/compare.js';
 
 const { onnx } = onnxProto;
 
@@ -25,14 +26,6 @@ async function ortRun(bytes: Uint8Array, x: Images): Promise<Float32Array> {
   return out[s.outputNames[0]].data as Float32Array;
 }
 
-/** max |a - b| / max(1, |b|) */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return Number.isNaN(m) ? Infinity : m;
-}
-const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 const opTypes = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!.node.map((n) => n.opType);
 const kinds = (m: { layers: readonly { kind: string; activation?: { name: string } }[] }) => m.layers.map((l) => (l.activation ? `${l.kind}:${l.activation.name}` : l.kind));
 

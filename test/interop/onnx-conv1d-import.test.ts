@@ -11,6 +11,7 @@ import { init, layers, optimizers, Sequential, Model } from 'wasmnn';
 import { toOnnx, fromOnnx } from 'wasmnn/onnx';
 import onnxProto from 'onnx-proto';
 import { randn } from '../helpers/wasm.js';
+import { relErr } from '../helpers/compare.js';
 
 const { onnx } = onnxProto;
 
@@ -20,12 +21,6 @@ beforeAll(async () => {
 
 type Batch = { data: Float32Array; shape: number[] };
 const seqs = (n: number, w: number, c: number, seed: number): Batch => ({ data: Float32Array.from(randn(n * w * c, seed, 1.2)), shape: [n, w, c] });
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return Number.isNaN(m) ? Infinity : m;
-}
 const kinds = (m: { layers: readonly { kind: string; getConfig(): Record<string, unknown> }[] }) => m.layers.map((l) => l.kind);
 async function ortRun(bytes: Uint8Array, x: Batch): Promise<Float32Array> {
   const s = await ort.InferenceSession.create(bytes);

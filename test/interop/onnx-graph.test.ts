@@ -7,6 +7,7 @@ import onnxProto from 'onnx-proto';
 import { init, Model, Sequential, input, ops, layers, type Matrix } from 'wasmnn';
 import { toOnnx, fromOnnx } from 'wasmnn/onnx';
 import { randn } from '../helpers/wasm.js';
+import { relErr } from '../helpers/compare.js';
 
 const { onnx } = onnxProto;
 
@@ -31,13 +32,6 @@ const predictAll = (m: Model, xs: number[][][]): Float32Array[] => {
   return (Array.isArray(p) ? p : [p]).map((q) => q.data);
 };
 
-/** max |a - b| / max(1, |b|) */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return Number.isNaN(m) ? Infinity : m;
-}
 const opTypes = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!.node.map((n) => n.opType);
 
 function residual(): Model {

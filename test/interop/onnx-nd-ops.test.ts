@@ -8,6 +8,7 @@ import onnxProto from 'onnx-proto';
 import { init, Model, input, ops, type Matrix } from 'wasmnn';
 import { toOnnx } from 'wasmnn/onnx';
 import { randn } from '../helpers/wasm.js';
+import { relErr } from '../helpers/compare.js';
 
 const { onnx } = onnxProto;
 
@@ -15,13 +16,6 @@ beforeAll(async () => {
   await init();
 });
 
-/** max |a - b| / max(1, |b|) */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return Number.isNaN(m) ? Infinity : m;
-}
 
 describe('toOnnx of N-d graph ops, run in ONNX Runtime', () => {
   it('every N-d op, one output each, within 1e-5', async () => {

@@ -9,6 +9,7 @@ import { init, Model, input, ops, layers, type Matrix } from 'wasmnn';
 import { toOnnx } from 'wasmnn/onnx';
 import { randn } from '../helpers/wasm.js';
 import { gptModels } from '../../tools/golden/wasmnn_gpt.mjs';
+import { relErr } from '../helpers/compare.js';
 
 const { onnx } = onnxProto;
 
@@ -22,13 +23,6 @@ async function ortRun(bytes: Uint8Array, feeds: Feed[]): Promise<Float32Array[]>
   const type = (d: Feed['data']) => (d instanceof Int32Array ? 'int32' : d instanceof BigInt64Array ? 'int64' : 'float32');
   const out = await s.run(Object.fromEntries(s.inputNames.map((n, i) => [n, new ort.Tensor(type(feeds[i].data), feeds[i].data, feeds[i].shape)])));
   return s.outputNames.map((n) => out[n].data as Float32Array);
-}
-/** max |a - b| / max(1, |b|) */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return Number.isNaN(m) ? Infinity : m;
 }
 const opTypes = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!.node.map((n) => n.opType!);
 /** The model without its Where nodes (each replaced by its 'true' branch: the scores unmasked). */

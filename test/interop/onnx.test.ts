@@ -8,6 +8,7 @@ import onnxProto from 'onnx-proto';
 import { init, Sequential, layers, optimizers, data } from 'wasmnn';
 import { toOnnx, fromOnnx, ONNX_IR_VERSION, ONNX_OPSET } from 'wasmnn/onnx';
 import { randn } from '../helpers/wasm.js';
+import { relErr, bits } from '../helpers/compare.js';
 
 const { onnx } = onnxProto;
 
@@ -25,14 +26,6 @@ async function ortRun(bytes: Uint8Array, x: ArrayLike<number>, rows: number, col
 }
 const ortPredict = (bytes: Uint8Array, x: number[][]) => ortRun(bytes, x.flat(), x.length, x[0].length);
 
-/** max |a - b| / max(1, |b|) */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return Number.isNaN(m) ? Infinity : m;
-}
-const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 
 describe('toOnnx, run in ONNX Runtime', () => {
   it(`IR version ${ONNX_IR_VERSION}, opset ${ONNX_OPSET}, a symbolic batch dimension`, async () => {

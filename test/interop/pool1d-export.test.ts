@@ -13,6 +13,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { init, layers, Sequential, toTfjs, fromTfjs, type TfjsArtifacts } from 'wasmnn';
 import { toOnnx } from 'wasmnn/onnx';
 import { randn } from '../helpers/wasm.js';
+import { relErr } from '../helpers/compare.js';
 
 const { onnx } = onnxProto;
 
@@ -24,13 +25,6 @@ beforeAll(async () => {
 type Batch = { data: Float32Array; shape: number[] };
 const seqs = (n: number, w: number, c: number, seed: number): Batch => ({ data: Float32Array.from(randn(n * w * c, seed, 1.2)), shape: [n, w, c] });
 
-/** max |a - b| / max(1, |b|) */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return Number.isNaN(m) ? Infinity : m;
-}
 const opTypes = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!.node.map((n) => n.opType);
 const viaJson = (a: TfjsArtifacts): TfjsArtifacts => ({ ...a, modelTopology: JSON.parse(JSON.stringify(a.modelTopology)), weightSpecs: JSON.parse(JSON.stringify(a.weightSpecs)), weightData: (a.weightData as ArrayBuffer).slice(0) });
 const classNames = (a: TfjsArtifacts) => ((a.modelTopology as any).config.layers as { class_name: string }[]).map((l) => l.class_name);

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { init, Sequential, layers, toSafetensors, fromSafetensors, readSafetensors, toPytorchModule } from 'wasmnn';
 import { cnnModels } from '../../tools/golden/wasmnn_cnn.mjs';
+import { relErr, bits } from '../helpers/compare.js';
 
 beforeAll(async () => {
   await init();
@@ -14,14 +15,6 @@ beforeAll(async () => {
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 const ref = JSON.parse(fixture('wasmnn_cnn.json').toString('utf8')) as Record<'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g', { modules: number; x: number[][] | number[][][] | number[][][][]; y: number[][] }>;
 
-/** max |a - b| / max(1, |b|) */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return Number.isNaN(m) ? Infinity : m;
-}
-const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 /** PyTorch's NCHW batch as our NHWC images. */
 function nhwc(x: number[][][][]) {
   const [n, c, h, w] = [x.length, x[0].length, x[0][0].length, x[0][0][0].length];

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { init, Sequential, layers, toSafetensors, fromSafetensors, readSafetensors, toPytorchModule } from 'wasmnn';
 import { gptModels } from '../../tools/golden/wasmnn_gpt.mjs';
+import { relErr, bits } from '../helpers/compare.js';
 
 beforeAll(async () => {
   await init();
@@ -16,14 +17,6 @@ const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, im
 type Case = { parameters: number; x: number[][]; y: number[][][] };
 const ref = JSON.parse(fixture('wasmnn_gpt.json').toString('utf8')) as { torch: string } & Record<'a' | 'b', Case>;
 
-/** max |a - b| / max(1, |b|) */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return Number.isNaN(m) ? Infinity : m;
-}
-const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 const ids = (x: number[][]) => ({ data: Float32Array.from(x.flat()), shape: [x.length, x[0].length] });
 const tensor = (m: Sequential, name: string) => {
   const t = readSafetensors(toSafetensors(m, { layout: 'pytorch' })).tensors.find((e) => e.name === name)!;

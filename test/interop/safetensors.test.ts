@@ -3,12 +3,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, Sequential, layers, optimizers, toSafetensors, fromSafetensors, readSafetensors, toPytorchModule } from 'wasmnn';
 import { randn } from '../helpers/wasm.js';
+import { bits } from '../helpers/compare.js';
 
 beforeAll(async () => {
   await init();
 });
 
-const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 
 function small(seed = 1) {
   return new Sequential([layers.dense({ inputDim: 2, units: 3, activation: 'relu' }), layers.batchNorm(), layers.dense({ units: 1 })], { seed });

@@ -12,6 +12,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { init, layers, Sequential, toTfjs, fromTfjs, type TfjsArtifacts } from 'wasmnn';
 import { toOnnx } from 'wasmnn/onnx';
 import { randn } from '../helpers/wasm.js';
+import { relErr } from '../helpers/compare.js';
 
 const { onnx } = onnxProto;
 
@@ -21,13 +22,6 @@ beforeAll(async () => {
 });
 
 const X = { data: Float32Array.from(randn(6 * 5 * 4 * 2, 3, 1.2)), shape: [6, 5, 4, 2] };
-/** max |a - b| / max(1, |b|) */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return Number.isNaN(m) ? Infinity : m;
-}
 const viaJson = (a: TfjsArtifacts): TfjsArtifacts => ({ ...a, modelTopology: JSON.parse(JSON.stringify(a.modelTopology)), weightSpecs: JSON.parse(JSON.stringify(a.weightSpecs)), weightData: (a.weightData as ArrayBuffer).slice(0) });
 const classes = (a: TfjsArtifacts) => ((a.modelTopology as any).config.layers as { class_name: string }[]).map((l) => l.class_name);
 
