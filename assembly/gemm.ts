@@ -96,6 +96,11 @@ export function gemm_tn_lda_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k:
   else gemmRowsB(c, a, b, m, n, k, alpha, beta, 4, <usize>lda << 2, <usize>n << 2, <usize>n << 2);
 }
 
+// Whether NT goes through B's transpose and the unpacked kernels (gemm_nt_f32 says why).
+@inline function ntTransposes(m: i32, n: i32, k: i32): bool {
+  return n * k <= PKC * PNC && ((k < 16 && !bigEnough(m, n, k)) || (n >= 8 && n < 64 && n <= m));
+}
+
 // NT: one column through gemvN, short or few rows of B through B's transpose and the unpacked
 // kernels, else the packed path, or the dot products for few long columns (gemm/nt.ts).
 export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, alpha: f32, beta: f32): void {
@@ -112,7 +117,7 @@ export function gemm_nt_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32
   // element in the same order, so the choice by m keeps a row's result independent of the batch.
   // Otherwise the packed path beats the dot-product kernel except for a few long columns (n < 8,
   // k large): 20x3x200 4.8 vs 7.9.
-  if (n * k <= PKC * PNC && ((k < 16 && !bigEnough(m, n, k)) || (n >= 8 && n < 64 && n <= m))) {
+  if (ntTransposes(m, n, k)) {
     transposeRows(PACK_B, b, n, k);
     gemmRowsB(c, a, PACK_B, m, n, k, alpha, beta, <usize>k << 2, 4, <usize>n << 2, <usize>n << 2);
     return;
@@ -154,7 +159,7 @@ export function gemm_nt_ld_f32(c: usize, a: usize, b: usize, m: i32, n: i32, k: 
     gemm_nt_f32(c, a, b, m, n, k, alpha, beta);
     return;
   }
-  if (n * k <= PKC * PNC && ((k < 16 && !bigEnough(m, n, k)) || (n >= 8 && n < 64 && n <= m))) {
+  if (ntTransposes(m, n, k)) {
     transposeRows(PACK_B, b, n, k);
     gemmRowsB(c, a, PACK_B, m, n, k, alpha, beta, <usize>k << 2, 4, <usize>n << 2, <usize>ldc << 2);
   } else packedRun(c, a, b, m, n, k, alpha, beta, <usize>k << 2, 4, 4, <usize>k << 2, <usize>ldc << 2);

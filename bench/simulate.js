@@ -16,7 +16,7 @@
 import { init } from '../dist/node.js';
 import { SPLITS, MIN_WORK } from '../dist/threads/split.js';
 import { GRID_WORK } from '../dist/threads/pool-options.js';
-import { blockCost } from '../dist/threads/dispatch.js';
+import { gridColumns } from '../dist/threads/dispatch.js';
 import { runtime } from '../dist/wasm/init.js';
 import { nets, wrapKernels } from './profile.js';
 
@@ -64,19 +64,6 @@ function measurePacking() {
   PACK_MS = Math.max(0, t4 - (4 * (t64 - t4)) / 60) / (kk * n);
 }
 
-/** The grid dispatch.ts picks for a product of m rows and n columns on p threads: [pr, pc]. */
-function grid(s, m, n, p, work, grids) {
-  let pr = p, pc = 1;
-  if (!grids || !s.cols || work < GRID_WORK) return [pr, pc];
-  let best = blockCost(m, n, p, 1, s.align, s.cols.align);
-  for (let q = 2; q <= p; q++) {
-    if (p % q !== 0 || n < q * s.cols.align) continue;
-    const cost = blockCost(m, n, p / q, q, s.align, s.cols.align);
-    if (cost < best) [best, pr, pc] = [cost, p / q, q];
-  }
-  return [pr, pc];
-}
-
 /** One call's time on p threads by the pool's rules (grids false: GEMM by rows alone, as before). */
 function onThreads(call, p, grids = true) {
   const s = SPLITS[call.name];
@@ -91,7 +78,7 @@ function onThreads(call, p, grids = true) {
     return (call.ms * Math.min(chunk, units)) / units + C0 + C1 * (p - 1);
   }
   const m = units, n = a[s.cols.count], kk = a[5];
-  const [pr, pc] = grid(s, m, n, p, work, grids);
+  const pc = grids && work >= GRID_WORK ? gridColumns(m, n, p, s.align, s.cols.align) : 1, pr = p / pc;
   const rows = Math.min(m, Math.ceil(m / pr / s.align) * s.align), cols = Math.min(n, Math.ceil(n / pc / s.cols.align) * s.cols.align);
   const packed = work >= GRID_WORK;
   const copy = (r, c) => (packed ? PACK_MS * kk * (r + c) : 0);

@@ -37,6 +37,25 @@ export function blockCost(m: number, n: number, pr: number, pc: number, rowAlign
   return rows * cols + COPY * (rows + cols);
 }
 
+/**
+ * How many column blocks a product of m rows and n columns goes in on p threads (p / that many
+ * row blocks): the grid whose largest block costs least (blockCost), rows winning ties, a column
+ * block at least colAlign wide. Blocks are rounded up to the alignments, so a product of 9 rows
+ * goes 8 + 1 by rows, and by columns instead when it has 16 or more.
+ */
+export function gridColumns(m: number, n: number, p: number, rowAlign: number, colAlign: number): number {
+  let pc = 1, best = blockCost(m, n, p, 1, rowAlign, colAlign);
+  for (let q = 2; q <= p; q++) {
+    if (p % q !== 0 || n < q * colAlign) continue;
+    const cost = blockCost(m, n, p / q, q, rowAlign, colAlign);
+    if (cost < best) {
+      best = cost;
+      pc = q;
+    }
+  }
+  return pc;
+}
+
 export class Pool {
   private readonly ctl: Int32Array;
   readonly args: Float64Array;
@@ -101,26 +120,12 @@ export class Pool {
     const ctl = this.ctl;
     const t = this.threads;
     // A grid of pr row blocks x pc column blocks (thread r * pc + c), for a product that may go by
-    // columns too (Split.cols) and is big enough to take the packed path: the one whose largest
-    // block costs least, its multiply-adds (rows x columns x k) plus COPY a float of the rows of A
-    // and columns of B it copies into panels ((rows + columns) x k); rows win ties; a column
-    // block at least `align` wide. Blocks are rounded up to the alignments, so a product of 9
-    // rows goes 8 + 1 by rows, and by columns instead when it has 16 or more.
-    let pr = this.active, pc = 1;
+    // columns too (Split.cols) and is big enough to take the packed path, where each thread copies
+    // its rows of A and its columns of B into panels (gridColumns).
     const cols = s.cols;
     const n = cols === undefined ? 0 : a[cols.count];
-    if (cols !== undefined && work >= this.gridWork) {
-      let best = blockCost(units, n, pr, 1, s.align, cols.align);
-      for (let q = 2; q <= this.active; q++) {
-        if (this.active % q !== 0 || n < q * cols.align) continue;
-        const cost = blockCost(units, n, this.active / q, q, s.align, cols.align);
-        if (cost < best) {
-          best = cost;
-          pr = this.active / q;
-          pc = q;
-        }
-      }
-    }
+    const pc = cols !== undefined && work >= this.gridWork ? gridColumns(units, n, this.active, s.align, cols.align) : 1;
+    const pr = this.active / pc;
     if (pc > 1) this.grids++;
     const chunk = Math.ceil(units / pr / s.align) * s.align;
     const chunk2 = cols === undefined ? 0 : Math.ceil(n / pc / cols.align) * cols.align;

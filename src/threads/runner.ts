@@ -58,6 +58,13 @@ export function callWith(f: Function, n: number, s: Float64Array): unknown {
 export function makeRunner(fns: Function[], spec: Int32Array, ctl: Int32Array, args: Float64Array, tid: number) {
   const L = layout();
   const local = new Float64Array(L.MAX_ARGS);
+  // Bytes one unit moves a pointer whose stride is s (none for FIXED, -1).
+  const unit = (s: number): number => {
+    if (s < 0) return 0;
+    let u = 4;
+    for (let f = s; f !== 0; f >>>= 5) u *= args[(f & 31) - 1];
+    return u;
+  };
   return function run(): void {
     const lo = ctl[L.RANGES + 2 * tid];
     const hi = ctl[L.RANGES + 2 * tid + 1];
@@ -71,20 +78,9 @@ export function makeRunner(fns: Function[], spec: Int32Array, ctl: Int32Array, a
     const hi2 = count2 < 0 ? 1 : ctl[L.RANGES2 + 2 * tid + 1];
     if (lo2 >= hi2) return;
     for (let i = 0; i < arity; i++) {
-      let v = args[i];
-      const s = spec[base + 2 + i];
-      if (s >= 0 && v !== 0) {
-        let unit = 4;
-        for (let f = s; f !== 0; f >>>= 5) unit *= args[(f & 31) - 1];
-        v += lo * unit;
-      }
-      const s2 = count2 < 0 ? -1 : spec[base + L.COUNT2 + 1 + i];
-      if (s2 >= 0 && v !== 0 && lo2 !== 0) {
-        let unit = 4;
-        for (let f = s2; f !== 0; f >>>= 5) unit *= args[(f & 31) - 1];
-        v += lo2 * unit;
-      }
-      local[i] = v;
+      const v = args[i];
+      // A null pointer (0) stays null.
+      local[i] = v === 0 ? 0 : v + lo * unit(spec[base + 2 + i]) + (count2 < 0 ? 0 : lo2 * unit(spec[base + L.COUNT2 + 1 + i]));
     }
     local[spec[base + 1]] = hi - lo;
     if (count2 >= 0) local[count2] = hi2 - lo2;
