@@ -75,6 +75,8 @@ export class Pool {
   private contended = 0;
   private backoff = 0;
   stolen = 0;
+  /** Shares taken from a worker that was not asleep: one that had no core (the contention count's). */
+  awakeStolen = 0;
 
   constructor(
     memory: WebAssembly.Memory,
@@ -158,16 +160,20 @@ export class Pool {
     let i = 0;
     for (; p !== 0 && i < this.graceLoads; i++) p = Atomics.load(ctl, L.PENDING);
     if (p !== 0 && this.stealOn) {
-      const before = this.stolen;
+      const before = this.awakeStolen;
       failure = this.steal(gen, failure);
-      if (this.stolen !== before) this.contended++;
+      if (this.awakeStolen !== before) this.contended++;
       p = Atomics.load(ctl, L.PENDING);
     }
     for (; p !== 0 && i < this.spinLoads; i++) p = Atomics.load(ctl, L.PENDING);
     if (p !== 0) this.waitForShares(work / this.active, s);
-    // Other processes holding the cores: when the caller had to run a worker's share in over half
-    // of a window's calls, the next BACKOFF_CALLS run on one thread (a worker that must share a
-    // core with another process makes a split call slower than one thread), then it tries again.
+    // Other processes holding the cores: when the caller had to run the share of a worker that was
+    // awake (so had no core) in over half of a window's calls, the next BACKOFF_CALLS run on one
+    // thread (a worker that must share a core with another process makes a split call slower than
+    // one thread), then it tries again. A share taken from a sleeping worker (ASLEEP) is not
+    // counted: that is its wake-up's cost after an idle gap, over once it watches again, and
+    // counting it backed off after every pause and again after each back-off, which the worker
+    // slept through (bench threads' MLP fit rows at 1.02x on 2 threads; 1.7-1.8x without).
     // (A worker that took its share and ends it after the caller is not counted: with shares of
     // milliseconds that is most calls, by a fraction of a share.)
     if (++this.window === CONTENTION_WINDOW) {
@@ -224,6 +230,7 @@ export class Pool {
       const last = Atomics.load(ctl, L.CLAIM + t);
       if (last === gen || Atomics.compareExchange(ctl, L.CLAIM + t, last, gen) !== last) continue;
       this.stolen++;
+      if (Atomics.load(ctl, L.ASLEEP + t) === 0) this.awakeStolen++;
       try {
         this.runners[t]();
       } catch (e) {
@@ -236,7 +243,7 @@ export class Pool {
 
   /** Forgets the counts (splits, stolen shares, the contention window): after the calibration's calls. */
   resetCounts(): void {
-    this.splits = this.grids = this.stolen = this.window = this.contended = this.backoff = 0;
+    this.splits = this.grids = this.stolen = this.awakeStolen = this.window = this.contended = this.backoff = 0;
   }
 
   /** After a worker is lost: the kernels run on the calling thread from now on, with a warning. */

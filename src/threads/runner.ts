@@ -14,13 +14,15 @@
 //            caller (for a worker that has not taken it yet) both take a share by compareExchange,
 //            and a worker only for a call later than CLAIM, so no share runs twice
 //   256 + t  RESULT: what thread t's share returned, for kernels whose counts are added (Split.sum)
+//   640 + t  ASLEEP: 1 while worker t sleeps in Atomics.wait (a share taken from it then is its
+//            wake-up's cost, not another process holding its core: Pool.call's contention count)
 // then the call's arguments as float64 at byte ARGS_BYTE (up to MAX_ARGS; 22 * 8 bytes end before
-// MESSAGE_BYTE), the failure's message (UTF-8) at MESSAGE_BYTE, and RANGES2 after it.
+// MESSAGE_BYTE), the failure's message (UTF-8) at MESSAGE_BYTE, RANGES2 after it, then ASLEEP.
 // A spec (SPEC ints an op): arity, count argument, MAX_ARGS strides, then at COUNT2 the second
 // dimension's count argument (-1 for none) and its MAX_ARGS strides.
 
 export function layout() {
-  return { GEN: 0, PENDING: 1, OP: 2, FAILED: 3, FAILED_TID: 4, MESSAGE_LENGTH: 5, RANGES: 8, CLAIM: 136, RESULT: 256, MAX_THREADS: 64, ARGS_BYTE: 1280, MAX_ARGS: 22, MESSAGE_BYTE: 1536, MESSAGE_MAX: 512, RANGES2: 512, BYTES: 2560, SPEC: 48, COUNT2: 24 };
+  return { GEN: 0, PENDING: 1, OP: 2, FAILED: 3, FAILED_TID: 4, MESSAGE_LENGTH: 5, RANGES: 8, CLAIM: 136, RESULT: 256, MAX_THREADS: 64, ARGS_BYTE: 1280, MAX_ARGS: 22, MESSAGE_BYTE: 1536, MESSAGE_MAX: 512, RANGES2: 512, ASLEEP: 640, BYTES: 2816, SPEC: 48, COUNT2: 24 };
 }
 
 /** Calls f with the first n values of s as arguments. */
@@ -112,6 +114,7 @@ export function workerMain(data: { module: WebAssembly.Module; memory: WebAssemb
   const message = new Uint8Array(buffer, data.control + L.MESSAGE_BYTE, L.MESSAGE_MAX);
   const run = makeRunner(fns, data.spec, ctl, args, data.tid);
   const claim = L.CLAIM + data.tid;
+  const asleep = L.ASLEEP + data.tid;
   const spinMs = data.spinUs / 1000;
   // Read before saying ready: the first call may be published the moment the caller hears it.
   let seen = Atomics.load(ctl, L.GEN);
@@ -126,7 +129,9 @@ export function workerMain(data: { module: WebAssembly.Module; memory: WebAssemb
       }
     }
     if (g === seen) {
+      Atomics.store(ctl, asleep, 1);
       Atomics.wait(ctl, L.GEN, seen);
+      Atomics.store(ctl, asleep, 0);
       continue;
     }
     seen = g;
