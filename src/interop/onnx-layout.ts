@@ -84,7 +84,7 @@ export function layOut(items: Item[], inputs: { name: string; rank: number }[], 
     const w = it.where;
     if (it.kind === 'op') {
       const r = Math.max(2, ...it.operands.filter((o) => held.has(o)).map((o) => rank(o, w)));
-      it.operands = it.operands.map((o) => (held.has(o) ? view(o, identity(rank(o, w)), w) : o));
+      it.operands = it.operands.map((o, j) => (held.has(o) ? view(o, it.rels?.[j] ?? identity(rank(o, w)), w) : o));
       return writes(it, identity(r));
     }
     const r = rank(it.input, w);
@@ -143,8 +143,26 @@ export function layOut(items: Item[], inputs: { name: string; rank: number }[], 
         return writes(it, identity(it.kind === 'flatten' ? 2 : it.shape.length));
       }
       case 'dense':
+      case 'positional':
         it.input = view(it.input, identity(r), w);
         return writes(it, identity(r));
+      case 'layerNorm':
+        if (it.axis !== -1 && it.axis !== r - 1) bad(`${w}: LayerNormalization from axis ${it.axis} of a rank-${r} tensor is not supported (the last axis)`);
+        it.input = view(it.input, identity(r), w);
+        return writes(it, identity(r));
+      case 'embedding': // ids [batch, ...] -> [batch, ..., dim]
+        it.input = view(it.input, identity(r), w);
+        return writes(it, identity(r + 1));
+      case 'take': { // along ONNX's axis a, our axis rel[a]; dropped, the axes after it move up
+        const src = h.rel === 'squeezed' ? view(it.input, channelsLast(4), w) : it.input;
+        const rel = held.get(src)!.rel as readonly number[];
+        const a = it.axis < 0 ? it.axis + r : it.axis;
+        if (a < 0 || a >= r) bad(`${w}: axis ${it.axis} is outside a rank-${r} tensor`);
+        if (rel[a] === 0) bad(`${w}: taking along the batch axis is not supported`);
+        it.ours = rel[a];
+        it.input = held.get(src)!.src;
+        return writes(it, it.squeeze ? rel.filter((_, j) => j !== a).map((d) => (d > rel[a] ? d - 1 : d)) : rel);
+      }
     }
   });
   return { items: out, outNames: outNames.map((o) => (held.has(o) ? view(o, identity(rank(o, 'the graph output')), `the graph output '${o}'`) : o)), inputRel };

@@ -3,7 +3,7 @@
 // channel per group is a depthwise convolution) -> conv2d / depthwiseConv2d, MaxPool ->
 // maxPooling2d, AveragePool -> averagePooling2d (count_include_pad 0, or no padding),
 // GlobalAveragePool -> globalAveragePooling2d, Flatten (axis 1) -> flatten, Reshape (a constant
-// shape whose first entry is the batch, 0 or -1) -> reshape, Transpose -> a change of layout.
+// shape whose first entry is the batch, 0, -1, or the graph's fixed batch) -> reshape, Transpose -> a change of layout.
 // pads [top, left, bottom, right] are explicit padding, auto_pad SAME_UPPER TensorFlow's 'same'.
 // A Conv with a 1-D filter [cout, cin/groups, kw] on [batch, c, width] -> conv1d (pads [left,
 // right]), held as a height of 1 until it is built.
@@ -36,7 +36,7 @@ function padding(n: P.INodeProto, w: string, oneD = false): Padding {
 }
 
 /** The image item of node n, or undefined when n is none. */
-export function imageItem(n: P.INodeProto, constOf: (name: string | undefined) => Const | undefined, readers: Map<string, number>, w: string): Item | undefined {
+export function imageItem(n: P.INodeProto, constOf: (name: string | undefined) => Const | undefined, readers: Map<string, number>, w: string, batch?: number): Item | undefined {
   const op = n.opType!;
   const io = { input: n.input![0], output: n.output![0], where: w };
   switch (op) {
@@ -76,6 +76,7 @@ export function imageItem(n: P.INodeProto, constOf: (name: string | undefined) =
       return { ...io, kind: 'flatten' };
     case 'Reshape': {
       const shape = Array.from(constOf(n.input![1])?.values ?? bad(`${w}: the shape must be a constant (initialiser)`));
+      if (batch !== undefined && shape[0] === batch) shape[0] = -1; // a fixed batch, kept
       if (attrInt(n, 'allowzero', 0) !== 0) bad(`${w}: allowzero 1 is not supported`);
       if (shape.length < 2 || (shape[0] !== 0 && shape[0] !== -1)) bad(`${w}: the shape [${shape}] must keep the batch first (0 or -1)`);
       if (shape.slice(1).some((d) => d === 0 || d < -1)) bad(`${w}: the shape [${shape}] may copy (0) only the batch`);
