@@ -2,14 +2,18 @@
 // multi-head attention models read back op by op (embedding, positionalEmbedding,
 // layerNormalization and dense layers, the attention op for the MatMul..Softmax..MatMul run,
 // Gather/Split as boxes, Reshape and Transpose), predict on the same ids within 1e-5 of the
-// original's, and a training step on the import (loss finite, weights move).
+// original's, and a training step on the import (loss finite, weights move). PyTorch's own export
+// of nanoGPT (tools/golden/torch_gpt.py: Split, Where(mask, -inf, s), Add(bias, x), fixed-batch
+// Reshapes) against its float64 logits; the clear errors of what is not read.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import { init, Model, input, layers, optimizers, type Matrix } from 'wasmnn';
 import { toOnnx } from 'wasmnn/onnx';
 import { randn } from '../helpers/wasm.js';
 import { gptModels } from '../../tools/golden/wasmnn_gpt.mjs';
 import { relErr } from '../helpers/compare.js';
+import { golden } from '../helpers/fixtures.js';
 
 const { onnx } = onnxProto;
 
@@ -61,5 +65,70 @@ describe('fromOnnx(toOnnx(multi-head attention))', () => {
     theirs.forEach((t, i) => expect(relErr(t, ours[i]), `output ${i}`).toBeLessThan(1e-5));
     m.dispose();
     back.dispose();
+  });
+});
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+
+describe("fromOnnx of torch.onnx.export's nanoGPT (opset 17)", () => {
+  const g = golden<{ x: { shape: number[]; data: number[] }; logits: { shape: number[]; data: number[] } }>('torch_gpt.json');
+  const x = { data: Float32Array.from(g.x.data), shape: g.x.shape };
+
+  it("a fixed batch: predict within 1e-5 of PyTorch's float64 logits, on any batch, and trains", async () => {
+    const m = await Model.fromOnnx(fixture('torch_gpt.onnx'));
+    expect(opsOf(m).filter((c) => c === 'layerNormalization')).toHaveLength(5);
+    expect(relErr((m.predict(x) as Matrix).data, g.logits.data)).toBeLessThan(1e-5);
+    // The batch of 3 fixed in the file is the model's symbolic batch: two windows give their rows.
+    const two = { data: x.data.slice(0, 16), shape: [2, 8] };
+    expect(relErr((m.predict(two) as Matrix).data, g.logits.data.slice(0, 2 * 8 * 12))).toBeLessThan(1e-5);
+    m.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adamw({ lr: 1e-2 }) });
+    const first = m.trainOnBatch(x, { data: Float32Array.from(g.x.data, (v) => (v + 1) % 12), shape: g.x.shape });
+    expect(Number.isFinite(first)).toBe(true);
+    expect(m.trainOnBatch(x, { data: Float32Array.from(g.x.data, (v) => (v + 1) % 12), shape: g.x.shape })).toBeLessThan(first);
+    m.dispose();
+  });
+
+  it('a dynamic batch: its shape arithmetic is refused, naming the op and the node', async () => {
+    await expect(Model.fromOnnx(fixture('torch_gpt_dynamic.onnx'))).rejects.toThrow(/node '\/Shape' \(Shape\): op 'Shape' is not supported/);
+  });
+});
+
+describe('fromOnnx of sequence graphs: clear errors', () => {
+  const edited = (edit: (g: ReturnType<typeof onnx.ModelProto.decode>['graph'] & object) => void) => {
+    const m = onnx.ModelProto.decode(toOnnx(gptModels().a));
+    edit(m.graph!);
+    return onnx.ModelProto.encode(m).finish();
+  };
+
+  it('a causal condition that is not the lower triangle', async () => {
+    const bytes = edited((g) => {
+      const c = g.initializer.find((t) => t.name!.endsWith('causal'))!;
+      c.rawData = c.rawData!.map(() => 1);
+    });
+    await expect(Model.fromOnnx(bytes)).rejects.toThrow(/\(Where\): the condition is not the causal lower triangle/);
+  });
+
+  it('a masked branch that is not -inf', async () => {
+    const bytes = edited((g) => {
+      const c = g.initializer.find((t) => t.name!.endsWith('minus_inf'))!;
+      new DataView(c.rawData!.buffer, c.rawData!.byteOffset).setFloat32(0, -1e9, true);
+    });
+    await expect(Model.fromOnnx(bytes)).rejects.toThrow(/\(Where\): the masked branch must be -inf/);
+  });
+
+  it('a Gather whose table is computed', async () => {
+    const bytes = edited((g) => {
+      const n = g.node.find((v) => v.opType === 'Gather')!;
+      n.input = [n.input[1], n.input[1]];
+    });
+    await expect(Model.fromOnnx(bytes)).rejects.toThrow(/\(Gather\): a Gather of computed indices from a computed tensor is not supported \(the table must be a constant/);
+  });
+
+  it('a LayerNormalization over another axis than the last', async () => {
+    const bytes = edited((g) => {
+      const n = g.node.find((v) => v.opType === 'LayerNormalization')!;
+      n.attribute.find((a) => a.name === 'axis')!.i = 1 as never;
+    });
+    await expect(Model.fromOnnx(bytes)).rejects.toThrow(/\(LayerNormalization\): LayerNormalization from axis 1 of a rank-3 tensor is not supported/);
   });
 });
