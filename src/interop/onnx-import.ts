@@ -19,7 +19,7 @@ import { checkOptions, optionKeys } from '../validate/options.js';
 import { readGraph } from './onnx-read.js';
 import { recognise, type Pending, type Item } from './onnx-recognise.js';
 import { layOut } from './onnx-layout.js';
-import { imageLayer, nhwcRows } from './onnx-import-image.js';
+import { imageLayer, nhwcRows, checkPool1dPads } from './onnx-import-image.js';
 
 export interface OnnxImportOptions {
   /** Seed of the imported model's random streams (dropout masks, shuffling). Default 0. */
@@ -111,6 +111,7 @@ function checkWidths(made: Map<Layer, Pending>): void {
     if (p.kind === 'dense' && p.inUnits !== have) bad(`${p.where}: takes ${p.inUnits} features but receives ${have}`);
     if (p.kind === 'batchNorm' && p.w[0].length !== have) bad(`${p.where}: normalises ${p.w[0].length} features but receives ${have}`);
     if (p.kind === 'conv' && p.cin !== have) bad(`${p.where}: takes ${p.cin} channels but receives ${have}`);
+    checkPool1dPads(p, l);
     if (p.kind === 'layerNorm' && p.gamma.length !== have) bad(`${p.where}: normalises ${p.gamma.length} features but receives ${have}`);
     if (p.kind === 'positional' && p.table.dims[1] !== have) bad(`${p.where}: adds rows of ${p.table.dims[1]} features to ${have}`);
   }

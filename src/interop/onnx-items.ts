@@ -15,8 +15,10 @@ export type Pending = { input: string; output: string; where: string } & (
   | { kind: 'activation'; activation: ActivationSpec; axis?: number }
   /** W: HWIO (conv1d's [kw, cin/groups, cout] when oneD; its sizes then with a height of 1). */
   | { kind: 'conv'; oneD?: boolean; filters: number; cin: number; groups: number; depthwise: boolean; kernelSize: [number, number]; strides: [number, number]; dilations: [number, number]; padding: Padding; activation: ActivationSpec; W: Float32Array; b?: Float32Array }
-  | { kind: 'pool'; max: boolean; poolSize: [number, number]; strides: [number, number]; padding: Padding }
-  | { kind: 'gap' }
+  /** oneD: a 1-D pool on [batch, c, width], held as a height of 1 until it is built. */
+  | { kind: 'pool'; oneD?: boolean; max: boolean; poolSize: [number, number]; strides: [number, number]; padding: Padding }
+  /** GlobalAveragePool, or GlobalMaxPool (max); oneD: of sequences (set by onnx-layout.ts from the rank). */
+  | { kind: 'gap'; max?: boolean; oneD?: boolean }
   | { kind: 'flatten' }
   /** ONNX's shape, the batch first (0 or -1). */
   | { kind: 'reshape'; shape: number[] }
