@@ -2,12 +2,13 @@
 // multi-head attention models read back op by op (embedding, positionalEmbedding,
 // layerNormalization and dense layers, the attention op for the MatMul..Softmax..MatMul run,
 // Gather/Split as boxes, Reshape and Transpose), predict on the same ids within 1e-5 of the
-// original's, and a training step on the import (loss finite, weights move). PyTorch's own export
+// original's, export again to what ONNX Runtime runs the same, and a training step on the import (loss finite, weights move). PyTorch's own export
 // of nanoGPT (tools/golden/torch_gpt.py: Split, Where(mask, -inf, s), Add(bias, x), fixed-batch
 // Reshapes) against its float64 logits; the clear errors of what is not read.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
 import { init, Model, input, layers, optimizers, type Matrix } from 'wasmnn';
 import { toOnnx } from 'wasmnn/onnx';
 import { randn } from '../helpers/wasm.js';
@@ -39,6 +40,10 @@ describe('fromOnnx(toOnnx(gpt))', () => {
       expect(kinds).toContain('positionalEmbedding');
       const theirs = (back.predict(x) as Matrix).data;
       expect(relErr(theirs, ours)).toBeLessThan(1e-5);
+      // The import exports again (its attention op, boxes and reshapes), and ONNX Runtime agrees.
+      const s = await ort.InferenceSession.create(toOnnx(back));
+      const again = await s.run({ [s.inputNames[0]]: new ort.Tensor('int32', Int32Array.from(x.data), x.shape) });
+      expect(relErr(again[s.outputNames[0]].data as Float32Array, ours)).toBeLessThan(1e-5);
       // Every parameter came back as one (the same count and numbers), so the import trains as the original.
       expect(back.parameters().reduce((s, p) => s + p.value.length, 0)).toBe(m.parameters().reduce((s, p) => s + p.value.length, 0));
       back.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adamw({ lr: 1e-2 }) });
