@@ -6,7 +6,8 @@
 //   (a box of any axes) -> Slice(starts, ends, axes); pad -> Pad(pads, constant); reshape and
 //   transpose -> Reshape (the batch as -1)/Transpose; sum/mean over all, rows or columns (reduce) and
 //   over a run of axes (reduceRun) -> ReduceSum (axes as an input since opset 13)/ReduceMean (axes as
-//   an attribute until opset 18), keepdims 1; activations as onnx-export-activation.ts (softmax along
+//   an attribute until opset 18), keepdims 1; max and min over a run of axes (maxRun, between the
+//   transpose and reshape ops.max/min make) -> ReduceMax/ReduceMin (axes an attribute at opset 17); activations as onnx-export-activation.ts (softmax along
 //   another axis is its transposes around a Softmax of the last); gather -> Gather(axis 0), oneHot ->
 //   OneHot(Cast(ids to int64), depth, [0, 1]); where -> Where(Cast(cond to bool), a, b); layerNorm -> LayerNormalization
 //   (rmsNorm as x / Sqrt(ReduceMean(x x) + eps) * gamma); dotProductAttention -> MatMul, Mul, Add of
@@ -70,6 +71,10 @@ export function opNodes(b: GraphBuilder, e: Eqn, xs: string[], layout: Layout): 
       const axes = Array.from({ length: (a.to as number) - (a.from as number) }, (_, i) => (a.from as number) + i), keep = intAttr('keepdims', 1);
       if (a.mean) return node(b, 'mean', 'ReduceMean', xs, [intsAttr('axes', axes), keep]);
       return node(b, 'sum', 'ReduceSum', [xs[0], ints('axes', axes)], [keep]);
+    }
+    case 'maxRun': { // max and min over a run of axes (ops.max/min transpose and reshape around it), keepdims 1
+      const axes = Array.from({ length: (a.to as number) - (a.from as number) }, (_, i) => (a.from as number) + i);
+      return node(b, a.min ? 'min' : 'max', a.min ? 'ReduceMin' : 'ReduceMax', xs, [intsAttr('axes', axes), intAttr('keepdims', 1)]);
     }
     case 'batchedMatmul': return node(b, op, 'MatMul', xs);
     case 'gather': return node(b, op, 'Gather', xs, [intAttr('axis', 0)]);

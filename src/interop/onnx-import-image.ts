@@ -3,6 +3,7 @@
 import * as layers from '../layers/index.js';
 import type { Layer } from '../layers/layer.js';
 import { bad } from './onnx-schema.js';
+import { explicitPads } from '../reference/conv.js';
 import type { Pending } from './onnx-items.js';
 
 /** The image layer of p; `inputShape` for the first layer of a Sequential model. */
@@ -18,12 +19,25 @@ export function imageLayer(p: Pending, inputShape: number[] | undefined): Layer 
       if (p.depthwise) return layers.depthwiseConv2d({ ...conv, depthMultiplier: p.filters / p.cin });
       return layers.conv2d({ ...conv, filters: p.filters, groups: p.groups });
     }
-    case 'pool': return (p.max ? layers.maxPooling2d : layers.averagePooling2d)({ ...common, poolSize: p.poolSize, strides: p.strides, padding: p.padding });
-    case 'gap': return layers.globalAveragePooling2d(common);
+    case 'pool':
+      // Explicit 1-D pads are taken as 'same', and checked against the width when it is known (sameOr).
+      if (p.oneD) return (p.max ? layers.maxPooling1d : layers.averagePooling1d)({ ...common, poolSize: p.poolSize[1], strides: p.strides[1], padding: p.padding === 'valid' ? 'valid' : 'same' });
+      return (p.max ? layers.maxPooling2d : layers.averagePooling2d)({ ...common, poolSize: p.poolSize, strides: p.strides, padding: p.padding });
+    case 'gap':
+      if (p.oneD) return (p.max ? layers.globalMaxPooling1d : layers.globalAveragePooling1d)(common);
+      return p.max ? bad(`${p.where}: GlobalMaxPool of images is not supported (of sequences only)`) : layers.globalAveragePooling2d(common);
     case 'flatten': return layers.flatten(common);
     case 'reshape': return layers.reshape({ ...common, targetShape: p.shape.slice(1) });
     default: return bad(`${p.where}: internal: '${p.kind}' is no image layer`);
   }
+}
+
+/** Refuses a 1-D pool's explicit pads [left, right] that are not TensorFlow's 'same' for the width it got. */
+export function checkPool1dPads(p: Pending, l: Layer): void {
+  if (p.kind !== 'pool' || !p.oneD || typeof p.padding === 'string') return;
+  const have = p.padding[1], w = l.inputShape[0];
+  const same = explicitPads('same', [1, w], p.poolSize, p.strides)[1];
+  if (have[0] !== same[0] || have[1] !== same[1]) bad(`${p.where}: pads [${have}] over a width of ${w} are neither 'valid' nor TensorFlow's 'same' ([${same}]), the 1-D pools' paddings`);
 }
 
 /**

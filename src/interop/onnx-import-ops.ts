@@ -32,6 +32,7 @@ export const GRAPH_OPS = [...Object.keys(BINARY), ...Object.keys(UNARY), 'Pow', 
 
 /** A constant operand as a tensor of the graph. */
 export function constTensor(c: Const, where: string): SymbolicTensor {
+  if (c.values.some((v) => !Number.isFinite(v))) bad(`${where}: a constant with infinite values is not supported (only as the masked branch of an attention's causal Where)`);
   const shape = c.dims.length === 0 ? [1, 1] : c.dims.length === 1 ? [1, c.dims[0]] : c.dims.length === 2 ? c.dims : bad(`${where}: a constant of dims [${c.dims}] is not supported (rank 2 at most)`);
   return constant(Float32Array.from(c.values), shape as unknown as [number, number]);
 }

@@ -6,7 +6,9 @@
 // several inputs or outputs, graph ops) a functional Model, whose standalone activations are ops.
 import type { onnx as P } from 'onnx-proto';
 import type { ModelView, ModelGraph, ModelOptions } from '../model/view.js';
-import { input, type SymbolicTensor } from '../graph/symbolic.js';
+import { input, BATCH, type SymbolicTensor } from '../graph/symbolic.js';
+import { sliceAxes } from '../graph/ops/shape.js';
+import { reshape } from '../graph/ops/reshape.js';
 import { activation as activationOp } from '../graph/ops/activation.js';
 import * as layers from '../layers/index.js';
 import type { Layer } from '../layers/layer.js';
@@ -17,7 +19,7 @@ import { checkOptions, optionKeys } from '../validate/options.js';
 import { readGraph } from './onnx-read.js';
 import { recognise, type Pending, type Item } from './onnx-recognise.js';
 import { layOut } from './onnx-layout.js';
-import { imageLayer, nhwcRows } from './onnx-import-image.js';
+import { imageLayer, nhwcRows, checkPool1dPads } from './onnx-import-image.js';
 
 export interface OnnxImportOptions {
   /** Seed of the imported model's random streams (dropout masks, shuffling). Default 0. */
@@ -83,7 +85,9 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportO
     bad(linked ? `a Sequential model starts with a Gemm, MatMul or BatchNormalization node, this chain with ${live[0].where} (one of images with Conv, a pooling, Flatten or Reshape); Model.fromOnnx imports it as a functional model`
       : 'the graph is not a chain of layers from one input to one output (a Sequential model); Model.fromOnnx imports it as a functional model');
   }
-  return buildGraph(live, named.map((n, i) => ({ name: n.name, shape: shapes[i] })), outNames, constOf, options, builders.graph!);
+  const INTS = [onnx.TensorProto.DataType.INT32, onnx.TensorProto.DataType.INT64];
+  const dtypeOf = (gi: P.IValueInfoProto) => (INTS.includes(gi.type?.tensorType?.elemType ?? 0) ? 'int32' : 'float32') as 'int32' | 'float32';
+  return buildGraph(live, named.map((n, i) => ({ name: n.name, shape: shapes[i], dtype: dtypeOf(n.gi) })), outNames, constOf, options, builders.graph!);
 }
 
 function makeLayer(p: Pending, inputShape: number[] | undefined): Layer {
@@ -93,6 +97,9 @@ function makeLayer(p: Pending, inputShape: number[] | undefined): Layer {
     case 'batchNorm': return layers.batchNorm({ eps: p.eps, momentum: p.momentum, inputDim });
     case 'dropout': return layers.dropout({ rate: p.rate });
     case 'activation': return layers.activation({ activation: p.activation });
+    case 'embedding': return layers.embedding({ inputDim: p.table.dims[0], outputDim: p.table.dims[1] });
+    case 'positional': return layers.positionalEmbedding({ maxLength: p.table.dims[0], outputDim: p.table.dims[1] });
+    case 'layerNorm': return layers.layerNormalization({ epsilon: p.eps });
     default: return imageLayer(p, inputShape);
   }
 }
@@ -104,6 +111,9 @@ function checkWidths(made: Map<Layer, Pending>): void {
     if (p.kind === 'dense' && p.inUnits !== have) bad(`${p.where}: takes ${p.inUnits} features but receives ${have}`);
     if (p.kind === 'batchNorm' && p.w[0].length !== have) bad(`${p.where}: normalises ${p.w[0].length} features but receives ${have}`);
     if (p.kind === 'conv' && p.cin !== have) bad(`${p.where}: takes ${p.cin} channels but receives ${have}`);
+    checkPool1dPads(p, l);
+    if (p.kind === 'layerNorm' && p.gamma.length !== have) bad(`${p.where}: normalises ${p.gamma.length} features but receives ${have}`);
+    if (p.kind === 'positional' && p.table.dims[1] !== have) bad(`${p.where}: adds rows of ${p.table.dims[1]} features to ${have}`);
   }
 }
 
@@ -117,6 +127,8 @@ function loadWeights(model: ModelView, made: Map<Layer, Pending>): void {
     if (p.kind === 'dense') weights.push(p.nchwRows ? nhwcRows(p.W, p.units, layerOf.get(p.nchwRows)!.inputShape) : p.W, ...(p.b ? [p.b] : []));
     if (p.kind === 'conv') weights.push(p.W, ...(p.b ? [p.b] : []));
     if (p.kind === 'batchNorm') weights.push(p.w[0], p.w[1]);
+    if (p.kind === 'embedding' || p.kind === 'positional') weights.push(Float32Array.from(p.table.values));
+    if (p.kind === 'layerNorm') weights.push(p.gamma, p.beta);
   }
   model.setWeights(weights);
   for (const l of model.layers) {
@@ -149,10 +161,19 @@ function buildChain(pending: Pending[], inputShape: number[], options: OnnxImpor
   return model;
 }
 
-function buildGraph(items: Item[], inputs: { name: string; shape: number[] }[], outNames: string[], constOf: (name: string) => Const | undefined, options: OnnxImportOptions, graph: NonNullable<OnnxBuilders['graph']>): ModelView {
+/** The box of a 'take' item along our axis `ours` (onnx-layout.ts), that axis dropped when it squeezes. */
+function take(x: SymbolicTensor, it: Extract<Pending, { kind: 'take' }>): SymbolicTensor {
+  const a = it.ours!, dim = x.shape[a];
+  const size = it.split ? dim / it.split[1] : it.size, begin = it.split ? it.split[0] * size : it.begin < 0 ? it.begin + dim : it.begin;
+  if (!Number.isInteger(size) || begin < 0 || begin + size > dim) bad(`${it.where}: entries [${begin}, ${begin + size}) do not fit an axis of ${dim}`);
+  const y = sliceAxes(x, x.shape.map((_, i) => (i === a ? begin : 0)), x.shape.map((d, i) => (i === a ? size : d === BATCH ? -1 : d)));
+  return it.squeeze ? reshape(y, y.shape.filter((_, i) => i !== a)) : y;
+}
+
+function buildGraph(items: Item[], inputs: { name: string; shape: number[]; dtype: 'float32' | 'int32' }[], outNames: string[], constOf: (name: string) => Const | undefined, options: OnnxImportOptions, graph: NonNullable<OnnxBuilders['graph']>): ModelView {
   const env = new Map<string, SymbolicTensor>();
   const ins = inputs.map((gi) => {
-    const t = input(gi.shape, { name: gi.name });
+    const t = input(gi.shape, { name: gi.name, dtype: gi.dtype });
     env.set(gi.name, t);
     return t;
   });
@@ -168,6 +189,7 @@ function buildGraph(items: Item[], inputs: { name: string; shape: number[] }[], 
       if (it.kind === 'op') return it.make(it.operands.map((o) => tensor(o, it.where)));
       if (it.kind === 'transpose') return bad(`${it.where}: internal: a Transpose node left after layout`);
       const x = tensor(it.input, it.where);
+      if (it.kind === 'take') return take(x, it);
       // A standalone activation in a graph is an op, as toOnnx's graph ops are.
       if (it.kind === 'activation') return activationOp(x, it.activation);
       const l = makeLayer(it, undefined);

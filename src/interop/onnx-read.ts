@@ -29,7 +29,9 @@ function tensorValues(t: P.ITensorProto, where: string): Const {
     case T.BOOL: raw ? fromRaw(1, (dv, o) => dv.getUint8(o)) : fromList(t.int32Data); break;
     default: bad(`${where}: data type ${onnx.TensorProto.DataType[t.dataType ?? 0] ?? t.dataType} is not supported`);
   }
-  for (let i = 0; i < n; i++) if (!Number.isFinite(values[i])) bad(`${where}: value ${i} is ${values[i]}`);
+  // A tensor of -inf alone passes (an attention's masked branch); the attention reads it, constTensor refuses it elsewhere.
+  const masked = n > 0 && values.every((v) => v === -Infinity);
+  for (let i = 0; i < n && !masked; i++) if (!Number.isFinite(values[i])) bad(`${where}: value ${i} is ${values[i]}`);
   return { dims, values };
 }
 
@@ -69,6 +71,8 @@ export interface GraphRead {
   outNames: string[];
   /** How many times each tensor is read. */
   readers: Map<string, number>;
+  /** The inputs' batch when the graph fixes it (torch.onnx.export without dynamic axes): a Reshape to it keeps the batch. */
+  batch?: number;
 }
 
 export function readGraph(g: P.IGraphProto): GraphRead {
@@ -98,5 +102,7 @@ export function readGraph(g: P.IGraphProto): GraphRead {
   const readers = new Map<string, number>();
   for (const n of nodes) for (const i of n.input!) readers.set(i, (readers.get(i) ?? 0) + 1);
   for (const o of outNames) readers.set(o, (readers.get(o) ?? 0) + 1);
-  return { res, constOf, nodes, inputs, outNames, readers };
+  const firsts = new Set(inputs.map((i) => i.type?.tensorType?.shape?.dim?.[0]?.dimValue).map((d) => (d == null ? 0 : int(d))));
+  const batch = firsts.size === 1 && !firsts.has(0) ? [...firsts][0] : undefined;
+  return { res, constOf, nodes, inputs, outNames, readers, batch };
 }

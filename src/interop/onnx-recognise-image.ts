@@ -3,10 +3,13 @@
 // channel per group is a depthwise convolution) -> conv2d / depthwiseConv2d, MaxPool ->
 // maxPooling2d, AveragePool -> averagePooling2d (count_include_pad 0, or no padding),
 // GlobalAveragePool -> globalAveragePooling2d, Flatten (axis 1) -> flatten, Reshape (a constant
-// shape whose first entry is the batch, 0 or -1) -> reshape, Transpose -> a change of layout.
+// shape whose first entry is the batch, 0, -1, or the graph's fixed batch) -> reshape, Transpose -> a change of layout.
 // pads [top, left, bottom, right] are explicit padding, auto_pad SAME_UPPER TensorFlow's 'same'.
 // A Conv with a 1-D filter [cout, cin/groups, kw] on [batch, c, width] -> conv1d (pads [left,
-// right]), held as a height of 1 until it is built.
+// right]), held as a height of 1 until it is built; so a MaxPool or AveragePool with a 1-D
+// kernel_shape on [batch, c, width] -> maxPooling1d / averagePooling1d (pads [left, right] that
+// must be 'valid' or TensorFlow's 'same' for the width, checked once it is known), and
+// GlobalAveragePool / GlobalMaxPool of sequences -> globalAveragePooling1d / globalMaxPooling1d.
 import type { onnx as P } from 'onnx-proto';
 import type { Padding } from '../reference/conv.js';
 import { bad, attr, attrInt, int } from './onnx-schema.js';
@@ -14,7 +17,7 @@ import type { Const } from './onnx-import-ops.js';
 import type { Item } from './onnx-items.js';
 import { fromOihw } from './kernel-layouts.js';
 
-export const IMAGE_OPS = ['Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'Transpose'];
+export const IMAGE_OPS = ['Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool (of sequences)', 'Flatten', 'Reshape', 'Transpose'];
 
 const ints = (n: P.INodeProto, name: string, dflt: number[]): number[] => {
   const a = attr(n, name);
@@ -36,7 +39,7 @@ function padding(n: P.INodeProto, w: string, oneD = false): Padding {
 }
 
 /** The image item of node n, or undefined when n is none. */
-export function imageItem(n: P.INodeProto, constOf: (name: string | undefined) => Const | undefined, readers: Map<string, number>, w: string): Item | undefined {
+export function imageItem(n: P.INodeProto, constOf: (name: string | undefined) => Const | undefined, readers: Map<string, number>, w: string, batch?: number): Item | undefined {
   const op = n.opType!;
   const io = { input: n.input![0], output: n.output![0], where: w };
   switch (op) {
@@ -60,22 +63,26 @@ export function imageItem(n: P.INodeProto, constOf: (name: string | undefined) =
     }
     case 'MaxPool':
     case 'AveragePool': {
-      const poolSize = pairOf(ints(n, 'kernel_shape', []), 'kernel_shape', w);
+      const k = ints(n, 'kernel_shape', []), oneD = k.length === 1;
+      const poolSize = pairOf(oneD ? [1, k[0]] : k, 'kernel_shape', w);
       if (attrInt(n, 'ceil_mode', 0) !== 0) bad(`${w}: ceil_mode 1 is not supported`);
       if (ints(n, 'dilations', [1, 1]).some((d) => d !== 1)) bad(`${w}: dilations are not supported in pooling`);
       if ((n.output ?? []).slice(1).some((o) => o && readers.get(o))) bad(`${w}: its indices output is used, which is not supported`);
-      const pad = padding(n, w);
+      const pad = padding(n, w, oneD);
       if (op === 'AveragePool' && attrInt(n, 'count_include_pad', 0) !== 0 && pad !== 'valid') {
         bad(`${w}: count_include_pad 1 with padding is not supported (wasmnn's average divides by the input elements of a window only)`);
       }
-      return { ...io, kind: 'pool', max: op === 'MaxPool', poolSize, strides: pairOf(ints(n, 'strides', [1, 1]), 'strides', w), padding: pad };
+      const strides = oneD ? [1, ...ints(n, 'strides', [1])] : ints(n, 'strides', [1, 1]);
+      return { ...io, kind: 'pool', oneD, max: op === 'MaxPool', poolSize, strides: pairOf(strides, 'strides', w), padding: pad };
     }
     case 'GlobalAveragePool': return { ...io, kind: 'gap' };
+    case 'GlobalMaxPool': return { ...io, kind: 'gap', max: true };
     case 'Flatten':
       if (attrInt(n, 'axis', 1) !== 1) bad(`${w}: Flatten from axis ${attrInt(n, 'axis', 1)} is not supported (axis 1: each sample to a row)`);
       return { ...io, kind: 'flatten' };
     case 'Reshape': {
       const shape = Array.from(constOf(n.input![1])?.values ?? bad(`${w}: the shape must be a constant (initialiser)`));
+      if (batch !== undefined && shape[0] === batch) shape[0] = -1; // a fixed batch, kept
       if (attrInt(n, 'allowzero', 0) !== 0) bad(`${w}: allowzero 1 is not supported`);
       if (shape.length < 2 || (shape[0] !== 0 && shape[0] !== -1)) bad(`${w}: the shape [${shape}] must keep the batch first (0 or -1)`);
       if (shape.slice(1).some((d) => d === 0 || d < -1)) bad(`${w}: the shape [${shape}] may copy (0) only the batch`);

@@ -7,7 +7,8 @@
 // sample points against each candidate, so the operand order of an exporter does not matter; the
 // graph ops of onnx-import-ops.ts otherwise. An activation that is the only reader of a dense
 // layer's output becomes that layer's activation. Image nodes (Conv, pooling, Flatten, Reshape,
-// Transpose): onnx-recognise-image.ts. Constants are initialisers or Constant nodes; Identity
+// Transpose): onnx-recognise-image.ts; sequence nodes (Gather, Split, LayerNormalization, attention):
+// onnx-recognise-sequence.ts. Constants are initialisers or Constant nodes; Identity
 // nodes are looked through.
 import type { ActivationSpec } from '../layers/activations.js';
 import { bad, attrFloat, attrInt } from './onnx-schema.js';
@@ -18,11 +19,13 @@ export type { Pending, Item } from './onnx-items.js';
 import { nodeWhere as where, shortF32, type GraphRead } from './onnx-read.js';
 import { EVAL, decomposed, singleActivation } from './onnx-activations.js';
 import { imageItem, IMAGE_OPS } from './onnx-recognise-image.js';
+import { sequenceRecogniser, SEQUENCE_OPS } from './onnx-recognise-sequence.js';
 
 
 /** The graph's nodes as layers and graph ops, each activation that alone reads a dense layer's output folded into it. */
 export function recognise(graph: GraphRead): Item[] {
   const { nodes, constOf, readers, outNames } = graph;
+  const sequence = sequenceRecogniser(graph);
   const vec = (name: string | undefined, n: number, what: string, w: string): Float32Array => {
     const c = constOf(name) ?? bad(`${w}: ${what} must be a constant (initialiser)`);
     if (c.values.length === n) return Float32Array.from(c.values);
@@ -43,6 +46,12 @@ export function recognise(graph: GraphRead): Item[] {
     const op = n.opType!;
     const x = n.input![0];
     const out = n.output![0];
+    const seq = sequence.item(n, w);
+    if (seq) {
+      items.push(...seq);
+      i++;
+      continue;
+    }
     const computed = [...new Set(n.input!.filter((t) => t !== '' && !constOf(t)))];
     const d = op in EVAL && computed.length === 1 ? decomposed(i, computed[0], graph) : undefined;
     if (d) {
@@ -51,7 +60,7 @@ export function recognise(graph: GraphRead): Item[] {
       continue;
     }
     const a = singleActivation(n, w);
-    const img = a ? undefined : imageItem(n, constOf, readers, w);
+    const img = a ? undefined : imageItem(n, constOf, readers, w, graph.batch);
     if (img) {
       items.push(img);
       i++;
@@ -98,7 +107,7 @@ export function recognise(graph: GraphRead): Item[] {
       const gop = graphOp(n, constOf, w);
       if (!gop) {
         bad(`${w}: op '${op}' is not supported (supported: Gemm, MatMul, BatchNormalization, Dropout, Relu, Sigmoid, Tanh, LeakyRelu, Elu, Softplus, Softmax, Gelu, ` +
-          `gelu/silu written with Erf, Tanh, Sigmoid, Mul, Add, Div, ${IMAGE_OPS.join(', ')}, and ${GRAPH_OPS.join(', ')})`);
+          `gelu/silu written with Erf, Tanh, Sigmoid, Mul, Add, Div, ${IMAGE_OPS.join(', ')}, ${SEQUENCE_OPS.join(', ')}, and ${GRAPH_OPS.join(', ')})`);
       }
       items.push({ ...gop!, kind: 'op', output: out, where: w });
       i++;

@@ -1,6 +1,7 @@
 // ONNX export of the N-d graph ops of functional models, checked by ONNX Runtime: reductions over
 // axes, softmax along an axis, concat, slices and pads of boxes along any axes, batched matmul,
-// gather, oneHot, where, layerNorm and rmsNorm, dotProductAttention (causal, masked); each output
+// gather, oneHot, where, layerNorm and rmsNorm, dotProductAttention (causal, masked), max and min
+// over axes (one run, two runs through a transpose, every axis); each output
 // within 1e-5 (relative, floor 1) of predict(). What has no export is refused naming the op.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
@@ -31,6 +32,7 @@ describe('toOnnx of N-d graph ops, run in ONNX Runtime', () => {
       gather: ops.gather(table, idx), oneHot: ops.oneHot(idx, 6), where: ops.where(ops.constant(Array.from({ length: 20 }, (_, i) => i % 3), [4, 5]), x, -1.5),
       layerNorm: ops.layerNorm(x, gamma, beta, { epsilon: 1e-3 }), rmsNorm: ops.rmsNorm(x, gamma), causal: ops.dotProductAttention(q, q, q, { causal: true }),
       masked: ops.dotProductAttention(q, q, q, { mask: keep, scale: 0.7 }), expandSqueeze: ops.squeeze(ops.expandDims(x, 1), 1),
+      max2: ops.max(x, 2), min1keep: ops.min(x, 1, true), maxOuter: ops.max(ops.reshape(x, [-1, 2, 2, 5]), [1, 3]), minAll: ops.min(x),
     };
     const names = Object.keys(outs);
     const m = new Model({ inputs: [x, idx], outputs: Object.values(outs) }, { seed: 3 });
@@ -39,7 +41,7 @@ describe('toOnnx of N-d graph ops, run in ONNX Runtime', () => {
     const ours = (m.predict([xs, { data: Float32Array.from(ids), shape: [3, 4] }]) as Matrix[]).map((p) => p.data);
     const bytes = toOnnx(m, { outputNames: names });
     const types = new Set(onnx.ModelProto.decode(bytes).graph!.node.map((n) => n.opType));
-    for (const t of ['ReduceSum', 'ReduceMean', 'Softmax', 'LogSoftmax', 'Concat', 'Slice', 'Pad', 'MatMul', 'Gather', 'OneHot', 'Where', 'Cast', 'LayerNormalization', 'Sqrt']) expect(types, t).toContain(t);
+    for (const t of ['ReduceSum', 'ReduceMean', 'Softmax', 'LogSoftmax', 'Concat', 'Slice', 'Pad', 'MatMul', 'Gather', 'OneHot', 'Where', 'Cast', 'LayerNormalization', 'Sqrt', 'ReduceMax', 'ReduceMin']) expect(types, t).toContain(t);
     const dims = (name: string) => onnx.ModelProto.decode(bytes).graph!.output.find((o) => o.name === name)!.type!.tensorType!.shape!.dim.map((d) => d.dimParam || Number(d.dimValue));
     expect([dims('meanAll'), dims('sum12'), dims('crop'), dims('pad')]).toEqual([[1, 1], ['batch'], ['batch', 2, 3], ['batch', 7, 6]]);
     const s = await ort.InferenceSession.create(bytes);

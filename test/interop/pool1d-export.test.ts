@@ -2,7 +2,8 @@
 // 1-D MaxPool / AveragePool / GlobalMaxPool / GlobalAveragePool (on [batch, c, steps]) and
 // tfjs-layers on the CPU backend loads toTfjs' MaxPooling1D / AveragePooling1D /
 // GlobalMaxPooling1D / GlobalAveragePooling1D, each within 1e-5 (relative, floor 1) of predict;
-// tfjs' own pools come in and predict the same. (PyTorch: models f and g of
+// tfjs' own pools come in and predict the same; fromOnnx reads the ONNX back as the same layers.
+// (PyTorch: models f and g of
 // test/interop/pytorch-cnn.test.ts.)
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
@@ -11,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { init, layers, Sequential, toTfjs, fromTfjs, type TfjsArtifacts } from 'wasmnn';
-import { toOnnx } from 'wasmnn/onnx';
+import { toOnnx, fromOnnx } from 'wasmnn/onnx';
 import { randn } from '../helpers/wasm.js';
 import { relErr } from '../helpers/compare.js';
 
@@ -64,6 +65,37 @@ describe('toOnnx of the 1-D pools, run in ONNX Runtime', () => {
         expect(relErr(out[s.outputNames[0]].data as Float32Array, m.predict(xs).data)).toBeLessThan(1e-5);
       }
     }
+  });
+});
+
+describe('fromOnnx of the 1-D pools', () => {
+  it('both chains come back as Sequentials of the same layers, predicting the same and running the same in ONNX Runtime', async () => {
+    for (const [m, w, c] of [[maxChain(), 13, 3], [avgChain(), 10, 2]] as const) {
+      const bytes = toOnnx(m);
+      const back = fromOnnx(bytes);
+      expect(back).toBeInstanceOf(Sequential);
+      // (conv1d's 'same' comes back as its explicit pads, the same numbers)
+      const config = (l: { kind: string; getConfig(): Record<string, unknown> }) => {
+        const { name: _, padding, ...rest } = l.getConfig();
+        return [l.kind, l.kind === 'conv1d' ? rest : { ...rest, padding }];
+      };
+      expect(back.layers.map(config)).toEqual(m.layers.map(config));
+      const xs = seqs(4, w, c, 50);
+      expect(relErr(back.predict(xs).data, m.predict(xs).data)).toBeLessThan(1e-6);
+      const s = await ort.InferenceSession.create(toOnnx(back));
+      const out = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', xs.data, xs.shape) });
+      expect(relErr(out[s.outputNames[0]].data as Float32Array, m.predict(xs).data)).toBeLessThan(1e-5);
+    }
+  });
+
+  it("pads that are neither 'valid' nor 'same' for the width, and GlobalMaxPool of images, are refused naming the node", () => {
+    const g = onnx.ModelProto.decode(toOnnx(maxChain()));
+    g.graph!.node.find((n) => n.opType === 'MaxPool')!.attribute!.find((a) => a.name === 'pads')!.ints = [2, 0] as never;
+    expect(() => fromOnnx(onnx.ModelProto.encode(g).finish())).toThrow(/node '.*MaxPool' \(MaxPool\): pads \[2,0\] over a width of 13 are neither 'valid' nor TensorFlow's 'same' \(\[1,1\]\)/);
+    const cnn = new Sequential([layers.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 3 }), layers.globalAveragePooling2d(), layers.dense({ units: 2 })], { seed: 3 });
+    const h = onnx.ModelProto.decode(toOnnx(cnn));
+    h.graph!.node.find((n) => n.opType === 'GlobalAveragePool')!.opType = 'GlobalMaxPool';
+    expect(() => fromOnnx(onnx.ModelProto.encode(h).finish())).toThrow(/\(GlobalMaxPool\): GlobalMaxPool of images is not supported/);
   });
 });
 
