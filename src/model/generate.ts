@@ -120,7 +120,7 @@ function rerun(r: Rooms, T: number, ids: number): Window {
 // New positions only: the window's first `ready` positions are in the caches while it starts at
 // the same token; once it moves (past T tokens) its positions all change and it runs again whole.
 function cached(r: Rooms, layers: readonly Layer[], T: number, ids: number): Window {
-  const dec = makeDecoder(r.rt, layers, T, ids), heap = r.heap, vocab = r.compiled.lowered[0].shape[2];
+  const dec = makeDecoder(r.rt, layers, T, ids), heap = r.heap;
   let start = 0, ready = 0;
   return {
     logits(tokens, len) {
@@ -131,7 +131,7 @@ function cached(r: Rooms, layers: readonly Layer[], T: number, ids: number): Win
       for (let i = ready; i < n; i++) i32[at + i] = tokens[from + i];
       const p0 = ready;
       ready = n;
-      return dec.run(p0, n - p0) + 4 * (n - p0 - 1) * vocab;
+      return dec.run(p0, n - p0);
     },
     release: () => dec.release(),
   };
