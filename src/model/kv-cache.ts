@@ -1,7 +1,7 @@
 // Generation with a key/value cache: a chain of sequence layers run on the kernels directly, over
 // positions p0 .. p0 + count - 1 of the window only, after positions 0 .. p0 - 1 ran. Activations
 // are [count, width] rows; each attention layer appends its new keys and values to caches
-// [heads, t, keyDim] and [heads, t, valueDim] (t the model's positions) and its queries attend
+// [heads, t, keyDim] and [heads, t, valueDim] (t the positions it is made for, at most the model's) and its queries attend
 // over rows 0 .. p0 + count - 1 of them (kv-attention.ts). A prefill is one run over the prompt
 // (p0 0); a new token is one run of count 1. The layers after the last attention layer (the final
 // norm and the vocabulary head) work row by row, so a run that wants the last position's outputs
@@ -41,6 +41,8 @@ export interface Decoder {
    * returns the pointer of the last one's outputs [vocab], or with `every` of all of theirs [count, vocab].
    */
   run(p0: number, count: number, every?: boolean): number;
+  /** The one arena block it holds (activations, scratch, caches), which release() frees. */
+  readonly block: number;
   release(): void;
 }
 
@@ -86,6 +88,7 @@ export function makeDecoder(rt: Runtime, layers: readonly Layer[], t: number, id
       }
       return every || n === 1 ? x : x + 4 * (n - 1) * layers[layers.length - 1].outputUnits;
     },
+    block,
     release: () => arena.release(block),
   };
 }

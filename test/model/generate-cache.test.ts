@@ -5,9 +5,11 @@
 // (and in fact the same bits); a run that wants the last position only (the final layers on that
 // row alone, as generate runs them) gives that row's bits; a cache length off by one misses by far more; the same tokens,
 // greedy and sampled, over many steps past the block (the re-prefill), and on 2 threads; the
-// fallback and the refusal for a layer the cache does not know.
+// decoder the model keeps between calls follows setWeights, compile and training, grows for a
+// longer call and keeps the arena as it is across calls of one length; the fallback and the
+// refusal for a layer the cache does not know.
 import { afterAll, describe, expect, it } from 'vitest';
-import { init, layers, Sequential, type Layer, type Runtime } from 'wasmnn';
+import { init, layers, optimizers, Sequential, type Layer, type Runtime } from 'wasmnn';
 import { makeDecoder } from '../../dist/model/kv-cache.js';
 import { golden } from '../helpers/fixtures.js';
 
@@ -138,6 +140,38 @@ describe('generate with a key/value cache', () => {
     two.model.dispose();
     rt.close();
   }, 60_000);
+
+  it('the decoder kept between calls: after setWeights, compile and training steps the tokens of the re-run and of a fresh model; it grows for a longer call; the arena stays as it is across calls of one length; dispose frees it', async () => {
+    const rt = await init(undefined, { simd: 'plain', threads: 1 });
+    const empty = rt.arena.bytesInUse;
+    const { model, T, V } = randomChain(4);
+    const prompt = [3, 1, 4], o = { temperature: 1, seed: 7 };
+    const both = (n: number) => {
+      const a = Array.from(model.generate(prompt, { maxNewTokens: n, ...o })), b = Array.from(model.generate(prompt, { maxNewTokens: n, ...o, cache: false }));
+      expect(a).toEqual(b);
+      return a;
+    };
+    const first = both(3); // a decoder for 6 positions
+    const other = randomChain(5);
+    model.setWeights(other.model.getWeights());
+    const after = both(3);
+    expect(after).not.toEqual(first);
+    expect(after).toEqual(Array.from(other.model.generate(prompt, { maxNewTokens: 3, ...o })));
+    other.model.dispose();
+    model.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adam({ lr: 0.05 }), batchSize: 2 });
+    const x = { data: Float32Array.from({ length: 2 * T }, (_, i) => (i * 5) % V), shape: [2, T] };
+    const y = { data: Float32Array.from({ length: 2 * T }, (_, i) => (i * 5 + 1) % V), shape: [2, T] };
+    for (let s = 0; s < 5; s++) model.trainOnBatch(x, y);
+    const trained = both(3);
+    expect(trained).not.toEqual(after);
+    both(T + 20); // grows to T positions, then re-prefills past the block
+    const bytes = rt.arena.bytesInUse, grows = rt.arena.grows;
+    both(T + 20);
+    both(2);
+    expect([rt.arena.bytesInUse, rt.arena.grows]).toEqual([bytes, grows]);
+    model.dispose();
+    expect(rt.arena.bytesInUse).toBe(empty);
+  });
 
   it('a layer the cache does not know: the re-run by default, a clear refusal for cache: true', async () => {
     await init(undefined, { simd: 'plain', threads: 1 });
