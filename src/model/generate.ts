@@ -53,8 +53,8 @@ const fail = (what: string, v: unknown) => new RangeError(`wasmnn: generate: ${w
  * for the longest call so far (doubling, up to the model's t positions). Both are the model's
  * blocks (weights.ts' Holdings), freed by dispose() or when the model is collected.
  * NOTE: the decoder reads the parameters through their pointers, which a model fixes when it is
- * made (setWeights, fit and load write the values in place; load and fromSafetensors fill a new or
- * given model), and the layers' settings, which never change: so nothing a model does makes it
+ * made (setWeights, fit, trainOnBatch and fromSafetensors write the values in place; load makes a
+ * new model), and the layers' settings, which never change: so nothing a model does makes it
  * stale. The predict program (the re-run) is asked of the Compilation on every call, since
  * compile() replaces it.
  */
