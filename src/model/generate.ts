@@ -19,12 +19,13 @@
 // Every number on the way is computed in wasm or in IEEE float64 in JS (no Math.exp), so the
 // same seed gives the same tokens on every JS runtime and thread count (for one wasm build: the
 // relaxed-SIMD build's fused multiply-adds may round logits differently).
-// A call allocates its output, the window, the caches and scratch once; the loop over tokens allocates nothing.
+// A call allocates its output only (the Generator keeps the rest on the model); the loop over tokens allocates nothing.
 import { BATCH } from '../graph/symbolic.js';
 import { checkOptions, optionKeys } from '../validate/options.js';
 import type { Layer } from '../layers/layer.js';
 import type { Rooms } from './rooms.js';
-import { cacheRefusal, makeDecoder } from './kv-cache.js';
+import type { Program } from '../graph/program.js';
+import { cacheRefusal, makeDecoder, type Decoder } from './kv-cache.js';
 
 export interface GenerateOptions {
   /** How many tokens to append. */
@@ -42,99 +43,141 @@ export interface GenerateOptions {
 }
 
 const KEYS = optionKeys<GenerateOptions>({ maxNewTokens: true, temperature: true, topK: true, seed: true, crop: true, cache: true });
+const HINTS = { max_new_tokens: { use: 'maxNewTokens' }, top_k: { use: 'topK' }, numTokens: { use: 'maxNewTokens' } };
 
-/** The prompt followed by maxNewTokens sampled tokens. */
-export function generate(r: Rooms, layers: readonly Layer[], prompt: Int32Array | readonly number[], options: GenerateOptions, chain: boolean): Int32Array {
-  checkOptions('generate', options, KEYS, { max_new_tokens: { use: 'maxNewTokens' }, top_k: { use: 'topK' }, numTokens: { use: 'maxNewTokens' } });
-  const c = r.compiled, x = r.inputs[0], out = c.lowered[0];
-  if (r.inputs.length !== 1 || x.dtype !== 'int32' || x.rank !== 2 || out.rank !== 3 || out.shape[0] !== BATCH || out.shape[1] !== x.shape[1]) {
-    throw new TypeError(`wasmnn: generate needs a language model with one int32 input [batch, t] and logits [batch, t, vocab]; this one maps ${r.inputs.map(String).join(', ')} to ${c.lowered.map(String).join(', ')}`);
-  }
-  const acausal = layers.find((l) => (l.kind === 'multiHeadAttention' || l.kind === 'transformerBlock') && (l.getConfig() as { causal: boolean }).causal !== true);
-  if (acausal) throw new TypeError(`wasmnn: generate needs a causal model, but ${acausal.name} (${acausal.kind}) is not causal: its positions see later ones`);
-  const T = x.shape[1], vocab = out.shape[2];
-  const { maxNewTokens, temperature = 1, topK, seed = 0, crop = true, cache } = options ?? ({} as GenerateOptions);
-  const fail = (what: string, v: unknown) => new RangeError(`wasmnn: generate: ${what}, got ${String(v)}`);
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw fail('maxNewTokens must be a whole number >= 0', maxNewTokens);
-  if (typeof temperature !== 'number' || !(temperature >= 0) || !Number.isFinite(temperature)) throw fail('temperature must be a finite number >= 0', temperature);
-  if (topK !== undefined && (!Number.isInteger(topK) || topK < 1 || topK > vocab)) throw fail(`topK must be an integer in [1, ${vocab}] (the vocabulary)`, topK);
-  if (!Number.isSafeInteger(seed) || seed < 0) throw fail('seed must be a non-negative integer', seed);
-  if (typeof crop !== 'boolean') throw fail('crop must be true or false', crop);
-  if (cache !== undefined && typeof cache !== 'boolean') throw fail('cache must be true or false', cache);
-  const refusal = cacheRefusal(layers, chain);
-  if (cache === true && refusal) throw new TypeError(`wasmnn: generate: cache: true, but ${refusal} (cache: false re-runs the window)`);
-  if (!(prompt instanceof Int32Array) && !Array.isArray(prompt)) throw new TypeError(`wasmnn: generate: the prompt must be an Int32Array or an array of token ids, got ${typeof prompt}`);
-  const n0 = prompt.length;
-  if (n0 === 0) throw new RangeError('wasmnn: generate: the prompt is empty (give at least one token id)');
-  for (let i = 0; i < n0; i++) if (!Number.isInteger(prompt[i]) || prompt[i] < 0) throw new RangeError(`wasmnn: generate: prompt[${i}] is ${prompt[i]}, not a token id (a whole number >= 0)`);
-  if (!crop && n0 + maxNewTokens > T) throw new RangeError(`wasmnn: generate: the prompt's ${n0} tokens and ${maxNewTokens} new ones make ${n0 + maxNewTokens}, more than the model's ${T} positions (crop: true keeps the last ${T})`);
+const fail = (what: string, v: unknown) => new RangeError(`wasmnn: generate: ${what}, got ${String(v)}`);
 
-  r.weights.alive();
-  const tokens = new Int32Array(n0 + maxNewTokens);
-  tokens.set(prompt);
-  const { arena, kernels: k } = r.rt;
-  // One block: the window [T] int32, scaled logits and probabilities [vocab] each, the RNG state, u.
-  const ids = arena.alloc(4 * (T + 2 * vocab + 5)), scaled = ids + 4 * T, probs = scaled + 4 * vocab, state = probs + 4 * vocab, u = state + 16;
-  const sorted = topK === undefined ? undefined : new Float32Array(vocab);
-  k.rng_seed(state, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
-  const heap = r.heap;
-  const model = cache === false || refusal ? rerun(r, T, ids) : cached(r, layers, T, ids);
-  try {
-    for (let len = n0; len < tokens.length; len++) {
-      const row = model.logits(tokens, len) >>> 2;
-      heap.refresh();
-      tokens[len] = temperature === 0 ? argmax(heap.f32, row, vocab) : sample(r, heap.f32, row, vocab, temperature, sorted, topK ?? vocab, scaled, probs, state, u);
+/**
+ * What a model keeps for generate between calls (Model makes one on its first call): the window,
+ * sampling scratch and the RNG state in one block, and the cached decoder with its caches, sized
+ * for the longest call so far (doubling, up to the model's t positions). Both are the model's
+ * blocks (weights.ts' Holdings), freed by dispose() or when the model is collected.
+ * NOTE: the decoder reads the parameters through their pointers, which a model fixes when it is
+ * made (setWeights, fit, trainOnBatch and fromSafetensors write the values in place; load makes a
+ * new model), and the layers' settings, which never change: so nothing a model does makes it
+ * stale. The predict program (the re-run) is asked of the Compilation on every call, since
+ * compile() replaces it.
+ */
+export class Generator {
+  private readonly T: number;
+  private readonly vocab: number;
+  private readonly refusal: string | undefined;
+  private work = 0;
+  private dec: Decoder | undefined;
+  private capacity = 0;
+  private sorted: Float32Array | undefined;
+  // The cached run's window: it starts at token `start`; its first `ready` positions are in the caches.
+  private start = 0;
+  private ready = 0;
+
+  /** Refuses a model that is not a causal language model. */
+  constructor(private readonly r: Rooms, private readonly layers: readonly Layer[], chain: boolean) {
+    const c = r.compiled, x = r.inputs[0], out = c.lowered[0];
+    if (r.inputs.length !== 1 || x.dtype !== 'int32' || x.rank !== 2 || out.rank !== 3 || out.shape[0] !== BATCH || out.shape[1] !== x.shape[1]) {
+      throw new TypeError(`wasmnn: generate needs a language model with one int32 input [batch, t] and logits [batch, t, vocab]; this one maps ${r.inputs.map(String).join(', ')} to ${c.lowered.map(String).join(', ')}`);
     }
-  } finally {
-    model.release();
-    arena.release(ids);
+    const acausal = layers.find((l) => (l.kind === 'multiHeadAttention' || l.kind === 'transformerBlock') && (l.getConfig() as { causal: boolean }).causal !== true);
+    if (acausal) throw new TypeError(`wasmnn: generate needs a causal model, but ${acausal.name} (${acausal.kind}) is not causal: its positions see later ones`);
+    this.T = x.shape[1];
+    this.vocab = out.shape[2];
+    this.refusal = cacheRefusal(layers, chain);
   }
-  return tokens;
-}
 
-/** The logits' pointer of the window's last position for tokens 0 .. len - 1, the window's ids at `ids`. */
-interface Window {
-  logits(tokens: Int32Array, len: number): number;
-  release(): void;
-}
+  /** The prompt followed by maxNewTokens sampled tokens. */
+  generate(prompt: Int32Array | readonly number[], options: GenerateOptions): Int32Array {
+    checkOptions('generate', options, KEYS, HINTS);
+    const { T, vocab, refusal, r } = this;
+    const { maxNewTokens, temperature = 1, topK, seed = 0, crop = true, cache } = options ?? ({} as GenerateOptions);
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw fail('maxNewTokens must be a whole number >= 0', maxNewTokens);
+    if (typeof temperature !== 'number' || !(temperature >= 0) || !Number.isFinite(temperature)) throw fail('temperature must be a finite number >= 0', temperature);
+    if (topK !== undefined && (!Number.isInteger(topK) || topK < 1 || topK > vocab)) throw fail(`topK must be an integer in [1, ${vocab}] (the vocabulary)`, topK);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw fail('seed must be a non-negative integer', seed);
+    if (typeof crop !== 'boolean') throw fail('crop must be true or false', crop);
+    if (cache !== undefined && typeof cache !== 'boolean') throw fail('cache must be true or false', cache);
+    if (cache === true && refusal) throw new TypeError(`wasmnn: generate: cache: true, but ${refusal} (cache: false re-runs the window)`);
+    if (!(prompt instanceof Int32Array) && !Array.isArray(prompt)) throw new TypeError(`wasmnn: generate: the prompt must be an Int32Array or an array of token ids, got ${typeof prompt}`);
+    const n0 = prompt.length;
+    if (n0 === 0) throw new RangeError('wasmnn: generate: the prompt is empty (give at least one token id)');
+    for (let i = 0; i < n0; i++) if (!Number.isInteger(prompt[i]) || prompt[i] < 0) throw new RangeError(`wasmnn: generate: prompt[${i}] is ${prompt[i]}, not a token id (a whole number >= 0)`);
+    if (!crop && n0 + maxNewTokens > T) throw new RangeError(`wasmnn: generate: the prompt's ${n0} tokens and ${maxNewTokens} new ones make ${n0 + maxNewTokens}, more than the model's ${T} positions (crop: true keeps the last ${T})`);
 
-// The whole window through the predict program, every token.
-function rerun(r: Rooms, T: number, ids: number): Window {
-  const c = r.compiled, x = r.inputs[0], out = c.lowered[0], heap = r.heap, vocab = out.shape[2];
-  if (c.maxRows === 0) c.maxRows = 1;
-  const { prog } = c.program('predict', false);
-  prog.bind(x, ids);
-  return {
-    logits(tokens, len) {
-      const n = Math.min(len, T), from = len - n;
-      heap.refresh();
-      const i32 = heap.i32, at = ids >>> 2;
-      for (let i = 0; i < T; i++) i32[at + i] = i < n ? tokens[from + i] : 0;
-      prog.exec(1);
-      return prog.ptr(out) + 4 * (n - 1) * vocab;
-    },
-    release: () => prog.unbind(x),
-  };
-}
+    r.weights.alive();
+    const tokens = new Int32Array(n0 + maxNewTokens);
+    tokens.set(prompt);
+    if (maxNewTokens === 0) return tokens;
+    const k = r.rt.kernels, heap = r.heap;
+    // One block: the window [T] int32, scaled logits and probabilities [vocab] each, the RNG state, u.
+    if (this.work === 0) this.hold((this.work = r.rt.arena.alloc(4 * (T + 2 * vocab + 5))));
+    const ids = this.work, scaled = ids + 4 * T, probs = scaled + 4 * vocab, state = probs + 4 * vocab, u = state + 16;
+    const sorted = topK === undefined ? undefined : (this.sorted ??= new Float32Array(vocab));
+    k.rng_seed(state, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+    const x = r.inputs[0], rerun = cache === false || refusal !== undefined;
+    const prog = rerun ? this.predict() : undefined;
+    const dec = rerun ? undefined : this.decoder(Math.min(T, tokens.length));
+    this.start = this.ready = 0;
+    if (prog) prog.bind(x, ids);
+    try {
+      for (let len = n0; len < tokens.length; len++) {
+        const row = (dec ? this.cached(dec, tokens, len) : this.rerun(prog!, tokens, len)) >>> 2;
+        heap.refresh();
+        tokens[len] = temperature === 0 ? argmax(heap.f32, row, vocab) : sample(r, heap.f32, row, vocab, temperature, sorted, topK ?? vocab, scaled, probs, state, u);
+      }
+    } finally {
+      if (prog) prog.unbind(x);
+    }
+    return tokens;
+  }
 
-// New positions only: the window's first `ready` positions are in the caches while it starts at
-// the same token; once it moves (past T tokens) its positions all change and it runs again whole.
-function cached(r: Rooms, layers: readonly Layer[], T: number, ids: number): Window {
-  const dec = makeDecoder(r.rt, layers, T, ids), heap = r.heap, vocab = r.compiled.lowered[0].shape[2];
-  let start = 0, ready = 0;
-  return {
-    logits(tokens, len) {
-      const n = Math.min(len, T), from = len - n;
-      if (from !== start) [start, ready] = [from, 0];
-      heap.refresh();
-      const i32 = heap.i32, at = ids >>> 2;
-      for (let i = ready; i < n; i++) i32[at + i] = tokens[from + i];
-      const p0 = ready;
-      ready = n;
-      return dec.run(p0, n - p0) + 4 * (n - p0 - 1) * vocab;
-    },
-    release: () => dec.release(),
-  };
+  // The predict program, planned for one row (compile() may have replaced the last call's).
+  private predict(): Program {
+    const c = this.r.compiled;
+    if (c.maxRows === 0) c.maxRows = 1;
+    return c.program('predict', false).prog;
+  }
+
+  // The decoder, for windows of `need` positions or more (a larger one replaces a smaller).
+  private decoder(need: number): Decoder {
+    if (this.dec && this.capacity >= need) return this.dec;
+    const old = this.dec, held = this.r.weights.held.blocks;
+    if (old) {
+      this.dec = undefined;
+      const i = held.indexOf(old.block);
+      if (i >= 0) held.splice(i, 1);
+      old.release();
+    }
+    const capacity = Math.min(this.T, Math.max(need, 2 * this.capacity));
+    const dec = makeDecoder(this.r.rt, this.layers, capacity, this.work);
+    this.hold(dec.block);
+    [this.dec, this.capacity] = [dec, capacity];
+    return dec;
+  }
+
+  private hold(block: number): void {
+    this.r.weights.held.blocks.push(block);
+  }
+
+  // The logits' pointer of the window's last position for tokens 0 .. len - 1: the whole window
+  // through the predict program (its ids at the work block), zeros after a short one.
+  private rerun(prog: Program, tokens: Int32Array, len: number): number {
+    const T = this.T, n = Math.min(len, T), from = len - n, heap = this.r.heap;
+    heap.refresh();
+    const i32 = heap.i32, at = this.work >>> 2;
+    for (let i = 0; i < T; i++) i32[at + i] = i < n ? tokens[from + i] : 0;
+    prog.exec(1);
+    return prog.ptr(this.r.compiled.lowered[0]) + 4 * (n - 1) * this.vocab;
+  }
+
+  // The same from the caches: new positions only while the window starts at the same token; once
+  // it moves (past T tokens) its positions all change and it runs again whole.
+  private cached(dec: Decoder, tokens: Int32Array, len: number): number {
+    const n = Math.min(len, this.T), from = len - n, heap = this.r.heap;
+    if (from !== this.start) [this.start, this.ready] = [from, 0];
+    heap.refresh();
+    const i32 = heap.i32, at = this.work >>> 2, p0 = this.ready;
+    for (let i = p0; i < n; i++) i32[at + i] = tokens[from + i];
+    this.ready = n;
+    return dec.run(p0, n - p0);
+  }
 }
 
 function argmax(f32: Float32Array, row: number, vocab: number): number {

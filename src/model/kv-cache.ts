@@ -1,9 +1,12 @@
 // Generation with a key/value cache: a chain of sequence layers run on the kernels directly, over
 // positions p0 .. p0 + count - 1 of the window only, after positions 0 .. p0 - 1 ran. Activations
 // are [count, width] rows; each attention layer appends its new keys and values to caches
-// [heads, t, keyDim] and [heads, t, valueDim] (t the model's positions) and its queries attend
+// [heads, t, keyDim] and [heads, t, valueDim] (t the positions it is made for, at most the model's) and its queries attend
 // over rows 0 .. p0 + count - 1 of them (kv-attention.ts). A prefill is one run over the prompt
-// (p0 0); a new token is one run of count 1.
+// (p0 0); a new token is one run of count 1. The layers after the last attention layer (the final
+// norm and the vocabulary head) work row by row, so a run that wants the last position's outputs
+// only (generate's) runs them on that row alone: a prefill of 64 positions does not compute 63
+// rows of logits nobody reads.
 // Every layer calls the kernels its lowering does (gemm_nn_f32, bias_add_f32, layer_norm_f32,
 // binary_f32, the activation's, gather_rows_f32), whose rows never depend on the rows that come
 // with them (assembly/gemm.ts), and attention_decode_f32 gives a row the bits of the causal
@@ -33,8 +36,13 @@ export function cacheRefusal(layers: readonly Layer[], chain: boolean): string |
 }
 
 export interface Decoder {
-  /** Runs positions p0 .. p0 + count - 1 of the ids at `ids` (int32 [t]) after 0 .. p0 - 1 ran; returns the pointer of their outputs [count, vocab]. */
-  run(p0: number, count: number): number;
+  /**
+   * Runs positions p0 .. p0 + count - 1 of the ids at `ids` (int32 [t]) after 0 .. p0 - 1 ran;
+   * returns the pointer of the last one's outputs [vocab], or with `every` of all of theirs [count, vocab].
+   */
+  run(p0: number, count: number, every?: boolean): number;
+  /** The one arena block it holds (activations, scratch, caches), which release() frees. */
+  readonly block: number;
   release(): void;
 }
 
@@ -57,18 +65,30 @@ export function makeDecoder(rt: Runtime, layers: readonly Layer[], t: number, id
     next += cached[i] * t;
     return stepOf(rt, l, { ...s, eps }, cache, ids);
   });
+  // The first layer that sees each row alone from here on (the embedding runs on every row, checking every id).
+  const rowwise = Math.max(1, ...layers.map((l, i) => (attentionWidths(l).cache > 0 ? i + 1 : 1)));
+  const before = rowwise < layers.length ? layers[rowwise - 1].outputUnits : 0;
   return {
-    run(p0, count) {
-      let x = x0, y = y0;
-      for (const step of steps) {
-        const out = step(x, y, p0, count);
+    run(p0, count, every = false) {
+      let x = x0, y = y0, p = p0, n = count;
+      for (let i = 0; i < steps.length; i++) {
+        if (i === rowwise && !every && n > 1) {
+          // The last row of x [n, before] and y at the same offset, which leaves y a row of any width within [t, widest].
+          const skip = 4 * (n - 1) * before;
+          x += skip;
+          y += skip;
+          p += n - 1;
+          n = 1;
+        }
+        const out = steps[i](x, y, p, n);
         if (out === y) {
           y = x;
           x = out;
         }
       }
-      return x;
+      return every || n === 1 ? x : x + 4 * (n - 1) * layers[layers.length - 1].outputUnits;
     },
+    block,
     release: () => arena.release(block),
   };
 }

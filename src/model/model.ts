@@ -37,7 +37,7 @@ import { HeapViews } from './resident.js';
 import { TrainStep } from './step.js';
 import { Inference } from './inference.js';
 import { fit, type FitRooms } from './fit.js';
-import { generate, type GenerateOptions } from './generate.js';
+import { Generator, type GenerateOptions } from './generate.js';
 import { toSafetensors, fromSafetensors, type SafetensorsOptions, type SafetensorsLayout } from '../interop/safetensors.js';
 import { toTfjs, type TfjsArtifacts } from '../interop/tfjs.js';
 import type { OnnxExportOptions } from '../interop/onnx-export.js';
@@ -66,6 +66,7 @@ export class Model implements ModelView {
   private readonly inference: Inference;
   private readonly rooms: FitRooms;
   private tok: CharTokenizer | undefined;
+  private generator: Generator | undefined;
 
   constructor(graph: ModelGraph, options: ModelOptions = {}) {
     checkOptions('new Model', options, MODEL_KEYS);
@@ -232,7 +233,7 @@ export class Model implements ModelView {
 
   /** A causal language model's prompt and maxNewTokens more ids, sampled (temperature, topK) from a seeded stream; the window cropped to the input's length as nanoGPT. */
   generate(prompt: Int32Array | readonly number[], options: GenerateOptions): Int32Array {
-    return generate(this.rooms, this.layers, prompt, options, this.isChain());
+    return (this.generator ??= new Generator(this.rooms, this.layers, this.isChain())).generate(prompt, options);
   }
 
   /** Copies of every parameter, kernel then bias per layer (W is [in, out]). */
@@ -265,9 +266,8 @@ export class Model implements ModelView {
   }
 
   /**
-   * The model as ONNX bytes (IR version 8, opset 17), any graph of layers and ops. Async: the ONNX
-   * schema code is large and stays out of the core entry, loaded here on first use (or import
-   * toOnnx from 'wasmnn/onnx').
+   * The model as ONNX bytes (IR version 8, opset 17), any graph of layers and ops. Async: the ONNX schema code
+   * is large and stays out of the core entry, loaded here on first use (or import toOnnx from 'wasmnn/onnx').
    */
   async toOnnx(options: OnnxExportOptions = {}): Promise<Uint8Array> {
     const onnx = await import('../interop/onnx-export.js');

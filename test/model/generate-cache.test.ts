@@ -2,11 +2,14 @@
 // the tiny GPT of test/fixtures/tiny-gpt.json (nanoGPT's weights, vocab 12, block 8) and on a
 // random chain with multiHeadAttention, a dense with an activation, dropout and an activation
 // layer: the logits of every position, prefilled and one token at a time, within 1e-5 relative
-// (and in fact the same bits); a cache length off by one misses by far more; the same tokens,
+// (and in fact the same bits); a run that wants the last position only (the final layers on that
+// row alone, as generate runs them) gives that row's bits; a cache length off by one misses by far more; the same tokens,
 // greedy and sampled, over many steps past the block (the re-prefill), and on 2 threads; the
-// fallback and the refusal for a layer the cache does not know.
+// decoder the model keeps between calls follows setWeights, compile and training, grows for a
+// longer call and keeps the arena as it is across calls of one length; the fallback and the
+// refusal for a layer the cache does not know.
 import { afterAll, describe, expect, it } from 'vitest';
-import { init, layers, Sequential, type Layer, type Runtime } from 'wasmnn';
+import { init, layers, optimizers, Sequential, type Layer, type Runtime } from 'wasmnn';
 import { makeDecoder } from '../../dist/model/kv-cache.js';
 import { golden } from '../helpers/fixtures.js';
 
@@ -40,6 +43,7 @@ function randomChain(seed: number): { model: Sequential; stack: Layer[]; T: numb
     layers.dropout({ rate: 0.3 }),
     layers.transformerBlock({ numHeads: 2, keyDim: 7 }),
     layers.activation({ activation: 'relu' }),
+    layers.dense({ units: 17, activation: 'gelu' }),
     layers.layerNormalization(),
     layers.dense({ units: V }),
   ];
@@ -71,14 +75,21 @@ describe('generate with a key/value cache', () => {
         }
         if (Buffer.from(got.buffer).equals(Buffer.from(want.buffer))) same++;
       };
-      // A prefill of 3, then positions 3 .. T-1 one by one; then the whole window at once.
-      const pre = dec.run(0, 3);
-      for (let i = 0; i < 3; i++) check(cachedRow(pre + 4 * i * V), rerunLogits(model, seq.slice(0, i + 1), T, V), `prefill position ${i}`);
+      const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer));
+      // A prefill of 3 (every row's logits, then the last row's alone), then positions 3 .. T-1 one
+      // by one; then the whole window at once, both ways.
+      const pre = dec.run(0, 3, true), rows = [0, 1, 2].map((i) => cachedRow(pre + 4 * i * V));
+      rows.forEach((row, i) => check(row, rerunLogits(model, seq.slice(0, i + 1), T, V), `prefill position ${i}`));
+      const last = cachedRow(dec.run(0, 3));
+      expect(bits(last)).toEqual(bits(rows[2]));
+      check(last, rerunLogits(model, seq.slice(0, 3), T, V), 'prefill, the last row alone');
       for (let p = 3; p < T; p++) check(cachedRow(dec.run(p, 1)), rerunLogits(model, seq.slice(0, p + 1), T, V), `position ${p}`);
-      const whole = dec.run(0, T);
-      check(cachedRow(whole + 4 * (T - 1) * V), rerunLogits(model, seq, T, V), 'the window at once');
-      console.log(`cached logits: ${same} of ${T + 1} rows the same bits, worst relative difference ${worst.toExponential(2)}`);
-      expect(same).toBe(T + 1); // measured: every row, also at the random chain's widths of 15
+      const whole = cachedRow(dec.run(0, T, true) + 4 * (T - 1) * V), wholeLast = cachedRow(dec.run(0, T));
+      expect(bits(wholeLast)).toEqual(bits(whole));
+      check(whole, rerunLogits(model, seq, T, V), 'the window at once');
+      check(wholeLast, rerunLogits(model, seq, T, V), 'the window at once, the last row alone');
+      console.log(`cached logits: ${same} of ${T + 3} rows the same bits, worst relative difference ${worst.toExponential(2)}`);
+      expect(same).toBe(T + 3); // measured: every row, also at the random chain's widths of 15 and 17
       // The last token run at T-2 (its key over the cache's row T-2: a length of T-1) gives other logits.
       const off = cachedRow(dec.run(T - 2, 1)), want = rerunLogits(model, seq, T, V);
       const miss = Math.max(...Array.from(off, (v, j) => Math.abs(v - want[j]) / (Math.abs(want[j]) + 1e-6)));
@@ -106,10 +117,11 @@ describe('generate with a key/value cache', () => {
     });
   }
 
-  it('the same tokens on 2 threads (decode kernels split) as on one without the cache', async () => {
+  it('the same tokens on 2 threads (decode kernels split) as on one without the cache; a prefill\'s last logits the same bits', async () => {
     await init(undefined, { simd: 'plain', threads: 1 });
-    const one = randomChain(8);
-    const want = Array.from(one.model.generate([4, 5], { maxNewTokens: 40, seed: 3, cache: false }));
+    const one = randomChain(8), prompt = [4, 5, 6, 0, 9, 2];
+    const want = Array.from(one.model.generate(prompt, { maxNewTokens: 40, seed: 3, cache: false }));
+    const wantLogits = rerunLogits(one.model, prompt, one.T, one.V);
     const weights = one.model.getWeights();
     one.model.dispose();
     const rt = await init({ simd: 'plain', threads: 2, minWork: 0 });
@@ -117,11 +129,49 @@ describe('generate with a key/value cache', () => {
     const two = randomChain(8);
     two.model.setWeights(weights);
     const before = rt.splitCalls();
-    expect(Array.from(two.model.generate([4, 5], { maxNewTokens: 40, seed: 3, cache: true }))).toEqual(want);
+    expect(Array.from(two.model.generate(prompt, { maxNewTokens: 40, seed: 3, cache: true }))).toEqual(want);
     expect(rt.splitCalls()).toBeGreaterThan(before);
+    const ids = rt.arena.alloc(4 * two.T), dec = makeDecoder(rt, two.stack, two.T, ids);
+    rt.arena.i32(ids, prompt.length).set(prompt);
+    const got = rt.arena.f32(dec.run(0, prompt.length), two.V).slice();
+    expect(Array.from(new Uint32Array(got.buffer))).toEqual(Array.from(new Uint32Array(wantLogits.buffer)));
+    dec.release();
+    rt.arena.release(ids);
     two.model.dispose();
     rt.close();
   }, 60_000);
+
+  it('the decoder kept between calls: after setWeights, compile and training steps the tokens of the re-run and of a fresh model; it grows for a longer call; the arena stays as it is across calls of one length; dispose frees it', async () => {
+    const rt = await init(undefined, { simd: 'plain', threads: 1 });
+    const empty = rt.arena.bytesInUse;
+    const { model, T, V } = randomChain(4);
+    const prompt = [3, 1, 4], o = { temperature: 1, seed: 7 };
+    const both = (n: number) => {
+      const a = Array.from(model.generate(prompt, { maxNewTokens: n, ...o })), b = Array.from(model.generate(prompt, { maxNewTokens: n, ...o, cache: false }));
+      expect(a).toEqual(b);
+      return a;
+    };
+    const first = both(3); // a decoder for 6 positions
+    const other = randomChain(5);
+    model.setWeights(other.model.getWeights());
+    const after = both(3);
+    expect(after).not.toEqual(first);
+    expect(after).toEqual(Array.from(other.model.generate(prompt, { maxNewTokens: 3, ...o })));
+    other.model.dispose();
+    model.compile({ loss: 'softmaxCrossEntropy', optimizer: optimizers.adam({ lr: 0.05 }), batchSize: 2 });
+    const x = { data: Float32Array.from({ length: 2 * T }, (_, i) => (i * 5) % V), shape: [2, T] };
+    const y = { data: Float32Array.from({ length: 2 * T }, (_, i) => (i * 5 + 1) % V), shape: [2, T] };
+    for (let s = 0; s < 5; s++) model.trainOnBatch(x, y);
+    const trained = both(3);
+    expect(trained).not.toEqual(after);
+    both(T + 20); // grows to T positions, then re-prefills past the block
+    const bytes = rt.arena.bytesInUse, grows = rt.arena.grows;
+    both(T + 20);
+    both(2);
+    expect([rt.arena.bytesInUse, rt.arena.grows]).toEqual([bytes, grows]);
+    model.dispose();
+    expect(rt.arena.bytesInUse).toBe(empty);
+  });
 
   it('a layer the cache does not know: the re-run by default, a clear refusal for cache: true', async () => {
     await init(undefined, { simd: 'plain', threads: 1 });
