@@ -176,6 +176,13 @@ export async function init(source?: WasmSource | InitOptions, options: InitOptio
 }
 
 function remember(rt: Runtime, threads: number, minWork?: number): Runtime {
+  // A closed runtime is forgotten: the next init() starts a new one instead of handing back one
+  // whose workers are stopped (its kernels would all run on the calling thread).
+  const close = rt.close;
+  rt.close = () => {
+    close();
+    if (current === rt) current = undefined;
+  };
   current = rt;
   asked = threads;
   askedMinWork = minWork;

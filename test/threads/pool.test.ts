@@ -265,6 +265,17 @@ describe('useThreads', () => {
 });
 
 describe("init's threads option", () => {
+  it('init() after close() starts a new runtime, whose calls split, instead of the closed one (its workers stopped)', async () => {
+    const a = await init({ threads: 2, simd: 'plain', minWork: 0 });
+    expect(await init({ threads: 2, simd: 'plain', minWork: 0 })).toBe(a); // kept while open
+    a.close();
+    const b = await init({ threads: 2, simd: 'plain', minWork: 0 });
+    expect(b).not.toBe(a);
+    const k = b.kernels, n = 64, p = b.arena.alloc(3 * n * n * 4);
+    k.gemm_nn_f32(p, p + n * n * 4, p + 2 * n * n * 4, n, n, n, 1, 0);
+    expect(b.splitCalls()).toBe(1);
+    b.close();
+  });
   it("takes a number or 'auto' (the cores here, and the default), and refuses the rest by name", async () => {
     const cores = (await import('node:os')).availableParallelism();
     const auto = await init({ threads: 'auto', simd: 'plain' });
