@@ -9,11 +9,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { init, Model, input, layers, optimizers, type Matrix } from 'wasmnn';
+import { init, Model, layers, optimizers, type Matrix } from 'wasmnn';
 import { toOnnx } from 'wasmnn/onnx';
-import { randn } from '../helpers/wasm.js';
 import { gptModels } from '../../tools/golden/wasmnn_gpt.mjs';
 import { relErr } from '../helpers/compare.js';
+import { attentionModel } from '../helpers/attention-model.js';
 import { golden } from '../helpers/fixtures.js';
 
 const { onnx } = onnxProto;
@@ -23,7 +23,6 @@ beforeAll(async () => {
 });
 
 const ids = (n: number, t: number, vocab: number, seed: number) => Float32Array.from({ length: n * t }, (_, i) => (i * 7 + seed * 5 + ((i * i) % 11)) % vocab);
-const floats = (shape: number[], seed: number) => ({ data: Float32Array.from(randn(shape.reduce((a, b) => a * b, 1), seed, 1)), shape });
 const opsOf = (m: Model) => m.layers.map((l) => l.kind);
 
 describe('fromOnnx(toOnnx(gpt))', () => {
@@ -59,11 +58,7 @@ describe('fromOnnx(toOnnx(gpt))', () => {
 
 describe('fromOnnx(toOnnx(multi-head attention))', () => {
   it('causal self-attention with biases and cross-attention without: predict within 1e-5', async () => {
-    const q = input([5, 6]), kv = input([7, 4]), key = input([7, 3]);
-    const self = layers.multiHeadAttention({ numHeads: 2, keyDim: 3, causal: true }).apply(q);
-    const cross = layers.multiHeadAttention({ numHeads: 3, keyDim: 2, valueDim: 4, useBias: false, outputShape: 5 }).apply(self, kv, key);
-    const m = new Model({ inputs: [q, kv, key], outputs: [self, cross] }, { seed: 21 });
-    const feeds = [floats([4, 5, 6], 1), floats([4, 7, 4], 2), floats([4, 7, 3], 3)];
+    const { m, feeds } = attentionModel();
     const ours = (m.predict(feeds) as Matrix[]).map((p) => p.data);
     const back = await Model.fromOnnx(toOnnx(m));
     const theirs = (back.predict(feeds) as Matrix[]).map((p) => p.data);

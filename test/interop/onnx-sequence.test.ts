@@ -5,11 +5,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
-import { init, Model, input, ops, layers, type Matrix } from 'wasmnn';
+import { init, Model, type Matrix } from 'wasmnn';
 import { toOnnx } from 'wasmnn/onnx';
-import { randn } from '../helpers/wasm.js';
 import { gptModels } from '../../tools/golden/wasmnn_gpt.mjs';
 import { relErr } from '../helpers/compare.js';
+import { attentionModel } from '../helpers/attention-model.js';
 
 const { onnx } = onnxProto;
 
@@ -37,7 +37,6 @@ function withoutWhere(bytes: Uint8Array): Uint8Array {
   return onnx.ModelProto.encode(m).finish();
 }
 const ids = (n: number, t: number, vocab: number, seed: number) => Int32Array.from({ length: n * t }, (_, i) => (i * 7 + seed * 5 + ((i * i) % 11)) % vocab);
-const floats = (shape: number[], seed: number): Feed => ({ data: Float32Array.from(randn(shape.reduce((a, b) => a * b, 1), seed, 1)), shape });
 
 describe('toOnnx of GPTs, run in ONNX Runtime', () => {
   for (const k of ['a', 'b'] as const) {
@@ -79,11 +78,7 @@ describe('toOnnx of GPTs, run in ONNX Runtime', () => {
 
 describe('toOnnx of multi-head attention, run in ONNX Runtime', () => {
   it('causal self-attention with biases, and cross-attention (query, value, key) without, within 1e-5', async () => {
-    const q = input([5, 6]), kv = input([7, 4]), key = input([7, 3]);
-    const self = layers.multiHeadAttention({ numHeads: 2, keyDim: 3, causal: true }).apply(q);
-    const cross = layers.multiHeadAttention({ numHeads: 3, keyDim: 2, valueDim: 4, useBias: false, outputShape: 5 }).apply(self, kv, key);
-    const m = new Model({ inputs: [q, kv, key], outputs: [self, cross] }, { seed: 21 });
-    const feeds = [floats([4, 5, 6], 1), floats([4, 7, 4], 2), floats([4, 7, 3], 3)];
+    const { m, feeds } = attentionModel();
     const ours = (m.predict(feeds) as Matrix[]).map((p) => p.data);
     const bytes = toOnnx(m);
     expect(opTypes(bytes).filter((o) => o === 'Where')).toHaveLength(1);
