@@ -25,7 +25,7 @@ const CUBES = [16, 24, 32, 40, 48, 64, 96];
 const GAIN = 1.15;
 /** Each batch of calls lasts about this long (ms). */
 const BATCH_MS = 0.4;
-/** The calibration stops past this (ms), keeping the largest cube's threshold: a machine that slow to answer is busy. */
+/** Each pass over the cubes stops past this (ms; the second at twice it), keeping the largest cube's threshold: a machine that slow to answer is busy. */
 const BUDGET_MS = 25;
 /**
  * The warm-up: split calls of this cube, in batches of BATCH_MS, until the batches of the last
@@ -80,8 +80,8 @@ function warm(fn: () => void): number {
     for (let i = 0; i < reps; i++) fn();
     const batch = performance.now() - b0;
     const perCall = batch / reps;
-    // A new best restarts the count: the batches before it were slower than SETTLE times it, or may be.
-    settled = perCall < bestCall ? (perCall * SETTLE >= bestCall ? settled + batch : 0) : perCall <= bestCall * SETTLE ? settled + batch : 0;
+    // A batch counts when it and the best before it are within SETTLE of each other (the first never does).
+    settled = Math.max(perCall, bestCall) <= SETTLE * Math.min(perCall, bestCall) ? settled + batch : 0;
     bestCall = Math.min(bestCall, perCall);
     reps = Math.max(1, Math.ceil(BATCH_MS / Math.max(perCall, 1e-4)));
   }
@@ -127,22 +127,19 @@ export function measureCrossing(pool: Pool, serial: Kernels['gemm_nn_f32'], spli
     };
     // Other processes (or V8's background compiles) only make the split slower, so a cube that lost
     // is measured once more and keeps its better gain: a single slow stretch moved the crossing from
-    // 32^3 to 96^3 in 1 of 6 runs here. The second pass stops at the first pass's crossing.
+    // 32^3 to 96^3 in 1 of 6 runs here. The second pass stops at the first pass's crossing, which it
+    // may lower.
     let found = -1;
-    for (let i = 0; i < CUBES.length && performance.now() - t1 <= budgetMs; i++) {
-      gains.push(gainAt(CUBES[i]));
-      if (gains[i] >= GAIN) {
-        found = i;
-        break;
-      }
-    }
-    const end = found < 0 ? gains.length : found;
-    for (let i = 0; i < end && performance.now() - t1 <= 2 * budgetMs; i++) {
-      gains[i] = Math.max(gains[i], gainAt(CUBES[i]));
-      if (gains[i] >= GAIN) {
-        found = i;
-        gains.length = i + 1;
-        break;
+    for (let pass = 0; pass < 2; pass++) {
+      const end = pass === 0 ? CUBES.length : found < 0 ? gains.length : found;
+      for (let i = 0; i < end && performance.now() - t1 <= (pass + 1) * budgetMs; i++) {
+        const gain = gainAt(CUBES[i]);
+        gains[i] = pass === 0 ? gain : Math.max(gains[i], gain);
+        if (gains[i] >= GAIN) {
+          found = i;
+          gains.length = i + 1;
+          break;
+        }
       }
     }
     if (found >= 0) minWork = CUBES[found] ** 3;
